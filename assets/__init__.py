@@ -1,0 +1,1 @@
+"""Shipped data and weights. Installed as the package `playground_assets` (see pyproject.toml)."""

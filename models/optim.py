@@ -1,0 +1,61 @@
+"""Optimisers over lists of (param, grad) NumPy arrays, updated in place."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class SGD:
+    """Plain SGD with optional momentum and L2 weight decay."""
+
+    def __init__(self, params, grads, lr=0.1, momentum=0.0, weight_decay=0.0):
+        self.params, self.grads = list(params), list(grads)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.velocity = [np.zeros_like(p) for p in self.params] if momentum else None
+
+    def step(self):
+        for i, (p, g) in enumerate(zip(self.params, self.grads)):
+            if self.weight_decay:
+                g = g + self.weight_decay * p
+            if self.velocity is not None:
+                v = self.velocity[i]
+                v *= self.momentum
+                v += g
+                g = v
+            p -= self.lr * g
+
+
+class Adam:
+    """Adam (Kingma & Ba), or AdamW when `decoupled=True`: weight decay applied to the weights
+    directly rather than through the gradient. `decay_mask[i]` False exempts a parameter (biases,
+    norms, as nanoGPT does)."""
+
+    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 decoupled=False, decay_mask=None):
+        self.params, self.grads = list(params), list(grads)
+        self.lr, self.betas, self.eps = lr, betas, eps
+        self.weight_decay, self.decoupled = weight_decay, decoupled
+        self.decay_mask = list(decay_mask) if decay_mask is not None else [True] * len(self.params)
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def step(self):
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for p, g, m, v, decay in zip(self.params, self.grads, self.m, self.v, self.decay_mask):
+            if self.weight_decay and decay:
+                if self.decoupled:
+                    p *= 1 - self.lr * self.weight_decay
+                else:
+                    g = g + self.weight_decay * p
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+
+
+def AdamW(params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, decay_mask=None):
+    """Adam with decoupled weight decay (Loshchilov & Hutter)."""
+    return Adam(params, grads, lr, betas, eps, weight_decay, decoupled=True, decay_mask=decay_mask)

@@ -1,0 +1,84 @@
+"""The `playground` command: the GUI by default; `shot`, `train` and `eval` run headless.
+
+Every headless command prints its result last, as key=value pairs (playground.progress).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from playground.progress import format_result
+
+# Modules in playground/commands/ that add `train` / `eval` targets (register(train, evaluate)).
+COMMAND_MODULES = ("autograd", "bigram", "names", "mnist", "attention")
+TAB_NAMES = ("autograd", "bigram", "names", "digits", "attention")
+
+
+class CommandError(Exception):
+    """A problem with the user's input; printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playground", description="See neural networks learn. "
+                                     "With no command, opens the app.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("gui", help="open the app (the default)")
+
+    shot = sub.add_parser("shot", help="render the main window offscreen to a PNG")
+    shot.add_argument("--tab", choices=TAB_NAMES, default="autograd")
+    shot.add_argument("--out", required=True, help="PNG file to write")
+    shot.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT")
+    shot.add_argument("--presentation", action="store_true", help="classroom presentation mode")
+    shot.add_argument("--theme", choices=("light", "dark"), default="light")
+
+    train = sub.add_parser("train", help="train a model headless").add_subparsers(
+        dest="target", metavar="MODEL", required=True)
+    evaluate = sub.add_parser("eval", help="evaluate a model headless").add_subparsers(
+        dest="target", metavar="MODEL", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"playground.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"playground.commands.{name}":
+                raise
+            continue  # that model's commands are not written yet
+        module.register(train, evaluate)
+    return parser
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise CommandError(f"--size must look like 1600x1000, not {text!r}") from None
+    if not (200 <= w <= 8000 and 200 <= h <= 8000):
+        raise CommandError("--size must be between 200 and 8000 pixels each way")
+    return w, h
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in (None, "gui"):
+            from playground.app import run_gui
+
+            return run_gui()
+        if args.command == "shot":
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+            from playground.app import take_shot
+
+            path = take_shot(args.tab, args.out, parse_size(args.size), args.presentation, args.theme)
+            print(format_result({"shot": str(path)}))
+            return 0
+        result = args.func(args)
+    except CommandError as e:
+        print(f"playground: error: {e}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as e:  # unreadable files, foreign checkpoints, bad word lists
+        print(f"playground: error: {e}", file=sys.stderr)
+        return 2
+    if result is not None:
+        print(format_result(result))
+    return 0
