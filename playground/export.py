@@ -1,0 +1,123 @@
+"""Saving what is on screen: PNG and SVG of any plot or widget, CSV of a plot's data.
+
+pyqtgraph plots use pyqtgraph's own exporters (their right-click menu has Export… too); other
+widgets are rendered by Qt. A widget may offer `to_csv(path)` for its data (Heatmap does).
+Every file is written to a temporary name first and renamed, so a failed export loses nothing.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pyqtgraph as pg
+import pyqtgraph.exporters as exporters
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QWidget
+
+FORMATS = {".png": "PNG image", ".svg": "SVG vector image", ".csv": "CSV data"}
+
+
+def formats_for(widget) -> list[str]:
+    """Extensions this widget can be exported to."""
+    exts = [".png", ".svg"]
+    if hasattr(widget, "to_csv") or _plot_item(widget) is not None:
+        exts.append(".csv")
+    return exts
+
+
+def file_filter(widget) -> str:
+    return ";;".join(f"{FORMATS[e]} (*{e})" for e in formats_for(widget))
+
+
+def export(widget, path) -> Path:
+    """Write `widget` to `path`, the format chosen by the extension. Raises ValueError if unsupported."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in formats_for(widget):
+        raise ValueError(f"Cannot save this view as {ext or 'a file without extension'}; "
+                         f"use one of {', '.join(formats_for(widget))}.")
+    fd, tmp = tempfile.mkstemp(suffix=ext, prefix=".export-", dir=path.parent if path.parent.exists() else None)
+    os.close(fd)
+    try:
+        _write(widget, tmp, ext)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _plot_item(widget):
+    """The pyqtgraph item to hand to an exporter, or None for plain Qt widgets."""
+    if isinstance(widget, pg.PlotWidget):
+        return widget.getPlotItem()
+    if isinstance(widget, pg.GraphicsLayoutWidget):
+        return widget.ci
+    if isinstance(widget, pg.GraphicsItem):
+        return widget
+    return None
+
+
+def _write(widget, tmp: str, ext: str) -> None:
+    item = _plot_item(widget)
+    if ext == ".csv":
+        if hasattr(widget, "to_csv"):
+            widget.to_csv(tmp)
+        else:
+            exporters.CSVExporter(item).export(tmp)
+    elif item is not None:
+        exporter = exporters.ImageExporter(item) if ext == ".png" else exporters.SVGExporter(item)
+        if ext == ".png":  # at least 1600 px wide, so a slide stays sharp
+            exporter.parameters()["width"] = max(1600, int(item.sceneBoundingRect().width()))
+        exporter.export(tmp)
+    elif ext == ".png":
+        if not widget.grab().save(tmp, "PNG"):
+            raise OSError(f"could not write {tmp}")
+    else:
+        _write_svg(widget, tmp)
+
+
+def _write_svg(widget: QWidget, tmp: str) -> None:
+    gen = QSvgGenerator()
+    gen.setFileName(tmp)
+    if isinstance(widget, QGraphicsView):  # the whole scene, not just the visible part
+        rect = widget.scene().itemsBoundingRect()
+        gen.setSize(QSize(int(rect.width()), int(rect.height())))
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        painter = QPainter(gen)
+        widget.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    else:
+        gen.setSize(widget.size())
+        gen.setViewBox(QRectF(0, 0, widget.width(), widget.height()))
+        painter = QPainter(gen)
+        widget.render(painter)
+    painter.end()
+
+
+def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None:
+    """A save dialog for `widget`; returns the written path, or None if cancelled."""
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export figure", f"{name}.png", file_filter(widget))
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += chosen.split("*")[-1].rstrip(")")
+    return export(widget, path)
+
+
+def install_export_menu(widget: QWidget, name: str = "figure") -> None:
+    """A right-click menu "Export…" for a plain Qt widget (pyqtgraph plots have their own)."""
+    widget.setContextMenuPolicy(Qt.CustomContextMenu)
+
+    def show_menu(pos):  # runs on the GUI thread: a context-menu request from this widget
+        menu = QMenu(widget)
+        action = menu.addAction("Export…")
+        if menu.exec(widget.mapToGlobal(pos)) is action:
+            try:
+                ask_and_export(widget, widget, name)
+            except (OSError, ValueError) as e:
+                from PySide6.QtWidgets import QMessageBox
+                QMessageBox.warning(widget, "Export failed", str(e))
+
+    widget.customContextMenuRequested.connect(show_menu)

@@ -1,0 +1,243 @@
+"""The main window: five tabs built from one list, menus, shortcuts, remembered settings."""
+from __future__ import annotations
+
+import importlib
+import traceback
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+
+from playground import export, settings, theme
+from playground import style as app_style
+from playground.about import about_html
+from playground.tabs.base import Tab
+from playground.tabs.placeholder import PlaceholderTab
+
+# (CLI name, tab label, module, class): the order of the tabs, Ctrl+1 … Ctrl+5.
+TABS = (
+    ("autograd", "Autograd", "playground.tabs.autograd_tab", "AutogradTab"),
+    ("bigram", "Bigram", "playground.tabs.bigram_tab", "BigramTab"),
+    ("names", "Names MLP", "playground.tabs.names_tab", "NamesTab"),
+    ("digits", "Digits", "playground.tabs.digits_tab", "DigitsTab"),
+    ("attention", "Attention", "playground.tabs.attention_tab", "AttentionTab"),
+)
+SHUTDOWN_WAIT_MS = 3000
+
+
+def make_tab(name: str, title: str, module: str, cls: str) -> Tab:
+    try:
+        tab = getattr(importlib.import_module(module), cls)()
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            traceback.print_exc()
+        return PlaceholderTab(name, title, "it is not built yet" if e.name == module else str(e))
+    except Exception as e:  # a broken tab must not take the app down
+        traceback.print_exc()
+        return PlaceholderTab(name, title, f"it failed to start ({type(e).__name__}: {e})")
+    tab.name, tab.title = name, title
+    return tab
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, restore: bool = True):
+        super().__init__()
+        self.setWindowTitle("Playground — see neural networks learn")
+        self.last_error = ""
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        for spec in TABS:
+            tab = make_tab(*spec)
+            tab.error_raised.connect(self._on_tab_error_raised)
+            tab.status_message.connect(self._on_tab_status_message)
+            self.tabs.addTab(tab, spec[1])
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+        style = app_style.current()
+        if restore:
+            style = app_style.Style(theme=settings.read("view/theme", "light"),
+                                    zoom=settings.read("view/zoom", 1.0),
+                                    presentation=settings.read("view/presentation", False))
+            geometry = settings.settings().value("window/geometry")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            else:
+                self.resize(1400, 900)
+            self.tabs.setCurrentIndex(max(0, min(len(TABS) - 1, settings.read("window/tab", 0))))
+        self.set_style(style)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.current_tab().ensure_loaded()
+
+    # -- tabs ------------------------------------------------------------------------------
+    def tab(self, name: str) -> Tab:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).name == name:
+                return self.tabs.widget(i)
+        raise KeyError(name)
+
+    def current_tab(self) -> Tab:
+        return self.tabs.currentWidget()
+
+    def show_tab(self, name: str) -> Tab:
+        tab = self.tab(name)
+        self.tabs.setCurrentWidget(tab)
+        tab.ensure_loaded()
+        return tab
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, index: int):
+        self.current_tab().ensure_loaded()
+        self._update_open_action()
+        settings.write("window/tab", index)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None, tip="", checkable=False):
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcuts([QKeySequence(s) for s in ([shortcut] if isinstance(shortcut, str) else shortcut)])
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open…", self._on_open_triggered, "Ctrl+O",
+                                        "Open a file for this tab (a word list, an image, weights)")
+        self._action(file_menu, "&Export figure…", self._on_export_triggered, "Ctrl+E",
+                     "Save this tab's main plot as PNG, SVG or CSV")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "Close Playground")
+
+        view = bar.addMenu("&View")
+        self.presentation_action = self._action(view, "&Presentation mode", self._on_presentation_toggled,
+                                                "F5", "Large text and thick lines for a projector", True)
+        self.fullscreen_action = self._action(view, "&Full screen", self._on_fullscreen_toggled, "F11",
+                                              "Fill the whole screen", True)
+        view.addSeparator()
+        self._action(view, "Zoom &in", self._on_zoom_in_triggered, ["Ctrl+=", "Ctrl++"], "Larger text")
+        self._action(view, "Zoom &out", self._on_zoom_out_triggered, "Ctrl+-", "Smaller text")
+        self._action(view, "&Reset zoom", self._on_zoom_reset_triggered, "Ctrl+0", "Normal text size")
+        view.addSeparator()
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("light", "dark"):
+            action = self._action(view, f"{name.title()} theme", self._on_theme_triggered,
+                                  tip=f"Use the {name} colour theme", checkable=False)
+            action.setCheckable(True)
+            action.setData(name)
+            group.addAction(action)
+            self.theme_actions[name] = action
+        view.addSeparator()
+        for i, (name, title, *_rest) in enumerate(TABS):
+            action = self._action(view, f"Go to {title}", self._on_goto_triggered, f"Ctrl+{i + 1}",
+                                  f"Show the {title} tab")
+            action.setData(i)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Playground", self._on_about_triggered, tip="Versions, credits, licences")
+        self._update_open_action()
+
+    def _update_open_action(self):
+        tab = self.current_tab()
+        self.open_action.setEnabled(tab is not None and tab.open_filter is not None)
+
+    @Slot()
+    def _on_open_triggered(self):
+        tab = self.current_tab()
+        if tab.open_filter is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, f"Open — {tab.title}", "", tab.open_filter)
+        if path:
+            tab.open_file(path)
+
+    @Slot()
+    def _on_export_triggered(self):
+        targets = self.current_tab().export_targets()
+        if not targets:
+            self.statusBar().showMessage("This tab has no figure to export yet.", 5000)
+            return
+        label, widget = targets[0]
+        try:
+            path = export.ask_and_export(self, widget, f"{self.current_tab().name}-{label}".replace(" ", "_"))
+        except (OSError, ValueError) as e:
+            self._on_tab_error_raised(f"Export failed: {e}")
+            return
+        if path is not None:
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    @Slot()
+    def _on_goto_triggered(self):
+        self.tabs.setCurrentIndex(self.sender().data())
+
+    @Slot()
+    def _on_about_triggered(self):
+        QMessageBox.about(self, "About Playground", about_html())
+
+    # -- style -----------------------------------------------------------------------------
+    def set_style(self, style: app_style.Style):
+        theme.apply(style)
+        for action in (self.presentation_action,):
+            action.blockSignals(True)
+            action.setChecked(style.presentation)
+            action.blockSignals(False)
+        self.theme_actions[style.theme].setChecked(True)
+        settings.write("view/theme", style.theme)
+        settings.write("view/zoom", style.zoom)
+        settings.write("view/presentation", style.presentation)
+
+    def _zoom_to(self, zoom: float):
+        self.set_style(app_style.current().with_(zoom=zoom))
+        self.statusBar().showMessage(f"Zoom {zoom:.0%}", 2000)
+
+    @Slot(bool)
+    def _on_presentation_toggled(self, on: bool):
+        self.set_style(app_style.current().with_(presentation=on))
+
+    @Slot(bool)
+    def _on_fullscreen_toggled(self, on: bool):
+        self.showFullScreen() if on else self.showNormal()
+
+    @Slot()
+    def _on_zoom_in_triggered(self):
+        steps = app_style.ZOOM_STEPS
+        self._zoom_to(next((z for z in steps if z > app_style.current().zoom + 1e-9), steps[-1]))
+
+    @Slot()
+    def _on_zoom_out_triggered(self):
+        steps = app_style.ZOOM_STEPS
+        self._zoom_to(next((z for z in reversed(steps) if z < app_style.current().zoom - 1e-9), steps[0]))
+
+    @Slot()
+    def _on_zoom_reset_triggered(self):
+        self._zoom_to(1.0)
+
+    @Slot()
+    def _on_theme_triggered(self):
+        self.set_style(app_style.current().with_(theme=self.sender().data()))
+
+    # -- messages and closing --------------------------------------------------------------
+    @Slot(str)
+    def _on_tab_error_raised(self, message: str):
+        self.last_error = message
+        self.statusBar().showMessage(message, 10000)
+        box = QMessageBox(QMessageBox.Warning, "Playground", message, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()  # not exec(): a message must never block training or the tests
+
+    @Slot(str)
+    def _on_tab_status_message(self, message: str):
+        self.statusBar().showMessage(message, 8000)
+
+    def shutdown(self) -> bool:
+        """Stop every tab's runs with a bounded wait; True when no thread is left."""
+        return all([self.tabs.widget(i).shutdown(SHUTDOWN_WAIT_MS) for i in range(self.tabs.count())])
+
+    def closeEvent(self, event):
+        self.shutdown()
+        settings.write("window/geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""One module per tab; main_window.TABS lists them in order."""

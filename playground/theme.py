@@ -1,0 +1,43 @@
+"""Applying a Style to the whole application: font size, palette, pyqtgraph defaults."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from playground import style as app_style
+
+
+def _palette(theme: str) -> QPalette:
+    p = QPalette()
+    if theme == "dark":
+        colors = {QPalette.Window: "#2b2b2b", QPalette.WindowText: "#eeeeee", QPalette.Base: "#1e1e1e",
+                  QPalette.AlternateBase: "#333333", QPalette.Text: "#eeeeee", QPalette.Button: "#3a3a3a",
+                  QPalette.ButtonText: "#eeeeee", QPalette.Highlight: "#3d8fd1", QPalette.HighlightedText: "#ffffff",
+                  QPalette.ToolTipBase: "#333333", QPalette.ToolTipText: "#eeeeee", QPalette.Link: "#6cb6ff",
+                  QPalette.PlaceholderText: "#999999"}
+    else:
+        colors = {QPalette.Window: "#f2f2f2", QPalette.WindowText: "#111111", QPalette.Base: "#ffffff",
+                  QPalette.AlternateBase: "#f5f5f5", QPalette.Text: "#111111", QPalette.Button: "#e8e8e8",
+                  QPalette.ButtonText: "#111111", QPalette.Highlight: "#0072B2", QPalette.HighlightedText: "#ffffff",
+                  QPalette.ToolTipBase: "#ffffdc", QPalette.ToolTipText: "#111111", QPalette.Link: "#0072B2",
+                  QPalette.PlaceholderText: "#777777"}
+    for role, color in colors.items():
+        p.setColor(role, QColor(color))
+    p.setColor(QPalette.Disabled, QPalette.ButtonText, QColor("#888888"))
+    p.setColor(QPalette.Disabled, QPalette.WindowText, QColor("#888888"))
+    p.setColor(QPalette.Disabled, QPalette.Text, QColor("#888888"))
+    return p
+
+
+def apply(style: app_style.Style) -> None:
+    """Make `style` the app's look; widgets listening on style.bus() restyle themselves."""
+    app = QApplication.instance()
+    if app is not None:
+        app.setStyle("Fusion")
+        app.setPalette(_palette(style.theme))
+        font = QFont(app.font())
+        font.setPixelSize(style.font_px)
+        app.setFont(font)
+    pg.setConfigOptions(background=style.background, foreground=style.foreground)
+    app_style.set_style(style)

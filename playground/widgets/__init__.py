@@ -1,0 +1,1 @@
+"""Reusable views: plots, heatmaps, forms and panels shared by the tabs."""

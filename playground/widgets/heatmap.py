@@ -1,0 +1,174 @@
+"""A labelled heatmap: a matrix as an image, labels on both axes, a colour bar, optional text in
+each cell, and hover/click signals with the cell's (row, column)."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Signal, Slot
+
+from playground import style as app_style
+from playground.widgets.plot_style import font, style_plot_item
+
+
+class Heatmap(pg.GraphicsLayoutWidget):
+    """set_matrix(values, row_labels, col_labels, cell_text=None, levels=None).
+
+    Row 0 is drawn at the top. NaN cells are drawn as masked (the background shows through,
+    hatched grey). Cell texts are TextItems made once per shape and updated in place.
+    """
+    cell_hovered = Signal(int, int)  # row, column (-1, -1 when leaving the matrix)
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, parent=None, title: str = "", colormap: str | None = None, colorbar: bool = True,
+                 x_label: str = "", y_label: str = "", cell_font_scale: float = 0.8):
+        super().__init__(parent)
+        self._title = title
+        self._colormap_name = colormap
+        self.cell_font_scale = cell_font_scale
+        self.values = np.zeros((0, 0))
+        self._texts: list[pg.TextItem] = []
+        self._text_shape = (0, 0)
+        self._hover = (-1, -1)
+        self.plot = self.addPlot()
+        self.plot.setMenuEnabled(True)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(False)
+        if x_label:
+            self.plot.setLabel("bottom", x_label)
+        if y_label:
+            self.plot.setLabel("left", y_label)
+        self.mask_item = pg.ImageItem()  # grey hatch under NaN cells
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.mask_item)
+        self.plot.addItem(self.image)
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = pg.ColorBarItem(colorMap=self._colormap(), interactive=False, width=18)
+            self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        else:
+            self.image.setColorMap(self._colormap())
+        self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self._apply(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    def _colormap(self):
+        return pg.colormap.get(self._colormap_name or app_style.current().colormap)
+
+    def set_colormap(self, name: str) -> None:
+        self._colormap_name = name
+        if self.colorbar is not None:
+            self.colorbar.setColorMap(self._colormap())
+        else:
+            self.image.setColorMap(self._colormap())
+
+    def set_matrix(self, values, row_labels=None, col_labels=None, cell_text=None, levels=None) -> None:
+        """values (R, C); labels: sequences of strings; cell_text: (R, C) array of strings or None;
+        levels: (lo, hi) for the colours, default the finite min and max."""
+        values = np.asarray(values, dtype=np.float64)
+        self.values = values
+        R, C = values.shape
+        finite = values[np.isfinite(values)]
+        if levels is None:
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            levels = (lo, hi if hi > lo else lo + 1e-9)
+        self.image.setImage(values, autoLevels=False, levels=levels)
+        self.image.setRect(QRectF(-0.5, -0.5, C, R))
+        nan = ~np.isfinite(values)
+        self.mask_item.setImage(np.where(nan, 0.55, np.nan), autoLevels=False, levels=(0, 1))
+        self.mask_item.setRect(QRectF(-0.5, -0.5, C, R))
+        self.mask_item.setVisible(bool(nan.any()))
+        if self.colorbar is not None:
+            self.colorbar.setLevels(levels)
+        self._set_ticks("bottom", col_labels, C)
+        self._set_ticks("left", row_labels, R)
+        self.plot.setRange(xRange=(-0.5, C - 0.5), yRange=(-0.5, R - 0.5), padding=0)
+        self._set_cell_text(cell_text, levels)
+
+    def _set_ticks(self, axis: str, labels, n: int) -> None:
+        ax = self.plot.getAxis(axis)
+        if labels is None:
+            ax.setTicks(None)
+        else:
+            ax.setTicks([[(i, str(s)) for i, s in enumerate(labels)], []])
+
+    def _set_cell_text(self, cell_text, levels) -> None:
+        if cell_text is None:
+            for t in self._texts:
+                t.setVisible(False)
+            return
+        cell_text = np.asarray(cell_text, dtype=object)
+        R, C = cell_text.shape
+        if (R, C) != self._text_shape:
+            for t in self._texts:
+                self.plot.removeItem(t)
+            self._texts = []
+            f = font(app_style.current(), self.cell_font_scale)
+            for r in range(R):
+                for c in range(C):
+                    t = pg.TextItem(anchor=(0.5, 0.5))
+                    t.setFont(f)
+                    t.setPos(QPointF(c, r))
+                    self.plot.addItem(t)
+                    self._texts.append(t)
+            self._text_shape = (R, C)
+        # Dark text on light cells, light text on dark cells (viridis is light at the top).
+        lo, hi = levels
+        frac = np.clip((np.nan_to_num(self.values, nan=lo) - lo) / max(hi - lo, 1e-12), 0, 1)
+        for t, text, light in zip(self._texts, cell_text.ravel(), (frac > 0.6).ravel()):
+            t.setVisible(True)
+            t.setText(str(text), color="#111111" if light else "#ffffff")
+
+    def cell_at(self, scene_pos) -> tuple[int, int]:
+        """The (row, column) under a scene position, or (-1, -1) outside the matrix."""
+        if not self.plot.sceneBoundingRect().contains(scene_pos):
+            return -1, -1
+        p = self.plot.vb.mapSceneToView(scene_pos)
+        r, c = int(np.floor(p.y() + 0.5)), int(np.floor(p.x() + 0.5))
+        R, C = self.values.shape
+        return (r, c) if 0 <= r < R and 0 <= c < C else (-1, -1)
+
+    @Slot(object)
+    def _on_scene_mouse_moved(self, pos) -> None:
+        cell = self.cell_at(pos)
+        if cell != self._hover:
+            self._hover = cell
+            self.cell_hovered.emit(*cell)
+
+    @Slot(object)
+    def _on_scene_mouse_clicked(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell != (-1, -1):
+            self.cell_clicked.emit(*cell)
+
+    def _apply(self, st) -> None:
+        self.setBackground(st.background)
+        style_plot_item(self.plot, st, self._title)
+        f = font(st, self.cell_font_scale)
+        for t in self._texts:
+            t.setFont(f)
+        if self.colorbar is not None:
+            self.colorbar.axis.setTickFont(font(st))
+            self.colorbar.axis.setTextPen(pg.mkPen(st.foreground))
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._apply(st)
+
+    def to_csv(self, path) -> None:
+        """The matrix with its labels, for File > Export figure… as CSV."""
+        R, C = self.values.shape
+        rows = self._labels("left", R)
+        cols = self._labels("bottom", C)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(",".join([""] + cols) + "\n")
+            for label, row in zip(rows, self.values):
+                f.write(",".join([label] + [f"{v:.6g}" for v in row]) + "\n")
+
+    def _labels(self, axis: str, n: int) -> list[str]:
+        ticks = self.plot.getAxis(axis)._tickLevels
+        if ticks:
+            return [str(label) for _, label in ticks[0]][:n]
+        return [str(i) for i in range(n)]

@@ -1,0 +1,37 @@
+"""Applying the app's Style to pyqtgraph items (fonts, pens, background) in one place."""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+
+from playground.style import Style
+
+pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+
+
+def font(style: Style, scale: float = 1.0, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPixelSize(max(1, round(style.font_px * scale)))
+    f.setBold(bold)
+    return f
+
+
+def style_plot_item(item: pg.PlotItem, style: Style, title: str | None = None) -> None:
+    """Fonts and pens of a PlotItem's axes, title and legend."""
+    fg = style.foreground
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(fg, width=max(1.0, style.zoom * (1.5 if style.presentation else 1.0))))
+        axis.setTextPen(pg.mkPen(fg))
+        axis.setTickFont(font(style))
+        axis.setStyle(tickTextOffset=max(4, style.font_px // 3))
+        if axis.labelText:
+            axis.setLabel(axis.labelText, units=axis.labelUnits, **{"color": fg, "font-size": f"{style.font_px}px"})
+    if title is not None:
+        item.setTitle(title, color=fg, size=f"{style.title_px}px")
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(fg)
+        legend.setLabelTextSize(f"{style.font_px}pt" if False else f"{style.font_px}px")
+        for sample, label in legend.items:
+            label.setText(label.text, color=fg, size=f"{style.font_px}px")
