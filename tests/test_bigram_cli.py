@@ -1,0 +1,91 @@
+"""`playground eval bigram` and `playground train bigram`, run in-process."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import checkpoint
+from playground.cli import main
+
+SHARED_NAMES = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_line(out: str) -> dict:
+    return dict(item.split("=", 1) for item in out.strip().splitlines()[-1].split())
+
+
+@pytest.mark.skipif(not SHARED_NAMES.is_file(), reason="the lectures' names.txt is not on this machine")
+@pytest.mark.parametrize("smoothing, nll", [("0", "2.4540"), ("1", "2.4546")])
+def test_eval_on_the_lectures_list_gives_the_known_numbers(capsys, smoothing, nll):
+    code, out, _ = run(capsys, "eval", "bigram", "--names", str(SHARED_NAMES), "--smoothing", smoothing)
+    assert code == 0
+    assert "bigrams: 228,146" in out
+    assert "  an     5,438" in out
+    result = last_line(out)
+    assert result["bigrams"] == "228146" and result["nll"] == nll
+    assert out.strip().splitlines()[-1].endswith(f"nll={nll}")  # nll is printed last
+
+
+def test_eval_on_the_shipped_list(capsys):
+    code, out, _ = run(capsys, "eval", "bigram", "--top", "3")
+    assert code == 0
+    lines = out.splitlines()
+    pairs = lines[lines.index("most common pairs:") + 1:][:3]
+    assert [p.split()[0] for p in pairs] == ["n.", "a.", "an"]
+    assert last_line(out) == {"words": "32033", "bigrams": "228602", "smoothing": "0.0000",
+                              "nll": "2.4538"}
+
+
+def test_eval_of_a_small_list_by_hand(capsys, tmp_path):
+    path = tmp_path / "two.txt"
+    path.write_text("ab\nb\n")
+    code, out, _ = run(capsys, "eval", "bigram", "--names", str(path))
+    assert code == 0
+    assert last_line(out)["bigrams"] == "5"
+    assert last_line(out)["nll"] == f"{2 * np.log(2) / 5:.4f}"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "holds no words"),
+    (b"\xff\xfe\x00a", "binary"),
+    (b"caf\xe9\n", "not UTF-8"),
+])
+def test_bad_word_lists_exit_2_with_one_line(capsys, tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "eval", "bigram", "--names", str(path))
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_negative_smoothing_is_refused(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["eval", "bigram", "--smoothing", "-1"])
+    assert e.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err
+
+
+def test_train_a_few_steps_and_save(capsys, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("emma\nava\nanna\nbob\neve\n")
+    out_path = tmp_path / "w.npz"
+    code, out, _ = run(capsys, "train", "bigram", "--names", str(names), "--steps", "40",
+                       "--lr", "5", "--save", str(out_path))
+    assert code == 0
+    result = last_line(out)
+    assert result["steps"] == "40"
+    assert float(result["loss"]) < 2.5  # from ~3.5 at the start
+    arrays, config, meta = checkpoint.load(out_path, "bigram", {"W": (8, 8)})
+    assert config["lr"] == 5.0 and meta["itos"] == ".abemnov"
+    assert arrays["W"].dtype == np.float32
+
+
+def test_train_refuses_zero_steps(capsys):
+    code, _, err = run(capsys, "train", "bigram", "--steps", "0")
+    assert code == 2 and "--steps must be at least 1" in err
