@@ -144,13 +144,30 @@ def names_with_pair(words, pair: str, limit: int = 5) -> list[str]:
     return found
 
 
+def nll_from_counts(counts: np.ndarray, P: np.ndarray) -> float:
+    """The average NLL of the bigrams tallied in `counts` (V, V) under P: the same number as
+    averaging -log P over every pair, from the (V, V) table alone (so a slider can redo it)."""
+    total = counts.sum()
+    if total == 0:
+        return float("nan")
+    used = counts > 0  # 0 * log 0 counts as 0
+    return float(-(counts[used] * log_probs(P[used])).sum() / total)
+
+
+def split_counts(words, vocab: Vocab | None = None) -> dict[str, np.ndarray]:
+    """Count matrices of the train, val and test parts of the standard split."""
+    vocab = vocab or Vocab.from_words(words)
+    split = standard_split(words)
+    return {name: count_bigrams(part, vocab)
+            for name, part in (("train", split.train), ("val", split.val), ("test", split.test))}
+
+
 def split_nll(words, smoothing: float = 0.0) -> dict[str, float]:
     """Counts from the train split of the standard split, NLL on each split (inf where an unseen
     bigram occurs and smoothing is 0: the reason for smoothing)."""
-    split = standard_split(words)
-    model = BigramCounts.fit(split.train, Vocab.from_words(words))
-    return {name: model.nll(part, smoothing) if part else float("nan")
-            for name, part in (("train", split.train), ("val", split.val), ("test", split.test))}
+    counts = split_counts(words)
+    P = row_probs(counts["train"], smoothing)  # (V, V)
+    return {name: nll_from_counts(C, P) for name, C in counts.items()}
 
 
 # -- The same model learned by gradient descent ------------------------------------------------

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from models.bigram import (BigramCounts, NeuralBigram, NeuralBigramConfig, bigram_pairs,
-                           count_bigrams, names_with_pair, row_probs, sample_words, scatter_rows,
-                           split_nll, train_neural)
+                           count_bigrams, names_with_pair, nll_from_counts, row_probs, sample_words,
+                           scatter_rows, split_nll, train_neural)
 from models.data import Vocab
 from models.gradcheck import max_relative_error, numerical_grad
 
@@ -222,3 +222,11 @@ def test_on_real_names_the_network_reaches_the_count_nll():
     net = NeuralBigram(counts.vocab.size)
     last = list(train_neural(net, xs, ys, NeuralBigramConfig(lr=50.0, steps=250)))[-1]
     assert counts.nll(words) < last["loss"] < counts.nll(words) + 0.01
+
+
+def test_nll_from_counts_equals_the_average_over_pairs():
+    model = BigramCounts.fit(WORDS)
+    for k in (0.0, 0.3, 2.0):
+        assert nll_from_counts(model.counts, model.probs(k)) == pytest.approx(model.nll(WORDS, k), abs=1e-12)
+    assert nll_from_counts(count_bigrams(["ee"], model.vocab), model.probs()) == math.inf
+    assert math.isnan(nll_from_counts(np.zeros((3, 3)), np.full((3, 3), 1 / 3)))
