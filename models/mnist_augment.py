@@ -1,0 +1,107 @@
+"""Random distortions of whole batches of 28x28 digits, so the net learns what people draw.
+
+MNIST's writers were careful; people at a canvas are not. Each batch gets its own random affine
+map per image (rotation, slant, scale, aspect, shift), resampled bilinearly in one gather, and a
+random stroke weight (grey dilation or erosion blended in), all as array operations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class AugmentConfig:
+    rotate: float = 12.0  # max rotation, degrees either way
+    shear: float = 0.3  # max slant (x shift per unit of y), either way
+    scale: tuple = (0.8, 1.1)  # overall size factor range
+    aspect: float = 0.15  # max relative stretch of one axis against the other
+    shift: float = 2.0  # max translation, pixels either way
+    thicken: float = 0.45  # probability of a heavier stroke (grey dilation, blended)
+    thin: float = 0.2  # probability of a lighter stroke (grey erosion, blended)
+
+
+def random_affine(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """images (B, 28, 28) float32 -> (B, 28, 28), each through its own random affine map."""
+    B, H, W = images.shape
+    theta = np.radians(rng.uniform(-cfg.rotate, cfg.rotate, B))  # (B,)
+    shear = rng.uniform(-cfg.shear, cfg.shear, B)  # (B,)
+    s = rng.uniform(*cfg.scale, B)  # (B,)
+    a = np.exp(rng.uniform(-cfg.aspect, cfg.aspect, B))  # (B,)
+    sy, sx = s * a, s / a  # (B,) forward scale per axis
+    t = rng.uniform(-cfg.shift, cfg.shift, (B, 2))  # (B, 2) forward shift (y, x)
+    cos, sin = np.cos(theta), np.sin(theta)
+    # Inverse map (output -> source): undo shift, rotation, shear, scale, in that order.
+    # forward: p' = R @ Sh @ S @ p + t, with Sh = [[1, 0], [shear, 1]] (x moves with y: slant)
+    inv = np.empty((B, 2, 2))  # (B, 2, 2) rows act on (dy, dx)
+    # (R Sh S)^-1 = S^-1 Sh^-1 R^-1 ; R^-1 = [[cos, sin], [-sin, cos]] in (y, x) coordinates
+    r = np.stack([np.stack([cos, sin], 1), np.stack([-sin, cos], 1)], 1)  # (B, 2, 2)
+    shinv = np.zeros((B, 2, 2))
+    shinv[:, 0, 0] = 1.0
+    shinv[:, 1, 1] = 1.0
+    shinv[:, 1, 0] = -shear
+    inv = (np.stack([1 / sy, 1 / sx], 1)[:, :, None] * shinv) @ r  # (B, 2, 2)
+    centre = np.array([H / 2, W / 2])
+    yy, xx = np.mgrid[0:H, 0:W]
+    grid = np.stack([yy.ravel() + 0.5, xx.ravel() + 0.5], 1) - centre  # (HW, 2) output coords
+    src = (grid[None] - t[:, None, :]) @ inv.transpose(0, 2, 1) + centre  # (B, HW, 2)
+    return bilinear(images, src[..., 0], src[..., 1])
+
+
+def bilinear(images: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """Sample images (B, H, W) at continuous points (B, H*W) (pixel i spans [i, i+1)); zero outside."""
+    B, H, W = images.shape
+    P = 2  # zero padding: any point outside lands on zeros after clipping
+    padded = np.zeros((B, H + 2 * P, W + 2 * P), np.float32)  # (B, H+4, W+4)
+    padded[:, P:P + H, P:P + W] = images
+    y = np.clip(fy - 0.5 + P, 0, H + 2 * P - 2)  # (B, HW) padded index coords
+    x = np.clip(fx - 0.5 + P, 0, W + 2 * P - 2)
+    y0, x0 = np.floor(y).astype(np.int64), np.floor(x).astype(np.int64)
+    wy, wx = (y - y0).astype(np.float32), (x - x0).astype(np.float32)
+    Wp = W + 2 * P
+    base = (np.arange(B) * (H + 2 * P) * Wp)[:, None] + y0 * Wp + x0  # (B, HW) flat index
+    flat = padded.ravel()
+    top = flat[base] * (1 - wx) + flat[base + 1] * wx
+    bottom = flat[base + Wp] * (1 - wx) + flat[base + Wp + 1] * wx
+    return (top * (1 - wy) + bottom * wy).reshape(B, H, W)
+
+
+def _cross(images: np.ndarray, op) -> np.ndarray:
+    """op (np.maximum or np.minimum) of each pixel and its 4 neighbours: grey dilation/erosion."""
+    fill = 0.0 if op is np.maximum else 1.0
+    p = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=fill)  # (B, H+2, W+2)
+    out = op(p[:, 1:-1, 1:-1], p[:, :-2, 1:-1])
+    op(out, p[:, 2:, 1:-1], out=out)
+    op(out, p[:, 1:-1, :-2], out=out)
+    return op(out, p[:, 1:-1, 2:], out=out)
+
+
+def random_stroke_weight(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """Heavier strokes for some images (up to two dilations), lighter for others, blended by a
+    random amount so every stroke weight in between appears."""
+    B = len(images)
+    u = rng.random(B)
+    heavy = u < cfg.thicken
+    light = (u >= cfg.thicken) & (u < cfg.thicken + cfg.thin)
+    out = images.copy()
+    if heavy.any():
+        x = images[heavy]
+        amount = rng.uniform(0.0, 2.0, len(x))[:, None, None]  # (b, 1, 1) 0..2 dilations
+        d1 = _cross(x, np.maximum)
+        d2 = _cross(d1, np.maximum)
+        once = np.minimum(amount, 1.0)
+        twice = np.clip(amount - 1.0, 0.0, 1.0)
+        out[heavy] = x + once * (d1 - x) + twice * (d2 - d1)
+    if light.any():
+        x = images[light]
+        amount = rng.uniform(0.0, 0.6, len(x))[:, None, None]
+        out[light] = x + amount * (_cross(x, np.minimum) - x)
+    return out
+
+
+def augment(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig | None = None) -> np.ndarray:
+    """(B, 28, 28) float32 in [0, 1] -> distorted copies, same shape, in [0, 1]."""
+    cfg = cfg or AugmentConfig()
+    out = random_affine(random_stroke_weight(images, rng, cfg), rng, cfg)
+    return np.clip(out, 0.0, 1.0, out=out)

@@ -1,0 +1,249 @@
+"""The MNIST classifier: a ReLU MLP with softmax cross-entropy, written out by hand.
+
+Layers are x @ W + b, ReLU between them, softmax at the end; He initialisation. Every
+activation and gradient lives in a buffer made once per batch size, and every NumPy call writes
+into one (`out=`), so a training step allocates nothing: at batch 64 the step is two matmuls of
+(64, 784) x (784, 128) plus small change, which is where the time should go.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from models import checkpoint
+
+KIND = "mnist-mlp"
+ARCHITECTURES = ("784-128-10", "784-256-10", "784-512-10", "784-800-10", "784-256-256-10",
+                 "784-512-256-10", "784-800-800-10")
+
+
+def parse_arch(text: str) -> tuple[int, ...]:
+    """"784-256-10" -> (784, 256, 10); 784 in, 10 out, one or two hidden layers of 1..4096."""
+    try:
+        sizes = tuple(int(v) for v in str(text).split("-"))
+    except ValueError:
+        raise ValueError(f"architecture must look like 784-256-10, not {text!r}") from None
+    if len(sizes) not in (3, 4) or sizes[0] != 784 or sizes[-1] != 10:
+        raise ValueError(f"architecture must be 784-H-10 or 784-H1-H2-10, not {text!r}")
+    if not all(1 <= h <= 4096 for h in sizes[1:-1]):
+        raise ValueError(f"hidden layers must have 1 to 4096 units, not {text!r}")
+    return sizes
+
+
+@dataclass
+class MLPConfig:
+    sizes: tuple = (784, 128, 10)  # layer widths: 784 pixels in, hidden layer(s), 10 classes out
+    seed: int = 0  # seed of the He initialisation
+
+    @property
+    def arch(self) -> str:
+        return "-".join(str(s) for s in self.sizes)
+
+
+class MLP:
+    def __init__(self, config: MLPConfig | None = None):
+        self.config = config or MLPConfig()
+        sizes = self.config.sizes = tuple(int(s) for s in self.config.sizes)
+        rng = np.random.default_rng(self.config.seed)
+        self.W, self.b = [], []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            # He et al.: variance 2 / fan_in keeps ReLU activations from shrinking layer by layer
+            self.W.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
+            self.b.append(np.zeros(fan_out, np.float32))
+        self.dW = [np.zeros_like(w) for w in self.W]
+        self.db = [np.zeros_like(b) for b in self.b]
+        self._bufs: dict[int, dict] = {}  # per batch size: activations and gradient buffers
+        self.x = None  # the input of the last forward (a view, not a copy)
+
+    # ---- parameters -------------------------------------------------------------------------
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [p for pair in zip(self.W, self.b) for p in pair]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [g for pair in zip(self.dW, self.db) for g in pair]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Named copies of the parameters: W1, b1, W2, b2, ..."""
+        out = {}
+        for i, (w, b) in enumerate(zip(self.W, self.b), start=1):
+            out[f"W{i}"], out[f"b{i}"] = w.copy(), b.copy()
+        return out
+
+    def set_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy named parameters in place (shapes must match)."""
+        for i, (w, b) in enumerate(zip(self.W, self.b), start=1):
+            w[...] = arrays[f"W{i}"]
+            b[...] = arrays[f"b{i}"]
+
+    @property
+    def dtype(self):
+        return self.W[0].dtype
+
+    def astype(self, dtype) -> "MLP":
+        """Switch parameters, gradients and buffers to `dtype` in place (float64 for gradient
+        checks; float32 everywhere else). Returns self."""
+        self.W = [w.astype(dtype) for w in self.W]
+        self.b = [b.astype(dtype) for b in self.b]
+        self.dW = [np.zeros_like(w) for w in self.W]
+        self.db = [np.zeros_like(b) for b in self.b]
+        self._bufs.clear()
+        return self
+
+    def shapes(self) -> dict[str, tuple]:
+        return {k: v.shape for k, v in self.arrays().items()}
+
+    # ---- forward / backward -----------------------------------------------------------------
+    def _buffers(self, B: int) -> dict:
+        if B not in self._bufs:
+            if len(self._bufs) > 4:  # batch sizes come and go (GUI, eval); keep the cache small
+                self._bufs.clear()
+            outs, f = self.config.sizes[1:], self.dtype
+            self._bufs[B] = {
+                "a": [np.empty((B, n), f) for n in outs],  # post-ReLU activations; last = logits
+                "d": [np.empty((B, n), f) for n in outs],  # gradients w.r.t. pre-activations
+                "mask": [np.empty((B, n), f) for n in outs[:-1]],  # ReLU derivative, 0 or 1
+                "dx": np.empty((B, self.config.sizes[0]), f),  # gradient w.r.t. the input
+                "col": np.empty((B, 1), f),  # row max / row sum of the softmax
+                "rows": np.arange(B),
+            }
+        return self._bufs[B]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x (B, 784) float32 -> logits (B, 10). The returned array is a buffer reused by the
+        next forward of the same batch size: copy it to keep it."""
+        x = self._as_input(x)
+        buf = self._buffers(len(x))
+        self.x = x
+        a = x
+        last = len(self.W) - 1
+        for i, (w, b) in enumerate(zip(self.W, self.b)):
+            z = buf["a"][i]
+            np.matmul(a, w, out=z)  # (B, n_out)
+            z += b
+            if i < last:
+                np.maximum(z, 0.0, out=z)  # ReLU in place: a > 0 is also its derivative mask
+            a = z
+        return a
+
+    def loss_and_grad(self, y: np.ndarray, scale: float = 1.0) -> float:
+        """Softmax cross-entropy of the last forward's logits against labels y (B,); puts
+        scale * dloss/dlogits = scale * (softmax - onehot) / B into the gradient buffer."""
+        buf = self._buffers(len(y))
+        logits, p, col, rows = buf["a"][-1], buf["d"][-1], buf["col"], buf["rows"]
+        B = len(y)
+        np.max(logits, axis=1, keepdims=True, out=col)
+        np.subtract(logits, col, out=p)  # shift for a stable exp
+        np.exp(p, out=p)
+        np.sum(p, axis=1, keepdims=True, out=col)
+        p /= col  # (B, 10) softmax
+        loss = -float(np.log(p[rows, y] + 1e-12).mean())
+        p[rows, y] -= 1.0  # fused softmax + cross-entropy gradient: p - onehot
+        p *= scale / B
+        return loss
+
+    def backward(self, input_grad: bool = False):
+        """From the gradient buffer of the logits, fill dW, db (and return dloss/dx if asked)."""
+        buf = self._buffers(len(self.x))
+        acts = [self.x] + buf["a"][:-1]
+        for i in range(len(self.W) - 1, -1, -1):
+            d = buf["d"][i]  # (B, n_out)
+            np.matmul(acts[i].T, d, out=self.dW[i])  # (n_in, n_out)
+            np.sum(d, axis=0, out=self.db[i])  # (n_out,)
+            if i > 0:
+                np.matmul(d, self.W[i].T, out=buf["d"][i - 1])  # (B, n_in)
+                np.sign(acts[i], out=buf["mask"][i - 1])  # ReLU'(z): 1 where active, else 0
+                buf["d"][i - 1] *= buf["mask"][i - 1]
+            elif input_grad:
+                return np.matmul(d, self.W[0].T, out=buf["dx"])  # (B, 784)
+        return None
+
+    def sgd_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> float:
+        """One plain-SGD step in place, lr folded into the logits' gradient so that the update
+        is a single subtraction per parameter. Returns the loss."""
+        self.forward(x)
+        loss = self.loss_and_grad(y, scale=lr)
+        self.backward()
+        for p, g in zip(self.params, self.grads):
+            p -= g
+        return loss
+
+    # ---- using the net ----------------------------------------------------------------------
+    def _as_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim == 3:
+            x = x.reshape(len(x), -1)
+        if x.ndim != 2 or x.shape[1] != 784:
+            raise ValueError(f"input must be (N, 28, 28) or (N, 784), not {x.shape}")
+        return x
+
+    def logits(self, x: np.ndarray, batch: int = 1000) -> np.ndarray:
+        """(N, 10) logits, computed in chunks; a fresh array."""
+        x = self._as_input(x)
+        out = np.empty((len(x), self.config.sizes[-1]), self.dtype)
+        for i in range(0, len(x), batch):
+            out[i:i + batch] = self.forward(x[i:i + batch])
+        return out
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) or (N, 784) in [0, 1] -> (N, 10) class probabilities."""
+        z = self.logits(x)
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        return z
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.logits(x).argmax(axis=1)
+
+    def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
+        return float((self.predict(x) == y).mean()) if len(y) else 0.0
+
+    def hidden(self, x: np.ndarray) -> list[np.ndarray]:
+        """Copies of the hidden layers' ReLU activations for x, one (N, n) array per layer."""
+        self.forward(x)
+        return [a.copy() for a in self._buffers(len(self.x))["a"][:-1]]
+
+    def saliency(self, x: np.ndarray, cls: int | None = None) -> tuple[np.ndarray, int]:
+        """Gradient of one class's logit with respect to the input pixels of one image (784,)
+        or (28, 28), from our backward pass. cls defaults to the predicted class.
+        Returns (gradient shaped like x, class)."""
+        shape = np.shape(x)
+        xb = self._as_input(np.reshape(x, (1, -1)))
+        logits = self.forward(xb)
+        cls = int(np.argmax(logits[0])) if cls is None else int(cls)
+        d = self._buffers(1)["d"][-1]
+        d[...] = 0.0
+        d[0, cls] = 1.0  # d logit_cls / d logits
+        dx = self.backward(input_grad=True)
+        return dx.reshape(shape).copy(), cls
+
+    # ---- files ------------------------------------------------------------------------------
+    def save(self, path, meta: dict | None = None, half: bool = False):
+        """Atomic .npz via models.checkpoint; half=True stores the weights as float16."""
+        arrays = self.arrays()
+        if half:
+            arrays = {k: v.astype(np.float16) for k, v in arrays.items()}
+        return checkpoint.save(path, KIND, arrays, asdict(self.config), meta)
+
+    @classmethod
+    def load(cls, path) -> "MLP":
+        """Any mnist-mlp checkpoint; its config says the architecture. Raises CheckpointError."""
+        arrays, config, meta = checkpoint.load(path, KIND)
+        try:
+            net = cls(MLPConfig(sizes=parse_arch("-".join(str(s) for s in config["sizes"]))))
+        except (KeyError, TypeError, ValueError) as e:
+            raise checkpoint.CheckpointError(f"{path}: damaged mnist-mlp configuration ({e}).") from None
+        checkpoint.check_shapes(str(path), arrays, net.shapes())
+        net.set_arrays(arrays)
+        net.meta = meta
+        return net
+
+    def load_into(self, path) -> dict:
+        """Load a checkpoint of exactly this architecture into this net; the net is untouched
+        when the file is foreign or of another shape. Returns the file's meta."""
+        arrays, _, meta = checkpoint.load(path, KIND, self.shapes())
+        self.set_arrays(arrays)
+        return meta

@@ -1,0 +1,86 @@
+"""Our MNIST MLP against PyTorch on the reference's `mnist-epoch` workload.
+
+    python tests/benchmarks/bench_mnist.py --ref-python /root/refenv/bin/python [--rounds 3]
+
+Runs ../shared/bench/torch_reference.py mnist-epoch with the reference interpreter, and the same
+workload with our training generator (models.mnist_train) in a process of its own, alternating
+`rounds` times: 784-128-10 ReLU MLP, softmax cross-entropy, plain SGD lr 0.01, batch 64, one
+shuffled epoch over 60,000 random float32 inputs with random labels (938 steps), no
+augmentation and no evaluation. Each process reports the median of 3 epochs after a warm-up
+epoch, as the reference does. Prints each side's median seconds per epoch and last
+`ratio=<ours / reference>`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "torch_reference.py"
+LINE = re.compile(r"mnist-epoch: ([0-9.eE+-]+) s per epoch")
+
+
+def our_workload(repeats: int = 3) -> None:
+    """mnist_epoch() of the reference, driven through our training generator; prints the same line."""
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    from models.mnist_net import MLP, MLPConfig
+    from models.mnist_train import TrainConfig, Training
+
+    rng = np.random.default_rng(0)
+    x = rng.random((60000, 784), dtype=np.float32)  # (60000, 784)
+    y = rng.integers(0, 10, 60000)  # (60000,)
+    net = MLP(MLPConfig(sizes=(784, 128, 10), seed=0))
+    times = []
+    for epoch in range(repeats + 1):  # the first epoch is a warm-up
+        config = TrainConfig(epochs=1, batch_size=64, lr=0.01, optimizer="sgd", schedule="constant",
+                             augment=False, eval_every=-1, seed=epoch)
+        steps = Training(net, x, y, config).run()
+        t0 = time.perf_counter()
+        for report in steps:
+            pass
+        if epoch:
+            times.append(time.perf_counter() - t0)
+    print(f"mnist-epoch: {statistics.median(times):.4g} s per epoch (models.mnist_net, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, "
+          f"{report['step']} steps, loss {report['loss']:.3f})")
+
+
+def run(cmd) -> float:
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    match = LINE.search(out)
+    if not match:
+        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
+    print("  " + out.strip().splitlines()[-1], flush=True)
+    return float(match.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
+                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.ours:
+        return our_workload()
+    if not args.ref_python:
+        raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
+    ours, ref = [], []
+    for _ in range(args.rounds):
+        ref.append(run([args.ref_python, str(REFERENCE), "mnist-epoch"]))
+        ours.append(run([sys.executable, __file__, "--ours"]))
+    print(f"torch 2.13.0:     median {statistics.median(ref):.4g} s per epoch {sorted(ref)}")
+    print(f"models.mnist_net: median {statistics.median(ours):.4g} s per epoch {sorted(ours)}")
+    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+
+
+if __name__ == "__main__":
+    main()

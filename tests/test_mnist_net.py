@@ -1,0 +1,158 @@
+"""The MNIST MLP: backward against finite differences, training that learns, files."""
+import numpy as np
+import pytest
+
+from models import checkpoint
+from models.gradcheck import max_relative_error, numerical_grad
+from models.mnist_net import MLP, MLPConfig, parse_arch
+from models.mnist_train import InPlaceMomentum, TrainConfig, Training, confusion_matrix
+
+
+def small_net(sizes=(784, 16, 10), seed=0):
+    net = MLP(MLPConfig(sizes=sizes, seed=seed))
+    for b in net.b:  # non-zero biases so their gradients are exercised too
+        b[...] = np.random.default_rng(seed + 1).normal(0, 0.1, b.shape)
+    return net
+
+
+def loss_of(net, x, y):
+    net.forward(x)
+    return net.loss_and_grad(y)
+
+
+@pytest.mark.parametrize("sizes", [(784, 16, 10), (784, 12, 8, 10)])
+def test_backward_matches_finite_differences(sizes):
+    rng = np.random.default_rng(0)
+    net = small_net(sizes).astype(np.float64)  # float64 so central differences are exact enough
+    x, y = rng.random((5, 784)), rng.integers(0, 10, 5)
+    loss_of(net, x, y)
+    dx = net.backward(input_grad=True).copy()
+    analytic = [g.copy() for g in net.grads]
+    for p, g in zip(net.params, analytic):
+        num = numerical_grad(lambda: loss_of(net, x, y), p, eps=1e-6, max_entries=60)
+        assert max_relative_error(g, num) < 1e-5
+    num_x = numerical_grad(lambda: loss_of(net, x, y), x, eps=1e-6, max_entries=60)
+    assert max_relative_error(dx, num_x) < 1e-5
+
+
+def test_saliency_is_the_gradient_of_the_class_logit():
+    rng = np.random.default_rng(1)
+    net = small_net()
+    x = rng.random((28, 28)).astype(np.float32)
+    grad, cls = net.saliency(x)
+    assert grad.shape == (28, 28) and cls == int(net.predict(x[None])[0])
+    x64 = x.astype(np.float64)
+
+    def logit():
+        return float(net.logits(x64[None].astype(np.float32))[0, cls])
+
+    num = numerical_grad(logit, x64, eps=1e-2, max_entries=40)  # the logit is piecewise linear in x
+    mask = ~np.isnan(num)
+    assert np.allclose(grad[mask], num[mask], atol=2e-3)
+
+
+def test_probabilities_accept_both_input_shapes():
+    net = small_net()
+    x = np.random.default_rng(2).random((3, 28, 28))
+    p = net.predict_proba(x)
+    assert p.shape == (3, 10) and np.allclose(p.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(net.predict_proba(x.reshape(3, 784)), p)
+    with pytest.raises(ValueError, match="28, 28"):
+        net.predict_proba(np.zeros((2, 27, 27)))
+
+
+def test_fused_sgd_step_equals_the_textbook_update():
+    rng = np.random.default_rng(3)
+    x, y = rng.random((8, 784), dtype=np.float32), rng.integers(0, 10, 8)
+    a, b = small_net(), small_net()
+    a.forward(x)
+    a.loss_and_grad(y)
+    a.backward()
+    expected = [p - 0.1 * g for p, g in zip(a.params, a.grads)]
+    b.sgd_step(x, y, 0.1)
+    for p, e in zip(b.params, expected):
+        np.testing.assert_allclose(p, e, rtol=1e-5, atol=1e-7)
+
+
+def test_momentum_accumulates_velocity():
+    p, g = np.ones(3), np.full(3, 1.0)
+    opt = InPlaceMomentum([p], [g], 0.9)
+    opt.step(0.1)
+    opt.step(0.1)
+    np.testing.assert_allclose(p, 1 - 0.1 - 0.1 * 1.9)
+
+
+def blobs(n, rng):
+    """Ten separable classes of 28x28 'images': class k lights up its own band of pixels."""
+    y = rng.integers(0, 10, n)
+    x = rng.random((n, 784)).astype(np.float32) * 0.3
+    for k in range(10):
+        x[y == k, k * 78:(k + 1) * 78] += 0.7
+    return np.clip(x, 0, 1), y
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_short_training_raises_accuracy(optimizer):
+    rng = np.random.default_rng(4)
+    x, y = blobs(600, rng)
+    xt, yt = blobs(200, rng)
+    net = MLP(MLPConfig(sizes=(784, 32, 10), seed=0))
+    before = net.accuracy(xt, yt)
+    lr = {"sgd": 0.1, "momentum": 0.05, "adam": 0.003}[optimizer]
+    run = Training(net, x, y, TrainConfig(epochs=2, batch_size=32, lr=lr, optimizer=optimizer,
+                                          augment=False), xt, yt)
+    reports = list(run.run())
+    assert [r["step"] for r in reports] == list(range(1, run.total_steps + 1))
+    evals = [r for r in reports if "test_acc" in r]
+    assert len(evals) == 2 and evals[-1]["test_acc"] > max(0.9, before + 0.5)
+    assert reports[-1]["loss"] < reports[0]["loss"]
+    assert run.best_accuracy == max(r["test_acc"] for r in evals)
+    assert evals[-1]["confusion"].sum() == len(yt)
+
+
+def test_augmented_training_on_uint8_images_runs():
+    rng = np.random.default_rng(5)
+    x = (rng.random((100, 28, 28)) * 255).astype(np.uint8)
+    y = rng.integers(0, 10, 100)
+    reports = list(Training(MLP(MLPConfig((784, 8, 10))), x, y, TrainConfig(epochs=1, batch_size=50)).run())
+    assert len(reports) == 2 and all(np.isfinite(r["loss"]) for r in reports)
+
+
+def test_bad_settings_are_refused():
+    net = MLP(MLPConfig((784, 8, 10)))
+    with pytest.raises(ValueError, match="optimizer"):
+        Training(net, np.zeros((4, 784)), np.zeros(4), TrainConfig(optimizer="rmsprop"))
+    for arch in ("784-10", "785-100-10", "784-0-10", "784-a-10"):
+        with pytest.raises(ValueError):
+            parse_arch(arch)
+    assert parse_arch("784-512-256-10") == (784, 512, 256, 10)
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    cm = confusion_matrix(np.array([1, 1, 2]), np.array([1, 2, 2]), n=3)
+    assert cm.tolist() == [[0, 0, 0], [0, 1, 0], [0, 1, 1]]
+
+
+def test_save_load_round_trip_and_clear_refusals(tmp_path):
+    net = small_net()
+    path = net.save(tmp_path / "w.npz", meta={"note": "x"})
+    loaded = MLP.load(path)
+    assert loaded.config.sizes == (784, 16, 10) and loaded.meta == {"note": "x"}
+    for a, b in zip(net.params, loaded.params):
+        np.testing.assert_array_equal(a, b)
+    half = MLP.load(net.save(tmp_path / "h.npz", half=True))
+    assert half.W[0].dtype == np.float32 and np.allclose(half.W[0], net.W[0], atol=1e-3)
+
+    other = MLP(MLPConfig((784, 32, 10)))
+    before = [p.copy() for p in other.params]
+    with pytest.raises(checkpoint.CheckpointError, match="does not fit"):
+        other.load_into(path)
+    for a, b in zip(before, other.params):  # the current model stays as it was
+        np.testing.assert_array_equal(a, b)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, W1=np.zeros(3))
+    with pytest.raises(checkpoint.CheckpointError, match="not one saved by Playground"):
+        other.load_into(foreign)
+    checkpoint.save(tmp_path / "names.npz", "names-mlp", {"C": np.zeros(2)})
+    with pytest.raises(checkpoint.CheckpointError, match="names-mlp"):
+        MLP.load(tmp_path / "names.npz")
