@@ -1,7 +1,7 @@
 """Saving what is on screen: PNG and SVG of any plot or widget, CSV of a plot's data.
 
-pyqtgraph plots use pyqtgraph's own exporters (their right-click menu has Export… too); other
-widgets are rendered by Qt. A widget may offer `to_csv(path)` for its data (Heatmap does).
+pyqtgraph plots use pyqtgraph's exporters for PNG and CSV (their right-click menu has Export…
+too); SVG and plain widgets are rendered by Qt. A widget may offer `to_csv(path)` for its data (Heatmap does).
 Every file is written to a temporary name first and renamed, so a failed export loses nothing.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QWidget
@@ -67,10 +67,9 @@ def _write(widget, tmp: str, ext: str) -> None:
             widget.to_csv(tmp)
         else:
             exporters.CSVExporter(item).export(tmp)
-    elif item is not None:
-        exporter = exporters.ImageExporter(item) if ext == ".png" else exporters.SVGExporter(item)
-        if ext == ".png":  # at least 1600 px wide, so a slide stays sharp
-            exporter.parameters()["width"] = max(1600, int(item.sceneBoundingRect().width()))
+    elif item is not None and ext == ".png":
+        exporter = exporters.ImageExporter(item)
+        exporter.parameters()["width"] = max(1600, int(item.sceneBoundingRect().width()))  # sharp on a slide
         exporter.export(tmp)
     elif ext == ".png":
         if not widget.grab().save(tmp, "PNG"):
@@ -79,21 +78,31 @@ def _write(widget, tmp: str, ext: str) -> None:
         _write_svg(widget, tmp)
 
 
-def _write_svg(widget: QWidget, tmp: str) -> None:
+def _write_svg(widget, tmp: str) -> None:
+    # pyqtgraph's SVGExporter cannot parse the paths Qt 6.12 writes, so Qt renders every SVG.
+    if isinstance(widget, pg.GraphicsItem):
+        widget = widget.scene().views()[0]
+    if isinstance(widget, QGraphicsView) and not isinstance(widget, pg.GraphicsView):
+        source = widget.scene().itemsBoundingRect()  # a pannable scene: all of it, not the visible part
+    elif isinstance(widget, QGraphicsView):
+        source = QRectF(widget.viewport().rect())
+    else:
+        source = QRectF(widget.rect())
     gen = QSvgGenerator()
     gen.setFileName(tmp)
-    if isinstance(widget, QGraphicsView):  # the whole scene, not just the visible part
-        rect = widget.scene().itemsBoundingRect()
-        gen.setSize(QSize(int(rect.width()), int(rect.height())))
-        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        painter = QPainter(gen)
-        widget.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    else:
-        gen.setSize(widget.size())
-        gen.setViewBox(QRectF(0, 0, widget.width(), widget.height()))
-        painter = QPainter(gen)
-        widget.render(painter)
-    painter.end()
+    gen.setSize(QSize(int(source.width()), int(source.height())))
+    gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    painter = QPainter(gen)
+    try:
+        target = QRectF(0, 0, source.width(), source.height())
+        if isinstance(widget, QGraphicsView) and not isinstance(widget, pg.GraphicsView):
+            widget.scene().render(painter, target, source)
+        elif isinstance(widget, QGraphicsView):
+            QGraphicsView.render(widget, painter, target, source.toRect())
+        else:
+            widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
 
 
 def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None:

@@ -19,7 +19,7 @@ import traceback
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 _live_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 
@@ -133,7 +133,9 @@ class Runner(QObject):
         worker.reported.connect(self._on_worker_reported)
         worker.failed.connect(self._on_worker_failed)
         worker.finished.connect(self._on_worker_finished)
-        worker.finished.connect(thread.quit)
+        # quit() is thread-safe; a direct call from the worker lets shutdown() wait without the
+        # GUI thread having to deliver a queued quit first (which it cannot while it waits).
+        worker.finished.connect(thread.quit, Qt.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker  # keep both alive until the thread finished
         _live_threads.add(thread)
@@ -190,9 +192,11 @@ class Runner(QObject):
 
     @Slot()
     def _on_thread_finished(self):
-        if self._thread is None:
-            return
+        sender = self.sender()
+        if self._thread is None or (sender is not None and sender is not self._thread):
+            return  # already cleaned up by shutdown(), or a late signal of an earlier run
         thread, worker = self._thread, self._worker
+        thread.wait(1000)  # finished() is emitted just before the thread ends: let it end
         self._thread = self._worker = None
         worker.deleteLater()
         thread.deleteLater()

@@ -1,0 +1,40 @@
+"""GUI test fixtures: a test fails if it leaves a training thread running; style reset per test."""
+import time
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from playground import runner
+from playground import style as app_style
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running(qapp):
+    yield
+    deadline = time.monotonic() + 2.0
+    while runner.running_threads() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    left = runner.running_threads()
+    assert not left, f"{len(left)} training thread(s) still running after the test"
+
+
+@pytest.fixture(autouse=True)
+def default_style(qapp):
+    from playground import theme
+
+    theme.apply(app_style.Style())
+    yield
+    theme.apply(app_style.Style())
+
+
+@pytest.fixture
+def main_window(qtbot):
+    from playground.main_window import MainWindow
+
+    window = MainWindow(restore=False)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    yield window
+    window.shutdown()
