@@ -172,6 +172,8 @@ def split_nll(words, smoothing: float = 0.0) -> dict[str, float]:
 
 # -- The same model learned by gradient descent ------------------------------------------------
 
+CHUNK_FLOATS = 8_000_000  # most probabilities held at once while training (32 MB in float32)
+
 @dataclass
 class NeuralBigramConfig:
     lr: float = 50.0  # full-batch gradient-descent step (the lecture's 50)
@@ -245,12 +247,22 @@ def train_neural(model: NeuralBigram, xs: np.ndarray, ys: np.ndarray, config: Ne
     ("W" is the live array: copy it before keeping it)."""
     order = np.argsort(xs, kind="stable")  # the mean is order-free; sorted, the scatter is cheap
     xs, ys = xs[order], ys[order]
-    V2 = model.W.size
+    N, V = xs.size, model.W.shape[0]
+    # A huge list is taken in slices of at most CHUNK_FLOATS probabilities; their gradients add
+    # up to the full batch's, so memory stays bounded and the maths is unchanged.
+    chunk = max(1, CHUNK_FLOATS // V)
+    grad = np.zeros_like(model.W)  # (V, V)
     # loss += l2 * mean(W**2) has gradient 2 * l2 * W / V**2, which is SGD's weight decay
-    opt = SGD([model.W], [model.dW], lr=config.lr, weight_decay=2.0 * config.l2 / V2)
+    opt = SGD([model.W], [grad], lr=config.lr, weight_decay=2.0 * config.l2 / model.W.size)
     for step in range(1, config.steps + 1):
-        _, nll = model.forward(xs, ys)
-        model.backward()
+        grad[...] = 0.0
+        nll = 0.0
+        for start in range(0, N, chunk):
+            weight = min(chunk, N - start) / N
+            _, part = model.forward(xs[start:start + chunk], ys[start:start + chunk])
+            nll += weight * part
+            grad += weight * model.backward()
+        model.dW[...] = grad
         loss = nll + config.l2 * float(np.mean(model.W.astype(np.float64) ** 2))
         opt.step()
         if not np.isfinite(loss):

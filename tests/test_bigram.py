@@ -230,3 +230,17 @@ def test_nll_from_counts_equals_the_average_over_pairs():
         assert nll_from_counts(model.counts, model.probs(k)) == pytest.approx(model.nll(WORDS, k), abs=1e-12)
     assert nll_from_counts(count_bigrams(["ee"], model.vocab), model.probs()) == math.inf
     assert math.isnan(nll_from_counts(np.zeros((3, 3)), np.full((3, 3), 1 / 3)))
+
+
+def test_training_in_slices_is_the_same_full_batch(monkeypatch):
+    import models.bigram as bigram
+
+    counts = BigramCounts.fit(WORDS)
+    xs, ys = bigram_pairs(WORDS, counts.vocab)
+    runs = []
+    for chunk_floats in (10_000_000, 7 * counts.vocab.size):  # one slice, then slices of 7 pairs
+        monkeypatch.setattr(bigram, "CHUNK_FLOATS", chunk_floats)
+        net = NeuralBigram(counts.vocab.size, seed=2, dtype=np.float64)
+        runs.append(([r["loss"] for r in train_neural(net, xs, ys, NeuralBigramConfig(steps=5))], net.W))
+    assert np.allclose(runs[0][0], runs[1][0], rtol=1e-12)
+    assert np.allclose(runs[0][1], runs[1][1], rtol=1e-12)
