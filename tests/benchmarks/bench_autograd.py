@@ -1,0 +1,114 @@
+"""Our Value engine against the micrograd 0.1.0 package on micrograd's own demo workload.
+
+    python tests/benchmarks/bench_autograd.py --ref-python /root/refenv/bin/python [--rounds 3]
+
+Runs ../shared/bench/micrograd_reference.py with the reference interpreter and the same
+workload written with models.autograd (below, line for line the reference's loop) in a process
+of its own, alternating `rounds` times. Prints each side's median seconds per pass, the loss
+after the passes (the two must agree: same data, same initial weights, same updates), the time
+to lay out a few-hundred-node graph, and last `ratio=<ours / reference>`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "micrograd_reference.py"
+LINE = re.compile(r"pass: ([0-9.eE+-]+) s \(loss ([0-9.]+)\)")
+
+
+def our_workload():
+    """micrograd_reference.main() with our engine; prints the same line."""
+    sys.path.insert(0, str(REPO))
+    import random
+
+    from models.autograd import MLP, Value
+    from models.toy_data import moons
+
+    random.seed(1337)
+    X, y = moons(100, 0.1, seed=1)
+    X, y = X.tolist(), y.tolist()
+    model = MLP(2, [16, 16, 1])
+    times, loss = [], None
+    for k in range(11):
+        t0 = time.perf_counter()
+        scores = [model([Value(a), Value(b)]) for a, b in X]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        loss.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        if k:
+            times.append(time.perf_counter() - t0)
+    print(f"ours demo pass: {statistics.median(times):.4g} s (loss {loss.data:.4f})")
+
+
+def layout_timing():
+    """Seconds to build and lay out the op-by-op forward graph of MLP(2, [8, 8, 1]) on one point."""
+    sys.path.insert(0, str(REPO))
+    import random
+
+    from models.autograd import MLP
+    from models.graph_layout import layout_value_graph
+
+    model = MLP(2, [8, 8, 1], ["tanh", "tanh", "linear"], rng=random.Random(0), fused=False)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        out = model([0.5, -1.0])
+        lay = layout_value_graph(out)
+        times.append(time.perf_counter() - t0)
+    print(f"layout of {len(lay.positions)} nodes: {statistics.median(times):.4g} s")
+
+
+def run(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    match = LINE.search(out)
+    if not match:
+        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
+    return float(match.group(1)), match.group(2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
+                        help="interpreter with micrograd==0.1.0 (env PLAYGROUND_REF_PYTHON)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--layout", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.ours:
+        return our_workload()
+    if args.layout:
+        return layout_timing()
+    if not args.ref_python:
+        raise SystemExit("give --ref-python (an interpreter with micrograd==0.1.0)")
+    ours, ref = [], []
+    for _ in range(args.rounds):
+        t, ref_loss = run([args.ref_python, str(REFERENCE)])
+        ref.append(t)
+        t, our_loss = run([sys.executable, __file__, "--ours"])
+        ours.append(t)
+    print(f"micrograd 0.1.0: median {statistics.median(ref):.4g} s per pass {sorted(ref)} "
+          f"(loss {ref_loss})")
+    print(f"models.autograd: median {statistics.median(ours):.4g} s per pass {sorted(ours)} "
+          f"(loss {our_loss})")
+    if ref_loss != our_loss:
+        print(f"WARNING: losses differ ({our_loss} vs {ref_loss}): not the same workload")
+    print(subprocess.run([sys.executable, __file__, "--layout"], capture_output=True, text=True,
+                         check=True).stdout.strip())
+    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Toy data, the MLP training generator, its NumPy twin for the decision boundary, and weights
+on disk."""
+import random
+
+import numpy as np
+import pytest
+
+from models import checkpoint
+from models.autograd import MLP, Value, numerical_grads
+from models.autograd_train import (LOSSES, TrainConfig, accuracy, decision_grid, learning_rate,
+                                   load_mlp, loss_of, make_mlp, plot_bounds, save_mlp,
+                                   scores_numpy, snapshot, train, weight_arrays)
+from models.toy_data import DATASETS, make_dataset, moons
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_toy_sets_are_two_balanced_reproducible_classes(name):
+    X, y = make_dataset(name, 61, 0.1, seed=3)
+    assert X.shape == (61, 2) and y.shape == (61,)
+    assert set(np.unique(y)) == {-1.0, 1.0}
+    assert abs(int((y > 0).sum()) - int((y < 0).sum())) <= 1
+    X2, y2 = make_dataset(name, 61, 0.1, seed=3)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    X3, _ = make_dataset(name, 61, 0.1, seed=4)
+    assert not np.array_equal(X, X3)
+    Xq, _ = make_dataset(name, 61, 0.0, seed=3)
+    Xn, _ = make_dataset(name, 61, 0.5, seed=3)
+    assert np.abs(Xn - Xq).mean() > np.abs(X - Xq).mean() > 0  # noise is what it says
+
+
+def test_moons_without_noise_are_two_half_circles():
+    X, y = moons(100, 0.0)
+    assert X[0] == pytest.approx([1.0, 0.0]) and y[0] == -1
+    assert X[-1] == pytest.approx([2.0, 0.5]) and y[-1] == 1
+
+
+@pytest.mark.parametrize("args,fragment", [(("blobs", 10, 0.1), "unknown data set"),
+                                           (("moons", 1, 0.1), "points"),
+                                           (("moons", 10**6, 0.1), "points"),
+                                           (("moons", 10, -1.0), "noise")])
+def test_bad_data_settings_are_refused(args, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        make_dataset(*args)
+
+
+def test_micrograd_demo_reaches_full_accuracy_within_100_steps():
+    X, y = make_dataset("moons", 100, 0.1, seed=1)
+    model = make_mlp((16, 16), ("relu", "relu"), seed=1337)
+    first_loss, reached = None, None
+    for report in train(model, X, y, TrainConfig()):
+        first_loss = first_loss or report["loss"]
+        if report["accuracy"] == 1.0:
+            reached = report["step"]
+            break
+        if report["step"] >= 100:
+            break
+    assert reached is not None and reached <= 100
+    assert report["loss"] < 0.2 * first_loss
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_gradient_matches_finite_differences(loss):
+    model = make_mlp((3,), ("tanh",), seed=2)
+    X = [[0.3, -0.4], [1.0, 0.2], [-0.5, 0.9]]
+    y = [1.0, -1.0, 1.0]
+    out, _ = loss_of(model, X, y, loss, l2=1e-2)
+    model.zero_grad()
+    out.backward()
+    params = model.parameters()
+    numeric = numerical_grads(lambda: loss_of(model, X, y, loss, 1e-2)[0], params)
+    assert [p.grad for p in params] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
+
+
+def test_losses_have_their_textbook_values():
+    model = make_mlp((2,), ("relu",), seed=0)
+    for p in model.parameters():
+        p.data = 0.0
+    model.layers[-1].neurons[0].b.data = 0.5  # every score is 0.5
+    X, y = [[1.0, 2.0], [3.0, 4.0]], [1.0, -1.0]
+    assert loss_of(model, X, y, "max_margin", 0)[0].data == pytest.approx((0.5 + 1.5) / 2)
+    assert loss_of(model, X, y, "mse", 0)[0].data == pytest.approx((0.25 + 2.25) / 2)
+    bce = (np.log1p(np.exp(-0.5)) + np.log1p(np.exp(0.5))) / 2
+    assert loss_of(model, X, y, "bce", 0)[0].data == pytest.approx(bce)
+    with pytest.raises(ValueError):
+        loss_of(model, X, y, "hinge2", 0)
+
+
+def test_numpy_scores_equal_the_value_forward_pass():
+    model = MLP(2, [5, 4, 1], ["tanh", "sigmoid", "linear"], rng=random.Random(7))
+    X = np.array([[0.1, 0.2], [-1.0, 0.5], [2.0, -3.0]])
+    values = [model([Value(a), Value(b)]).data for a, b in X]
+    assert scores_numpy(weight_arrays(model), model.activations, X) == pytest.approx(values)
+    relu = make_mlp((3,), ("relu",), seed=1)
+    assert scores_numpy(weight_arrays(relu), relu.activations, X) == pytest.approx(
+        [relu(list(x)).data for x in X])
+
+
+def test_decision_grid_and_snapshot():
+    X, y = make_dataset("circles", 40, 0.05, seed=0)
+    bounds = plot_bounds(X)
+    assert bounds[1] - bounds[0] == pytest.approx(bounds[3] - bounds[2])  # square
+    assert bounds[0] < X[:, 0].min() and bounds[3] > X[:, 1].max()
+    model = make_mlp((4,), ("tanh",), seed=0)
+    report = next(train(model, X, y, TrainConfig(steps=10)))
+    snap = snapshot(report, bounds, resolution=20)
+    assert snap["grid"].shape == (20, 20) and "model" not in snap
+    corner = scores_numpy(snap["weights"], model.activations, [[bounds[0], bounds[3]]])[0]
+    assert snap["grid"][-1, 0] == pytest.approx(corner)  # row = y, column = x
+    grid = decision_grid(snap["weights"], model.activations, bounds, 5)
+    assert grid.shape == (5, 5)
+
+
+def test_learning_rate_schedule_and_accuracy():
+    config = TrainConfig(lr=1.0, steps=100)
+    assert learning_rate(config, 0) == 1.0
+    assert learning_rate(config, 50) == pytest.approx(0.55)
+    assert learning_rate(config, 500) == pytest.approx(0.1)
+    assert learning_rate(TrainConfig(lr=0.3, lr_decay=False), 90) == 0.3
+    assert accuracy([0.5, -0.1, 2.0], [1, 1, 1]) == pytest.approx(2 / 3)
+
+
+def test_minibatches_are_reproducible():
+    X, y = make_dataset("xor", 50, 0.1, seed=0)
+    runs = []
+    for _ in range(2):
+        model = make_mlp((4,), ("tanh",), seed=0)
+        gen = train(model, X, y, TrainConfig(batch_size=8, seed=5))
+        runs.append([next(gen)["loss"] for _ in range(3)])
+    assert runs[0] == runs[1]
+
+
+def test_train_refuses_empty_data_and_bad_models():
+    with pytest.raises(ValueError, match="no data"):
+        next(train(make_mlp((2,), ("tanh",)), np.zeros((0, 2)), np.zeros(0), TrainConfig()))
+    with pytest.raises(ValueError):
+        make_mlp((100,), ("tanh",))
+    with pytest.raises(ValueError):
+        make_mlp((4, 4), ("tanh",))
+
+
+def test_save_and_load_weights(tmp_path):
+    model = make_mlp((3, 2), ("tanh", "sigmoid"), seed=9)
+    path = save_mlp(tmp_path / "mlp.npz", model, {"dataset": "moons"})
+    loaded = load_mlp(path)
+    assert loaded.sizes == [2, 3, 2, 1] and loaded.activations == ["tanh", "sigmoid", "linear"]
+    assert loaded([0.3, -0.2]).data == model([0.3, -0.2]).data
+
+
+def test_foreign_files_give_a_clear_message(tmp_path):
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(checkpoint.CheckpointError, match="not a Playground weights file"):
+        load_mlp(junk)
+    other = checkpoint.save(tmp_path / "other.npz", "mnist-mlp", {"W": np.zeros(2)})
+    with pytest.raises(checkpoint.CheckpointError, match="mnist-mlp"):
+        load_mlp(other)
+    bad = checkpoint.save(tmp_path / "bad.npz", "autograd-mlp", {"W0": np.zeros((3, 2))},
+                          {"sizes": [2, 3, 1], "activations": ["tanh", "linear"]})
+    with pytest.raises(checkpoint.CheckpointError, match="does not fit"):
+        load_mlp(bad)
+    odd = checkpoint.save(tmp_path / "odd.npz", "autograd-mlp", {},
+                          {"sizes": [2, 3, 1], "activations": ["swish", "linear"]})
+    with pytest.raises(checkpoint.CheckpointError, match="damaged"):
+        load_mlp(odd)
