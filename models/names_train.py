@@ -1,0 +1,132 @@
+"""Training the names model: a generator that takes one minibatch step per report.
+
+    for report in train(model, data, TrainConfig(steps=1000)):
+        print(report["step"], report["loss"])
+
+The classic recipe of the lectures: minibatches of 32, SGD at 0.1, then 0.01 for the second half
+(step decay); Adam is there to compare. Nothing here prints, sleeps or knows about Qt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.names import NamesData, NamesModel
+from models.optim import SGD, Adam
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 200_000  # minibatch steps
+    batch_size: int = 32  # examples per step
+    lr: float = 0.1  # learning rate at the start
+    lr_decay: float = 0.1  # the rate is multiplied by this ...
+    decay_at: float = 0.5  # ... once this fraction of the steps is done (step decay)
+    optimizer: str = "sgd"  # "sgd" or "adam"
+    seed: int = 42  # minibatch order
+    eval_every: int = 0  # estimate the val loss every this many steps (0: never)
+    eval_examples: int = 0  # val examples for that estimate (0: the whole val split)
+
+    def validate(self) -> None:
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError("steps and batch size must be at least 1.")
+        if self.batch_size > 65536:
+            raise ValueError("A batch of more than 65,536 examples is too large here.")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ValueError("The learning rate must be a positive number.")
+        if not (0 < self.lr_decay <= 1) or not (0 <= self.decay_at <= 1):
+            raise ValueError("The decay factor must be in (0, 1] and the decay point in [0, 1].")
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError(f"Unknown optimizer {self.optimizer!r}: use 'sgd' or 'adam'.")
+
+
+# Training recipes per model preset (models.names.PRESETS); the figures they reach are in
+# tests/benchmarks and the report of the names issue.
+PRESETS = {
+    "mlp": TrainConfig(steps=200_000),
+    "batchnorm": TrainConfig(steps=200_000),
+    "wavenet": TrainConfig(steps=200_000),
+}
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Step decay: lr until decay_at * steps, then lr * lr_decay. `step` counts from 0."""
+    return config.lr * (config.lr_decay if step >= config.decay_at * config.steps else 1.0)
+
+
+def make_optimizer(model: NamesModel, config: TrainConfig):
+    # One flat parameter array and one flat gradient array: a single vectorised update.
+    if config.optimizer == "adam":
+        return Adam([model.params], [model.grads], lr=config.lr)
+    return SGD([model.params], [model.grads], lr=config.lr)
+
+
+@dataclass
+class TrainState:
+    """What the diagnostics need right after a step (read in the worker, between steps)."""
+    model: NamesModel
+    optimizer: object
+    xb: np.ndarray  # (B, T) the last minibatch
+    yb: np.ndarray  # (B,)
+
+
+def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: int = 0):
+    """Yield {"step", "loss", "lr", "state"} after every step, plus "val_loss" every eval_every
+    steps and at the last step. `start_step` continues a schedule (for a resumed run)."""
+    config.validate()
+    if data.block_size != model.block_size:
+        raise ValueError(f"The data has context {data.block_size}, the model {model.block_size}.")
+    if len(data.Ytr) == 0:
+        raise ValueError("The word list is too short to train on.")
+    rng = np.random.default_rng(config.seed)
+    opt = make_optimizer(model, config)
+    Xtr, Ytr, n = data.Xtr, data.Ytr, len(data.Ytr)
+    xval, yval = data.Xval, data.Yval
+    if config.eval_examples and len(yval) > config.eval_examples:
+        pick = np.random.default_rng(0).choice(len(yval), config.eval_examples, replace=False)
+        xval, yval = xval[pick], yval[pick]
+    model.train()
+    state = TrainState(model, opt, Xtr[:0], Ytr[:0])
+    chunk = 1024  # draw minibatch indices a thousand steps at a time
+    for step in range(start_step, config.steps):
+        if (step - start_step) % chunk == 0:
+            batches = rng.integers(0, n, (chunk, config.batch_size))  # (chunk, B)
+        ix = batches[(step - start_step) % chunk]
+        xb, yb = Xtr[ix], Ytr[ix]  # (B, T), (B,)
+        opt.lr = learning_rate(config, step)
+        loss = model.loss_and_backward(xb, yb)
+        opt.step()
+        state.xb, state.yb = xb, yb
+        report = {"step": step + 1, "loss": loss, "lr": opt.lr, "state": state}
+        last = step + 1 == config.steps
+        if len(yval) and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
+            report["val_loss"] = model.eval_loss(xval, yval)
+        yield report
+
+
+def calibrate_batchnorm(model: NamesModel, X: np.ndarray, chunk: int = 8192) -> None:
+    """Set every BatchNorm's running mean and variance to their exact values over X (the
+    lecture's "calibrate the batch norm at the end of training"), one layer at a time, since
+    each layer's inputs depend on the statistics of the layers before it."""
+    from models.layers import BatchNorm1d
+
+    layers = model.infer.layers  # eval mode: earlier layers use their (already calibrated) statistics
+    for k, layer in enumerate(layers):
+        if not isinstance(layer, BatchNorm1d):
+            continue
+        total = np.zeros(layer.gamma.shape, np.float64)  # (C,)
+        total_sq = np.zeros(layer.gamma.shape, np.float64)
+        count = 0
+        for i in range(0, len(X), chunk):
+            h = X[i:i + chunk]
+            for earlier in layers[:k]:
+                h = earlier.forward(h)
+            h = h.reshape(-1, h.shape[-1]).astype(np.float64)  # (n, C)
+            total += h.sum(axis=0)
+            total_sq += (h * h).sum(axis=0)
+            count += h.shape[0]
+        mean = total / count
+        var = np.maximum(total_sq / count - mean * mean, 0.0) * count / max(count - 1, 1)
+        layer.running_mean[...] = mean  # in place: the training graph shares these arrays
+        layer.running_var[...] = var

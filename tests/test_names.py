@@ -1,0 +1,248 @@
+"""The names MLP: shapes, initial loss, whole-model gradients, batch norm modes, learning,
+sampling, files and diagnostics. Small data and short runs only."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from models.assets import asset_path
+from models.checkpoint import CheckpointError, save
+from models.data import Vocab, load_words
+from models.names import PRESETS, NamesConfig, NamesData, NamesModel, char_probs, sample, word_loss
+from models.names_diagnostics import check_gradients, embedding_2d, snapshot, update_ratios
+from models.names_train import TrainConfig, calibrate_batchnorm, learning_rate, train
+
+VOCAB = Vocab(tuple(".abcdefghijklmnopqrstuvwxyz"))
+
+
+@pytest.fixture(scope="module")
+def words():
+    return load_words(asset_path("names", "names.txt"))[::8]  # 4,000 names: quick but real
+
+
+def random_batch(model, B=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, model.config.vocab_size, (B, model.block_size)),
+            rng.integers(0, model.config.vocab_size, B))
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_presets_start_near_uniform_loss(preset):
+    model = NamesModel(PRESETS[preset], VOCAB, seed=0)
+    idx, y = random_batch(model, B=256)
+    logits, loss = model(idx, y)
+    assert logits.shape == (256, 27) and logits.dtype == np.float32
+    assert abs(loss - np.log(27)) < 0.05  # the shy last layer: not confidently wrong at step 0
+    assert model(idx)[1] is None
+
+
+def test_preset_sizes_match_the_lectures():
+    assert NamesModel(PRESETS["mlp"], VOCAB).num_params() == 270 + 30 * 200 + 200 + 200 * 27 + 27
+    assert NamesModel(PRESETS["wavenet"], VOCAB).num_params() == 76579  # makemore part 5
+    wavenet = NamesModel(PRESETS["wavenet"], VOCAB)
+    names = [type(layer).__name__ for layer in wavenet.layers]
+    assert names.count("FlattenConsecutive") == 3 and names.count("BatchNorm1d") == 3
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_whole_model_gradients_match_finite_differences(preset):
+    config = replace(PRESETS[preset], n_embd=4, n_hidden=8)
+    model = NamesModel(config, VOCAB, seed=1)
+    xb, yb = random_batch(model, B=12, seed=2)
+    rows = check_gradients(model, xb, yb, per_param=15)
+    assert len(rows) == len(model.named_parameters())
+    for row in rows:
+        assert row["max_abs_diff"] < 1e-7, row
+        assert row["checked"] > 0
+
+
+def test_gradient_check_catches_a_wrong_backward(monkeypatch):
+    from models import layers
+
+    model = NamesModel(replace(PRESETS["mlp"], n_hidden=8), VOCAB, seed=1)
+    xb, yb = random_batch(model)
+    monkeypatch.setattr(layers.Tanh, "backward", lambda self, dout: dout)  # forgets tanh'
+    rows = check_gradients(model, xb, yb, per_param=10)
+    assert max(r["max_abs_diff"] for r in rows) > 1e-4
+
+
+def test_batchnorm_eval_output_does_not_depend_on_the_batch():
+    model = NamesModel(PRESETS["batchnorm"], VOCAB, seed=0)
+    xb, yb = random_batch(model, B=32)
+    model.train()
+    train_logits, _ = model(xb)
+    alone_train, _ = model(xb[:4])
+    assert not np.allclose(alone_train, train_logits[:4], atol=1e-5)  # batch statistics differ
+    model.eval()
+    full, _ = model(xb)
+    alone, _ = model(xb[:4])
+    assert np.allclose(full[:4], alone, atol=1e-5)
+    assert not np.allclose(full, train_logits, atol=1e-4)
+
+
+def test_training_lowers_the_val_loss(words):
+    data = NamesData.from_words(words, 3)
+    model = NamesModel(replace(PRESETS["mlp"], n_hidden=64, vocab_size=data.vocab.size), data.vocab, seed=0)
+    before = data.split_losses(model, ("val",))["val"]
+    reports = list(train(model, data, TrainConfig(steps=1500, batch_size=32, eval_every=500)))
+    assert [r["step"] for r in reports] == list(range(1, 1501))
+    assert [r["step"] for r in reports if "val_loss" in r] == [500, 1000, 1500]
+    assert reports[0]["lr"] == 0.1 and reports[-1]["lr"] == pytest.approx(0.01)
+    after = data.split_losses(model, ("val",))["val"]
+    assert before > 3.2 and after < 2.6
+    assert reports[-1]["val_loss"] == pytest.approx(after)
+
+
+def test_same_seed_same_run(words):
+    data = NamesData.from_words(words, 3)
+
+    def run(seed):
+        model = NamesModel(replace(PRESETS["batchnorm"], n_hidden=16, vocab_size=data.vocab.size), data.vocab,
+                           seed=seed)
+        return [r["loss"] for r in train(model, data, TrainConfig(steps=50, seed=seed))]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_adam_and_wavenet_train(words):
+    data = NamesData.from_words(words, 8)
+    model = NamesModel(replace(PRESETS["wavenet"], n_embd=8, n_hidden=32, vocab_size=data.vocab.size),
+                       data.vocab, seed=0)
+    losses = [r["loss"] for r in train(model, data, TrainConfig(steps=600, lr=3e-3, optimizer="adam"))]
+    assert np.mean(losses[-100:]) < np.mean(losses[:20]) - 0.5
+
+
+def test_learning_rate_steps_down_at_half():
+    config = TrainConfig(steps=100, lr=0.1, lr_decay=0.1, decay_at=0.5)
+    assert learning_rate(config, 0) == 0.1 and learning_rate(config, 49) == 0.1
+    assert learning_rate(config, 50) == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        TrainConfig(optimizer="rmsprop").validate()
+
+
+def test_config_validation_messages():
+    with pytest.raises(ValueError, match="power of two"):
+        NamesModel(replace(PRESETS["wavenet"], block_size=6), VOCAB)
+    with pytest.raises(ValueError, match="positive"):
+        NamesModel(replace(PRESETS["mlp"], n_hidden=0), VOCAB)
+
+
+def test_data_with_characters_the_model_lacks_is_refused():
+    with pytest.raises(ValueError, match="never saw: é"):
+        NamesData.from_words(["anna", "zoé"] * 10, 3, vocab=VOCAB)
+
+
+def test_calibrated_batchnorm_holds_the_exact_statistics(words):
+    data = NamesData.from_words(words, 3)
+    model = NamesModel(replace(PRESETS["batchnorm"], vocab_size=data.vocab.size), data.vocab, seed=0)
+    for _ in train(model, data, TrainConfig(steps=200)):
+        pass
+    calibrate_batchnorm(model, data.Xtr)
+    pre = model.infer.layers[0].forward(data.Xtr)
+    for layer in model.infer.layers[1:3]:
+        pre = layer.forward(pre)  # Flatten, Linear: what the BatchNorm sees
+    bn = model.layers[3]
+    assert np.allclose(bn.running_mean, pre.mean(axis=0), atol=1e-4)
+    assert np.allclose(bn.running_var, pre.var(axis=0, ddof=1), rtol=1e-3)
+
+
+def test_sampling_is_reproducible_and_uses_the_vocabulary(words):
+    data = NamesData.from_words(words, 3)
+    model = NamesModel(replace(PRESETS["mlp"], vocab_size=data.vocab.size), data.vocab, seed=0)
+    for _ in train(model, data, TrainConfig(steps=1000)):
+        pass
+    a = sample(model, 30, temperature=1.0, seed=5)
+    assert a == sample(model, 30, temperature=1.0, seed=5)
+    assert a != sample(model, 30, temperature=1.0, seed=6)
+    assert len(a) == 30 and all(set(w) <= set(data.vocab.itos[1:]) for w in a)
+    cold = sample(model, 30, temperature=0.05, seed=5)
+    assert len(set(cold)) < len(set(a))  # near-greedy sampling repeats itself
+    with pytest.raises(ValueError):
+        sample(model, 3, temperature=0)
+
+
+def test_char_probs_rows_are_distributions(words):
+    model = NamesModel(PRESETS["mlp"], VOCAB, seed=0)
+    probs = char_probs(model, "emma")
+    assert probs.shape == (5, 27)
+    assert np.allclose(probs.sum(axis=1), 1)
+    nll = -np.mean(np.log(probs[np.arange(5), VOCAB.encode("emma") + [0]]))
+    assert word_loss(model, "emma") == pytest.approx(nll, rel=1e-5)
+    with pytest.raises(ValueError, match="does not know"):
+        char_probs(model, "zoé")
+
+
+def test_save_load_round_trip(tmp_path):
+    model = NamesModel(PRESETS["batchnorm"], VOCAB, seed=3)
+    model.layers[3].running_mean[:] = 0.5
+    path = model.save(tmp_path / "w.npz", meta={"preset": "batchnorm"})
+    loaded, meta = NamesModel.load(path)
+    assert meta["preset"] == "batchnorm" and loaded.config == model.config
+    assert loaded.vocab == model.vocab
+    idx, _ = random_batch(model)
+    assert np.array_equal(loaded.eval()(idx)[0], model.eval()(idx)[0])
+
+
+def test_loading_foreign_or_wrong_files_gives_clear_errors(tmp_path):
+    model = NamesModel(PRESETS["mlp"], VOCAB)
+    np.savez(tmp_path / "plain.npz", a=np.zeros(3))
+    with pytest.raises(CheckpointError, match="not one saved by Playground"):
+        NamesModel.load(tmp_path / "plain.npz")
+    save(tmp_path / "other.npz", "mnist-mlp", {"W": np.zeros(2)})
+    with pytest.raises(CheckpointError, match="mnist-mlp"):
+        NamesModel.load(tmp_path / "other.npz")
+    arrays = model.state_arrays()
+    arrays["layers.2.weight"] = np.zeros((30, 199), np.float32)
+    config = {**model.config.__dict__, "itos": "".join(VOCAB.itos)}
+    save(tmp_path / "shape.npz", "names-mlp", arrays, config)
+    with pytest.raises(CheckpointError, match="shape"):
+        NamesModel.load(tmp_path / "shape.npz")
+    save(tmp_path / "cfg.npz", "names-mlp", model.state_arrays(), {**config, "itos": "abc"})
+    with pytest.raises(CheckpointError, match="configuration"):
+        NamesModel.load(tmp_path / "cfg.npz")
+    bad = model.state_arrays()
+    bad["layers.0.weight"] = np.full((27, 10), np.nan, np.float32)
+    save(tmp_path / "nan.npz", "names-mlp", bad, config)
+    with pytest.raises(CheckpointError, match="not finite"):
+        NamesModel.load(tmp_path / "nan.npz")
+
+
+def test_diagnostics_snapshot(words):
+    data = NamesData.from_words(words, 8)
+    model = NamesModel(replace(PRESETS["wavenet"], vocab_size=data.vocab.size), data.vocab, seed=0)
+    reports = list(train(model, data, TrainConfig(steps=5, batch_size=32)))
+    snap = snapshot(reports[-1])
+    assert "state" not in snap and snap["step"] == 5
+    assert len(snap["tanh"]) == 3
+    first = snap["tanh"][0]
+    assert first["saturation_map"].shape == (32 * 4, 128)  # (examples x positions, neurons)
+    assert first["act_hist"].sum() == 32 * 4 * 128 and first["grad_hist"].sum() == 32 * 4 * 128
+    assert 0 <= first["saturated"] <= 1
+    assert set(snap["update_ratio"]) == {"0.weight", "2.weight", "6.weight", "10.weight", "13.weight"}
+    # lr 0.1 * grad vs weights: the lecture's healthy range is around 1e-3 (log10 -3)
+    assert all(-6 < v < 0 for v in snap["update_ratio"].values())
+    assert snap["embedding"].shape == (data.vocab.size, 2)
+    assert set(snap["weights"]) == set(model.state_arrays())
+    snap["weights"]["layers.0.weight"][:] = 0
+    assert model.layers[0].weight.any()  # a copy, not the live array
+
+
+def test_update_ratio_for_adam_uses_the_adam_step(words):
+    data = NamesData.from_words(words, 3)
+    model = NamesModel(replace(PRESETS["mlp"], vocab_size=data.vocab.size), data.vocab, seed=0)
+    report = list(train(model, data, TrainConfig(steps=3, optimizer="adam", lr=1e-3)))[-1]
+    ratios = update_ratios(model, report["state"].optimizer)
+    assert all(np.isfinite(v) for v in ratios.values())
+
+
+def test_embedding_2d_keeps_2d_and_projects_more():
+    C = np.random.default_rng(0).standard_normal((27, 2))
+    assert np.allclose(embedding_2d(C), C)
+    big = np.random.default_rng(0).standard_normal((27, 10)) * np.r_[5.0, 3.0, np.ones(8) * 0.1]
+    xy = embedding_2d(big)
+    assert xy.shape == (27, 2)
+    # most of the spread lies along the first two dimensions, so PCA keeps the distances
+    d_full = np.linalg.norm(big[:, None] - big[None], axis=-1)
+    d_2d = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+    assert np.corrcoef(d_full.ravel(), d_2d.ravel())[0, 1] > 0.99
