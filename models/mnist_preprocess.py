@@ -2,7 +2,7 @@
 
 LeCun et al.: each NIST digit was scaled to fit a 20x20 box keeping its aspect ratio (anti-aliased),
 then placed in a 28x28 field so that its centre of mass sits at the centre. We do the same with
-two resampling matrices (one per axis) whose rows are anti-aliasing triangle filters: the crop,
+two resampling matrices (one per axis) whose rows are area-averaging (anti-aliasing) filters: the crop,
 the scaling and the sub-pixel shift are one product `Ry @ crop @ Rx.T`, with no loops over pixels.
 """
 from __future__ import annotations
@@ -12,16 +12,22 @@ import numpy as np
 SIZE = 28  # output field, pixels
 BOX = 20  # the digit's longer side after scaling, pixels
 INK = 0.05  # canvas values above this count as ink for the bounding box
+CENTRE = 14.5  # where MNIST's centres of mass sit (the middle of pixel 14; the mean over the set)
 
 
 def resample_matrix(n_in: int, n_out: int, scale: float, centre_in: float, centre_out: float) -> np.ndarray:
     """(n_out, n_in) matrix mapping a row of n_in pixels to n_out pixels, scaled by `scale`
     (output pixels per input pixel) so that input coordinate `centre_in` lands on `centre_out`.
-    Rows are triangle filters widened by 1/scale when shrinking, so thin lines do not alias."""
+    Shrinking averages the input pixels under each output pixel (area weights, no aliasing of thin
+    lines); enlarging interpolates linearly."""
     u = (np.arange(n_out) + 0.5 - centre_out) / scale + centre_in  # (n_out,) input coords sampled
-    width = max(1.0, 1.0 / scale)  # filter half-width in input pixels
-    d = (np.arange(n_in) + 0.5)[None, :] - u[:, None]  # (n_out, n_in)
-    return (np.maximum(0.0, 1.0 - np.abs(d) / width) / width).astype(np.float32)  # (n_out, n_in)
+    left = np.arange(n_in)[None, :]  # (1, n_in) input pixel i spans [i, i + 1)
+    if scale < 1.0:
+        half = 0.5 / scale  # an output pixel covers 1/scale input pixels
+        overlap = np.minimum(u[:, None] + half, left + 1) - np.maximum(u[:, None] - half, left)  # (n_out, n_in)
+        return (np.maximum(overlap, 0.0) * scale).astype(np.float32)
+    d = left + 0.5 - u[:, None]  # (n_out, n_in)
+    return np.maximum(0.0, 1.0 - np.abs(d)).astype(np.float32)  # (n_out, n_in)
 
 
 def ink_bbox(canvas: np.ndarray, threshold: float = INK):
@@ -57,8 +63,9 @@ def preprocess(canvas: np.ndarray, size: int = SIZE, box: int = BOX) -> np.ndarr
     crop = canvas[top:bottom, left:right]  # (h, w)
     scale = box / max(crop.shape)  # output pixels per canvas pixel
     cy, cx = centre_of_mass(crop)
-    ry = resample_matrix(crop.shape[0], size, scale, cy, size / 2)  # (28, h)
-    rx = resample_matrix(crop.shape[1], size, scale, cx, size / 2)  # (28, w)
+    centre = CENTRE * size / SIZE
+    ry = resample_matrix(crop.shape[0], size, scale, cy, centre)  # (28, h)
+    rx = resample_matrix(crop.shape[1], size, scale, cx, centre)  # (28, w)
     out = ry @ crop @ rx.T  # (28, 28)
     peak = float(out.max())
     if peak > 0:

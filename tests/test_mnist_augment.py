@@ -1,0 +1,51 @@
+"""Batch distortions: the identity is exact, shifts move pixels, stroke weight goes both ways."""
+import numpy as np
+
+from models.mnist_augment import AugmentConfig, augment, random_affine, random_stroke_weight
+
+NONE = AugmentConfig(rotate=0, shear=0, scale=(1, 1), aspect=0, shift=0, thicken=0, thin=0)
+
+
+def digits(n=6, seed=0):
+    x = np.zeros((n, 28, 28), np.float32)
+    x[:, 8:20, 12:16] = 1.0  # a stroke
+    return x * np.random.default_rng(seed).uniform(0.5, 1, (n, 1, 1)).astype(np.float32)
+
+
+def test_no_distortion_is_the_identity():
+    x = digits()
+    np.testing.assert_allclose(augment(x, np.random.default_rng(0), NONE), x, atol=1e-6)
+
+
+def test_a_shift_moves_the_image_by_whole_pixels():
+    x = digits(1)
+    cfg = AugmentConfig(rotate=0, shear=0, scale=(1, 1), aspect=0, shift=0)
+    rng = np.random.default_rng(0)
+    out = random_affine(x, rng, cfg)
+    np.testing.assert_allclose(out, x, atol=1e-6)
+    # a forward shift of (+2, -3): what was at (r, c) is now at (r + 2, c - 3)
+    from models import mnist_augment
+    t = np.array([[2.0, -3.0]])
+    H = W = 28
+    yy, xx = np.mgrid[0:H, 0:W]
+    fy = (yy.ravel() + 0.5 - t[0, 0])[None]
+    fx = (xx.ravel() + 0.5 - t[0, 1])[None]
+    moved = mnist_augment.bilinear(x, fy, fx)
+    np.testing.assert_allclose(moved[0, 10:22, 9:13], x[0, 8:20, 12:16], atol=1e-6)
+
+
+def test_random_distortions_keep_range_shape_and_most_of_the_ink():
+    x = digits(200)
+    out = augment(x, np.random.default_rng(1))
+    assert out.shape == x.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    ratio = out.sum((1, 2)) / x.sum((1, 2))
+    assert 0.4 < ratio.min() and ratio.max() < 4.0  # nothing vanishes or floods the field
+    assert not np.allclose(out, x)
+
+
+def test_stroke_weight_thickens_and_thins():
+    x = digits(400)
+    out = random_stroke_weight(x, np.random.default_rng(2), AugmentConfig(thicken=0.5, thin=0.5))
+    mass = out.sum((1, 2)) / x.sum((1, 2))
+    assert (mass > 1.3).any() and (mass < 0.9).any()

@@ -1,0 +1,51 @@
+"""`playground eval mnist` and `playground train mnist`, run in-process."""
+import numpy as np
+
+from playground.cli import main
+from tests.test_mnist import write_set
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_line(out: str) -> dict:
+    return dict(item.split("=", 1) for item in out.strip().splitlines()[-1].split())
+
+
+def test_eval_on_the_shipped_weights(capsys, monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_DATA_DIR", raising=False)
+    code, out, _ = run(capsys, "eval", "mnist")
+    assert code == 0
+    assert out.strip().splitlines()[-1].split()[-1].startswith("test_accuracy=")  # printed last
+    assert float(last_line(out)["test_accuracy"]) >= 0.985
+
+
+def test_train_then_eval_on_a_small_data_folder(capsys, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_set(data, n=64, split="train")
+    write_set(data, n=32, split="test")
+    out_file = tmp_path / "w.npz"
+    code, out, err = run(capsys, "train", "mnist", "--arch", "784-16-10", "--epochs", "2",
+                         "--batch-size", "16", "--data", str(data), "--out", str(out_file))
+    assert code == 0, err
+    result = last_line(out)
+    assert result["steps"] == "8" and out_file.is_file()
+    assert 0.0 <= float(result["test_accuracy"]) <= 1.0
+    code, out, _ = run(capsys, "eval", "mnist", "--weights", str(out_file), "--data", str(data))
+    assert code == 0 and last_line(out)["arch"] == "784-16-10"
+    assert last_line(out)["test_accuracy"] == result["test_accuracy"]
+
+
+def test_bad_input_is_one_line_not_a_traceback(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "mnist", "--arch", "784-10")
+    assert code == 2 and "architecture" in err
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, a=np.zeros(2))
+    code, _, err = run(capsys, "eval", "mnist", "--weights", str(foreign))
+    assert code == 2 and "not one saved by Playground" in err and "Traceback" not in err
+    code, _, err = run(capsys, "eval", "mnist", "--data", str(tmp_path))
+    assert code == 2 and "no such file" in err
