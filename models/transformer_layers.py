@@ -1,0 +1,236 @@
+"""The layers of the character transformer, each with a hand-written backward.
+
+Every layer keeps what its backward needs from the last forward and fills its own gradient
+arrays (`dW` for `W`, ...) in place, so the model can lay every parameter in one flat buffer
+and the optimiser updates all of them in a handful of NumPy calls.
+
+Speed: activations go into buffers reused from step to step (`Layer.buffer`). Fresh arrays of
+this size (128 KB and more) are handed out by the C allocator as new pages that must be faulted
+in each time, which costs more than the arithmetic. Arrays a layer returns are therefore only
+valid until its next forward/backward; copy them to keep them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+DTYPE = np.float32
+
+
+class Layer:
+    """A piece of the network: parameters in `param_names`, each with a gradient 'd' + name."""
+    param_names: tuple[str, ...] = ()
+
+    def buffer(self, key: str, shape: tuple) -> np.ndarray:
+        """A scratch array of this shape, reused across calls while the shape stays the same."""
+        bufs = self.__dict__.setdefault("_buffers", {})
+        buf = bufs.get(key)
+        if buf is None or buf.shape != shape:
+            buf = bufs[key] = np.empty(shape, DTYPE)
+        return buf
+
+    def named_leaves(self, prefix: str = ""):
+        """(dotted name, layer) of every layer at or below this one that owns parameters."""
+        if self.param_names:
+            yield prefix.rstrip("."), self
+        for name, child in list(vars(self).items()):
+            if isinstance(child, Layer):
+                yield from child.named_leaves(f"{prefix}{name}.")
+
+    def _grads_like_params(self):
+        for n in self.param_names:
+            setattr(self, "d" + n, np.zeros_like(getattr(self, n)))
+
+
+class Linear(Layer):
+    """y = x W + b on rows: x (N, n_in) -> (N, n_out). W is stored (n_in, n_out)."""
+
+    def __init__(self, n_in: int, n_out: int, rng, std: float = 0.02, bias: bool = True):
+        self.W = (rng.standard_normal((n_in, n_out)) * std).astype(DTYPE)
+        self.param_names = ("W", "b") if bias else ("W",)
+        if bias:
+            self.b = np.zeros(n_out, DTYPE)
+        self._grads_like_params()
+
+    def forward(self, x):
+        self.x = x  # (N, n_in)
+        out = np.matmul(x, self.W, out=self.buffer("out", (x.shape[0], self.W.shape[1])))  # (N, n_out)
+        if "b" in self.param_names:
+            out += self.b
+        return out
+
+    def backward(self, dout):
+        np.matmul(self.x.T, dout, out=self.dW)  # (n_in, n_out)
+        if "b" in self.param_names:
+            np.sum(dout, axis=0, out=self.db)  # (n_out,)
+        return np.matmul(dout, self.W.T, out=self.buffer("dx", self.x.shape))  # (N, n_in)
+
+
+class LayerNorm(Layer):
+    """Normalise each row to mean 0 and variance 1, then scale by g and shift by b."""
+
+    def __init__(self, dim: int, eps: float = 1e-5):
+        self.g = np.ones(dim, DTYPE)
+        self.b = np.zeros(dim, DTYPE)
+        self.eps = eps
+        self.param_names = ("g", "b")
+        self._grads_like_params()
+        self._mean_vec = np.full(dim, 1.0 / dim, DTYPE)  # row means as one matrix-vector product
+
+    def forward(self, x):
+        N, C = x.shape
+        xhat = np.subtract(x, (x @ self._mean_vec)[:, None], out=self.buffer("xhat", (N, C)))
+        sq = np.square(xhat, out=self.buffer("tmp", (N, C)))  # (N, C)
+        self.rstd = 1.0 / np.sqrt(sq @ self._mean_vec + self.eps)  # (N,)
+        xhat *= self.rstd[:, None]
+        self.xhat = xhat  # (N, C)
+        out = np.multiply(xhat, self.g, out=self.buffer("out", (N, C)))
+        out += self.b
+        return out
+
+    def backward(self, dout):
+        N, C = dout.shape
+        tmp = np.multiply(dout, self.xhat, out=self.buffer("tmp", (N, C)))
+        np.sum(tmp, axis=0, out=self.dg)
+        np.sum(dout, axis=0, out=self.db)
+        dxhat = np.multiply(dout, self.g, out=self.buffer("dxhat", (N, C)))  # (N, C)
+        mean_d = dxhat @ self._mean_vec  # (N,)
+        np.multiply(dxhat, self.xhat, out=tmp)
+        mean_dx = tmp @ self._mean_vec  # (N,)
+        # dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+        dx = np.multiply(self.xhat, mean_dx[:, None], out=self.buffer("dx", (N, C)))
+        np.subtract(dxhat, dx, out=dx)
+        dx -= mean_d[:, None]
+        dx *= self.rstd[:, None]
+        return dx
+
+
+# erf(z) = 1 - (a1 t + ... + a5 t^5) exp(-z^2), t = 1 / (1 + p z), z >= 0: Abramowitz & Stegun
+# 7.1.26, absolute error below 1.5e-7 — as exact as float32 allows, so this is the exact GELU.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def erf(x):
+    """Vectorised error function (A&S 7.1.26), for any float array."""
+    z = np.abs(x)
+    t = 1.0 / (1.0 + _ERF_P * z)
+    poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
+    return np.copysign(1.0 - poly * np.exp(-z * z), x)
+
+
+class GELU(Layer):
+    """x * Phi(x) with Phi the standard normal CDF (PyTorch's default, exact erf form)."""
+
+    def forward(self, x):
+        shape = x.shape
+        z = np.abs(x, out=self.buffer("z", shape))
+        z *= _INV_SQRT2  # |x| / sqrt 2
+        t = np.multiply(z, _ERF_P, out=self.buffer("t", shape))
+        t += 1.0
+        np.reciprocal(t, out=t)
+        poly = np.multiply(t, _ERF_A[4], out=self.buffer("cdf", shape))
+        for a in _ERF_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
+            poly += a
+            poly *= t
+        np.square(z, out=z)
+        np.negative(z, out=z)
+        gauss = np.exp(z, out=z)  # exp(-x^2 / 2)
+        poly *= gauss  # erfc(|x| / sqrt 2)
+        np.subtract(1.0, poly, out=poly)
+        cdf = np.copysign(poly, x, out=poly)  # erf(x / sqrt 2)
+        cdf *= 0.5
+        cdf += 0.5  # Phi(x)
+        # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
+        grad = np.multiply(gauss, x, out=t)
+        grad *= _INV_SQRT_2PI
+        grad += cdf
+        self.grad = grad
+        return np.multiply(x, cdf, out=self.buffer("out", shape))
+
+    def backward(self, dout):
+        return np.multiply(dout, self.grad, out=self.buffer("dx", dout.shape))
+
+
+class CausalSelfAttention(Layer):
+    """Multi-head self-attention: each position mixes the values of the positions it may see.
+
+    `temperature` divides the scores before the softmax (1 = the trained model); `causal=False`
+    removes the mask so every position also sees the future (the cheating experiment)."""
+
+    def __init__(self, n_embd: int, n_head: int, rng, proj_std: float):
+        assert n_embd % n_head == 0, "n_embd must be a multiple of n_head"
+        self.n_head, self.head_size = n_head, n_embd // n_head
+        self.qkv = Linear(n_embd, 3 * n_embd, rng)  # fused query, key, value projections
+        self.proj = Linear(n_embd, n_embd, rng, std=proj_std)
+        self.temperature = 1.0
+        self.causal = True
+
+    @property
+    def scale(self) -> float:
+        return 1.0 / (math.sqrt(self.head_size) * self.temperature)
+
+    def split_heads(self, qkv, B, T):
+        """(B*T, 3C) -> q, k, v views, each (B, nh, T, hs)."""
+        return qkv.reshape(B, T, 3, self.n_head, self.head_size).transpose(2, 0, 3, 1, 4)
+
+    def forward(self, x, B, T):
+        N, C = x.shape
+        nh, hs = self.n_head, self.head_size
+        qkv = self.qkv.forward(x)  # (B*T, 3C)
+        self.q, self.k, self.v = self.split_heads(qkv, B, T)  # (B, nh, T, hs) each
+        att = np.matmul(self.q, self.k.transpose(0, 1, 3, 2), out=self.buffer("att", (B, nh, T, T)))
+        att *= self.scale
+        if self.causal:
+            att += np.triu(np.full((T, T), -np.inf, DTYPE), 1)  # position t sees 0..t only
+        att -= att.max(axis=-1, keepdims=True)  # max-subtracted: no overflow at any temperature
+        np.exp(att, out=att)
+        att /= att.sum(axis=-1, keepdims=True)
+        self.att = att  # (B, nh, T, T) attention weights, rows sum to 1
+        y = self.buffer("y", (B, T, nh, hs))
+        np.matmul(att, self.v, out=y.transpose(0, 2, 1, 3))  # heads side by side: (B, T, nh, hs)
+        return self.proj.forward(y.reshape(N, C))
+
+    def backward(self, dout):
+        B, nh, T, hs = self.q.shape
+        dy = self.proj.backward(dout).reshape(B, T, nh, hs).transpose(0, 2, 1, 3)  # (B, nh, T, hs)
+        dqkv = self.buffer("dqkv", (B * T, 3 * nh * hs))
+        dq, dk, dv = self.split_heads(dqkv, B, T)  # views into dqkv, (B, nh, T, hs)
+        np.matmul(self.att.transpose(0, 1, 3, 2), dy, out=dv)
+        datt = np.matmul(dy, self.v.transpose(0, 1, 3, 2), out=self.buffer("datt", (B, nh, T, T)))
+        # softmax backward: ds = att * (datt - sum(datt * att)); masked entries have att = 0
+        tmp = np.multiply(datt, self.att, out=self.buffer("tmp", datt.shape))
+        datt -= tmp.sum(axis=-1, keepdims=True)
+        datt *= self.att
+        datt *= self.scale  # now d(q k^T)
+        np.matmul(datt, self.k, out=dq)
+        np.matmul(datt.transpose(0, 1, 3, 2), self.q, out=dk)
+        return self.qkv.backward(dqkv)
+
+
+class Block(Layer):
+    """Pre-LayerNorm transformer block: x + attn(ln1(x)), then + mlp(ln2(x)) with a 4x GELU MLP."""
+
+    def __init__(self, n_embd: int, n_head: int, rng, proj_std: float):
+        self.ln1 = LayerNorm(n_embd)
+        self.attn = CausalSelfAttention(n_embd, n_head, rng, proj_std)
+        self.ln2 = LayerNorm(n_embd)
+        self.fc = Linear(n_embd, 4 * n_embd, rng)
+        self.gelu = GELU()
+        self.fc_out = Linear(4 * n_embd, n_embd, rng, std=proj_std)
+
+    def forward(self, x, B, T):
+        a = self.attn.forward(self.ln1.forward(x), B, T)  # (B*T, C)
+        x1 = np.add(x, a, out=self.buffer("x1", x.shape))
+        m = self.fc_out.forward(self.gelu.forward(self.fc.forward(self.ln2.forward(x1))))
+        return np.add(x1, m, out=self.buffer("x2", x.shape))  # (B*T, C)
+
+    def backward(self, dout):
+        dx1 = self.ln2.backward(self.fc.backward(self.gelu.backward(self.fc_out.backward(dout))))
+        dx1 += dout  # the residual path
+        dx = self.ln1.backward(self.attn.backward(dx1))
+        dx += dx1
+        return dx

@@ -1,0 +1,161 @@
+"""Training the character transformer: the makemore data layout, AdamW, the training generator.
+
+    for report in train(model, sampler, TrainConfig(steps=1000)):
+        print(report["step"], report["loss"])
+
+`train` is a generator (no printing, no sleeping): the CLI, the GUI worker and the tests all drive
+it, and may stop it between any two steps.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from models.optim import Adam
+from models.transformer import GPT
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 5000  # optimisation steps
+    batch_size: int = 32  # sequences per step
+    lr: float = 1e-3  # peak learning rate
+    min_lr: float = 1e-4  # learning rate reached at the end of the cosine decay
+    warmup: int = 100  # steps of linear warm-up from 0 to lr
+    weight_decay: float = 0.01  # AdamW decay, on weight matrices and embeddings only
+    beta2: float = 0.99  # AdamW second-moment decay (beta1 is 0.9)
+    eval_every: int = 500  # steps between validation evaluations (0: never)
+    seed: int = 0  # batch order
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def lr_at(self, step: int) -> float:
+        """Linear warm-up, then cosine decay from lr to min_lr over the remaining steps."""
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + math.cos(math.pi * progress))
+
+
+class FusedAdamW(Adam):
+    """models.optim.AdamW with the same arithmetic done in place in preallocated scratch, so a
+    step over the model's two flat parameter buffers allocates nothing."""
+
+    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01,
+                 decay_mask=None):
+        super().__init__(params, grads, lr, betas, eps, weight_decay, True, decay_mask)
+        self.scratch = [np.empty_like(p) for p in self.params]
+
+    def step(self):
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for p, g, m, v, decay, tmp in zip(self.params, self.grads, self.m, self.v, self.decay_mask,
+                                          self.scratch):
+            if self.weight_decay and decay:
+                p *= 1 - self.lr * self.weight_decay
+            m *= b1
+            np.multiply(g, 1 - b1, out=tmp)
+            m += tmp  # m = b1 m + (1 - b1) g
+            v *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            v += tmp  # v = b2 v + (1 - b2) g^2
+            np.multiply(v, 1 / c2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= self.lr / c1
+            p -= tmp  # p -= lr m_hat / (sqrt(v_hat) + eps)
+
+
+def make_optimizer(model: GPT, config: TrainConfig) -> FusedAdamW:
+    params, grads, mask = model.param_groups()
+    return FusedAdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
+                      weight_decay=config.weight_decay, decay_mask=mask)
+
+
+def word_examples(words, stoi: dict, block_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """makemore's layout: one row per word. x = [0] + ids padded with 0, y = ids + [0] padded
+    with -1 (ignored by the loss). Words longer than block_size - 1 are cut. -> X, Y (N, block)."""
+    X = np.zeros((len(words), block_size), dtype=np.int64)
+    Y = np.full((len(words), block_size), -1, dtype=np.int64)
+    for i, word in enumerate(words):
+        ids = [stoi[c] for c in word][:block_size]
+        X[i, 1:len(ids) + 1] = ids[:block_size - 1]
+        Y[i, :len(ids)] = ids
+        if len(ids) < block_size:
+            Y[i, len(ids)] = 0  # the end token
+    return X, Y
+
+
+def row_sampler(X, Y):
+    """A batch sampler drawing random rows of fixed examples: sample(rng, B) -> (x, y)."""
+    def sample(rng, batch_size):
+        ix = rng.integers(0, len(X), batch_size)
+        return X[ix], Y[ix]
+    return sample
+
+
+def evaluate_loss(model: GPT, X, Y, batch_size: int = 256) -> float:
+    """Mean loss over every target of X, Y that is not -1 (batches weighted by their targets)."""
+    total, count = 0.0, 0
+    for i in range(0, len(X), batch_size):
+        y = Y[i:i + batch_size]
+        n = int((y >= 0).sum())
+        if n:
+            _, loss = model.forward(X[i:i + batch_size], y)
+            total += loss * n
+            count += n
+    return total / max(count, 1)
+
+
+def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None, start_step=0):
+    """Yield {"step", "loss", "lr"} after each step; every eval_every steps (and at the last
+    step) also "val_loss" = evaluate(model) when evaluate is given. `sample(rng, batch_size)`
+    returns (x, y) arrays (B, T). Pass `optimizer` and `start_step` to continue a run."""
+    rng = np.random.default_rng(config.seed + start_step)
+    opt = optimizer or make_optimizer(model, config)
+    for step in range(start_step, config.steps):
+        opt.lr = config.lr_at(step)
+        x, y = sample(rng, config.batch_size)
+        _, loss = model.forward(x, y)
+        model.backward()
+        opt.step()
+        report = {"step": step + 1, "loss": loss, "lr": opt.lr}
+        last = step + 1 == config.steps
+        if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
+            report["val_loss"] = evaluate(model)
+        yield report
+
+
+@dataclass
+class NamesData:
+    """A word list laid out for the transformer: vocabulary and the standard split's examples."""
+    itos: tuple[str, ...]
+    block_size: int
+    train: tuple[np.ndarray, np.ndarray]  # X, Y (N, block_size)
+    val: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+
+
+def names_data(words, itos=None, block_size: int | None = None) -> NamesData:
+    """The standard 80/10/10 split of `words` in makemore's layout. With `itos` (a trained
+    model's characters) the words must use only those; block_size defaults to
+    max(16, longest word + 1). Raises ValueError with a message for the user."""
+    from models.data import Vocab, standard_split
+
+    itos = tuple(itos) if itos is not None else Vocab.from_words(words).itos
+    unknown = sorted(set("".join(words)) - set(itos))
+    if unknown:
+        raise ValueError(f"the word list uses characters this model does not know: "
+                         f"{''.join(unknown[:20])!r}")
+    if block_size is None:
+        block_size = max(16, max(len(w) for w in words) + 1)
+    stoi = {c: i for i, c in enumerate(itos)}
+    split = standard_split(words)
+    parts = [word_examples(part, stoi, block_size) for part in (split.train, split.val, split.test)]
+    return NamesData(itos, block_size, *parts)
