@@ -1,0 +1,194 @@
+"""The Digits tab: drawing with the mouse, live prediction, clear/undo, raw vs centred, saliency,
+File > Open of photos and weights, training in the worker with Stop keeping the best weights."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from models.mnist_net import MLP, MLPConfig
+from models.mnist_strokes import TEMPLATES
+from playground.tabs.digits_tab import DigitsTab
+
+
+@pytest.fixture
+def tab(qtbot):
+    tab = DigitsTab()
+    qtbot.addWidget(tab)
+    tab.resize(1400, 900)
+    tab.show()
+    tab.ensure_loaded()
+    yield tab
+    assert tab.shutdown(3000)
+
+
+def widget_point(canvas, x, y):
+    """Canvas pixel (x, y) of the 280x280 drawing -> widget coordinates."""
+    t = canvas._target()
+    s = t.width() / canvas.resolution
+    return QPointF(t.x() + x * s, t.y() + y * s)
+
+
+def move(canvas, pos):
+    event = QMouseEvent(QEvent.MouseMove, pos, canvas.mapToGlobal(pos), Qt.NoButton, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(canvas, event)
+
+
+def draw(qtbot, canvas, points):
+    """One stroke through canvas points with real mouse events: press, moves, release."""
+    first = widget_point(canvas, *points[0])
+    qtbot.mousePress(canvas, Qt.LeftButton, pos=first.toPoint())
+    for x, y in points[1:]:
+        move(canvas, widget_point(canvas, x, y))
+    qtbot.mouseRelease(canvas, Qt.LeftButton, pos=widget_point(canvas, *points[-1]).toPoint())
+
+
+def polyline(stroke, box=(70, 40, 140, 200), step=6):
+    """A template stroke (unit box) scaled into the canvas and cut into mouse-sized moves."""
+    x0, y0, w, h = box
+    pts = np.asarray(stroke) * [w, h] + [x0, y0]
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    s = np.concatenate([[0], np.cumsum(seg)])
+    t = np.arange(0, s[-1], step)
+    return list(zip(np.interp(t, s, pts[:, 0]), np.interp(t, s, pts[:, 1])))
+
+
+def test_a_drawing_made_with_the_mouse_is_read(tab, qtbot):
+    assert tab.net is not None and tab.net.config.sizes == (784, 800, 10)
+    assert tab.bars.top is None  # nothing drawn yet
+    for stroke in TEMPLATES[7][1]:  # a crossed 7, in two strokes
+        draw(qtbot, tab.canvas, polyline(stroke))
+    assert len(tab.canvas.strokes) == 2
+    assert tab.bars.top == 7 and tab.bars.probs[7] > 0.8
+    assert tab.input.shape == (28, 28) and tab.input.max() == pytest.approx(1.0)
+    ink = tab.canvas.array()
+    edge = ink[(ink > 0) & (ink < 1)]
+    assert edge.size > 100  # anti-aliased, not jagged
+    assert tab.last_latency_ms > 0
+
+
+def test_strokes_are_continuous_between_far_apart_events(tab, qtbot):
+    draw(qtbot, tab.canvas, [(40, 140), (240, 140)])  # two events 200 px apart
+    row = tab.canvas.array()[140, 40:240]
+    assert row.min() > 0.9  # the line is drawn all the way, no gaps
+
+
+def test_undo_clear_and_their_keys(tab, qtbot):
+    draw(qtbot, tab.canvas, polyline(TEMPLATES[1][0][0]))
+    draw(qtbot, tab.canvas, polyline(TEMPLATES[1][2][1]))
+    assert len(tab.canvas.strokes) == 2
+    tab.canvas.setFocus()
+    qtbot.keyClick(tab.canvas, Qt.Key_Z, Qt.ControlModifier)
+    assert len(tab.canvas.strokes) == 1 and tab.bars.top == 1
+    qtbot.keyClick(tab.canvas, Qt.Key_Delete)
+    assert tab.canvas.is_empty() and tab.bars.top is None and not tab.canvas.array().any()
+    draw(qtbot, tab.canvas, polyline(TEMPLATES[1][0][0]))
+    qtbot.mouseClick(tab.canvas, Qt.RightButton, pos=widget_point(tab.canvas, 100, 100).toPoint())
+    assert tab.canvas.is_empty()
+
+
+def test_raw_view_and_saliency(tab, qtbot):
+    tab.canvas.set_pen_width(14)
+    draw(qtbot, tab.canvas, polyline(TEMPLATES[0][0][0], box=(10, 10, 60, 80)))  # small, in a corner
+    centred = tab.input.copy()
+    tab.raw_button.setChecked(True)
+    raw = tab.input.copy()
+    assert raw[:12, :12].sum() > 0.5 * raw.sum()  # raw: still in the corner
+    assert centred[:12, :12].sum() < 0.2 * centred.sum()
+    tab.centred_button.setChecked(True)
+    assert tab.input_view.saliency is None
+    tab.saliency_box.setChecked(True)
+    grad = tab.input_view.saliency
+    assert grad.shape == (28, 28) and np.abs(grad).max() > 0
+    np.testing.assert_allclose(grad, tab.net.saliency(tab.input)[0])
+
+
+def test_open_a_photo_dark_on_light(tab, tmp_path):
+    from models.mnist_strokes import draw_digit
+
+    ink = draw_digit(2, np.random.default_rng(5), size=200, height=0.7, width=14.0)
+    gray = np.ascontiguousarray((235 - 200 * ink).astype(np.uint8))
+    path = tmp_path / "two.png"
+    assert QImage(gray.data, 200, 200, 200, QImage.Format_Grayscale8).save(str(path))
+    messages = []
+    tab.status_message.connect(messages.append)
+    tab.open_file(str(path))
+    assert tab.bars.top == 2
+    assert "dark ink on light paper" in messages[-1]
+
+
+def test_bad_files_give_messages_and_keep_the_model(tab, tmp_path):
+    errors = []
+    tab.error_raised.connect(errors.append)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    tab.open_file(str(junk))
+    assert "not an image" in errors[-1]
+    before = tab.net
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, W1=np.zeros(3))
+    tab.open_file(str(wrong))
+    assert "Kept the current model" in errors[-1] and tab.net is before
+
+
+def test_save_and_load_weights(tab, tmp_path):
+    path = tmp_path / "mine.npz"
+    tab.save_weights(str(path))
+    small = MLP(MLPConfig((784, 16, 10)))
+    other = tmp_path / "small.npz"
+    small.save(other)
+    assert tab.load_weights(str(other)) and tab.net.config.sizes == (784, 16, 10)
+    assert "784-16-10" in tab.model_label.text()
+    assert tab.load_weights(str(path)) and tab.net.config.sizes == (784, 800, 10)
+
+
+def tiny_data(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n)
+    x = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+    for k in range(10):
+        x[y == k, 2 * k + 2:2 * k + 6, 4:24] = 255  # class k: a bar at its own height
+    return x, y
+
+
+def test_training_in_the_worker_then_stop_keeps_the_best(tab, qtbot):
+    x, y = tiny_data()
+    xt, yt = tiny_data(100, 1)
+    tab.train_page.set_test_set(xt, yt)
+    tab.train_page.form.set_values({"arch": "784-128-10", "epochs": 200, "batch_size": 32, "lr": 0.05,
+                                    "augment": False})
+    with qtbot.waitSignal(tab.runner.finished, timeout=20000):
+        assert tab.train_page.start((x, y, xt, yt))
+        assert not tab.train_page.form.editors["arch"].isEnabled()  # locked while training
+        qtbot.waitUntil(lambda: len(tab.train_page.acc_plot.series("test")[0]) >= 3, timeout=15000)
+        tab.runner.stop()
+    best = max(tab.train_page.acc_plot.series("test")[1]) / 100
+    assert best > 0.9
+    assert tab.net.config.sizes == (784, 128, 10)
+    assert tab.net.accuracy(xt.reshape(100, -1) / 255, yt) == pytest.approx(best)  # the best, kept
+    assert tab.train_page.form.editors["arch"].isEnabled()
+    assert tab.train_page.confusion.values.shape == (10, 10)
+
+
+def test_clicking_a_misclassified_digit_loads_it(tab, qtbot):
+    xt, yt = tiny_data(50, 2)
+    tab.train_page.set_test_set(xt, yt)
+    pred = (yt + 1) % 10
+    tab.train_page.show_evaluation(np.eye(10, dtype=int), np.arange(5), pred[:5])
+    tab.pages.setCurrentIndex(2)
+    tab.train_page.gallery.tile_clicked.emit(3)
+    assert tab.pages.currentIndex() == 0 and not tab.canvas.is_empty()
+    assert tab.canvas.strokes == []
+
+
+def test_inside_page_shows_weights_and_activations(tab, qtbot):
+    tab.draw_example()
+    tab.pages.setCurrentIndex(1)
+    assert len(tab.inside.weights.images) == 36
+    assert len(tab.inside.activations.images) == 1
+
+
+def test_the_main_window_has_the_real_tab(main_window):
+    tab = main_window.show_tab("digits")
+    assert isinstance(tab, DigitsTab) and tab.net is not None
+    assert main_window.open_action.isEnabled()
