@@ -197,6 +197,7 @@ class BigramTab(Tab):
     # -- state -------------------------------------------------------------------------------
     def set_data(self, data: BigramData) -> None:
         self.data = data
+        self._examples: dict[str, list[str]] = {}
         self.selected = (-1, -1)
         self.matrix.set_selected(-1, -1)
         V = len(data.itos)
@@ -242,7 +243,9 @@ class BigramTab(Tab):
         if self.data is None or r < 0:
             return
         pair = self.data.itos[r] + self.data.itos[c]
-        examples = names_with_pair(self.data.words, pair, limit=5)
+        if pair not in self._examples:  # a rare pair scans the whole list: once is enough
+            self._examples[pair] = names_with_pair(self.data.words, pair, limit=5)
+        examples = self._examples[pair]
         self.cell_label.setText(cell_info(self.data, r, c, self.smoothing, examples))
 
     # -- slots -------------------------------------------------------------------------------
