@@ -38,6 +38,7 @@ class NeuralPage(QWidget):
         self.learned: np.ndarray | None = None  # softmax(W) from the latest report
         self.run: _Run | None = None
         self._generation = 0  # bumped on reset/new data; older reports are dropped
+        self._reset_when_idle = False  # new data arrived while a run was stopping
         self.runner = tab.make_runner()
         self.runner.reported.connect(self._on_runner_reported)
         self.runner.finished.connect(self._on_runner_finished)
@@ -101,9 +102,13 @@ class NeuralPage(QWidget):
 
     # -- data from the tab -----------------------------------------------------------------
     def set_data(self, data: BigramData) -> None:
-        self.runner.stop()
         self.data = data
-        self.reset()
+        self._generation += 1  # reports of a run on the previous list are dropped
+        if self.runner.is_busy():  # a new vocabulary needs a new W: once the run has stopped
+            self._reset_when_idle = True
+            self.runner.stop()
+        else:
+            self.reset()
 
     def set_target(self, P: np.ndarray) -> None:
         """The count probabilities (with the tab's smoothing) to compare with."""
@@ -132,6 +137,9 @@ class NeuralPage(QWidget):
         self._guide.label.setFormat(f"counts {y:.4f}")
 
     def learned_probs(self) -> np.ndarray | None:
+        """softmax(W) for the current list, or None while W is being replaced."""
+        if self.data is None or self.learned is None or len(self.learned) != len(self.data.itos):
+            return None
         return self.learned
 
     # -- training --------------------------------------------------------------------------
@@ -183,6 +191,9 @@ class NeuralPage(QWidget):
     def _on_runner_finished(self, steps: int) -> None:
         self.form.set_editable(True)
         self.reset_button.setEnabled(True)
+        if self._reset_when_idle:
+            self._reset_when_idle = False
+            self.reset()
         if self.run is not None:
             self.status_message.emit(f"Neural bigram: {self.run.steps:,} steps so far")
 

@@ -85,6 +85,7 @@ class SamplePage(QWidget):
     def sample(self) -> list[str]:
         P = self.probs()
         if self.data is None or P is None:
+            _fill(self.samples, [("(no model yet)", "–")])
             return []
         names = sample_words(P, self.data.model.vocab, self.count_box.value(), self.seed_box.value())
         logP = log_probs(P)

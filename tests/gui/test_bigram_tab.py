@@ -187,6 +187,24 @@ def test_stop_mid_run_and_reset(tab, qtbot):
     assert page.run.steps == 0 and page.loss_plot.series("network")[0].size == 0
 
 
+def test_opening_a_list_while_training_replaces_w_after_the_run(tab, qtbot, tmp_path):
+    page = tab.neural
+    page.form.set_values({"steps": 100_000, "lr": 50.0})
+    path = tmp_path / "abc.txt"
+    path.write_text("abc\ncab\n")
+    with qtbot.waitSignal(page.runner.finished, timeout=20_000):
+        page.controls.start_button.click()
+        qtbot.waitUntil(lambda: page.run.steps >= 1, timeout=10_000)
+        with qtbot.waitSignal(tab.loader.finished, timeout=10_000):
+            tab.open_file(str(path))
+    assert tab.data.source == "abc.txt"
+    assert page.run.model.W.shape == (4, 4) and page.run.steps == 0
+    assert page.net_view.data.shape == (4, 4)
+    with qtbot.waitSignal(page.runner.finished, timeout=10_000):
+        page.controls.step_button.click()
+    assert page.run.steps == 1
+
+
 def test_sampling_from_the_network(tab):
     small_tab(tab)
     tab.sampler.source_box.setCurrentIndex(1)
