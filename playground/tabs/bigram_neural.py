@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPus
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from models.bigram import NeuralBigram, NeuralBigramConfig, log_probs, train_neural
-from playground.tabs.bigram_matrix import MatrixView
 from playground import style as app_style
+from playground.tabs.bigram_matrix import MatrixView
 from playground.tabs.bigram_state import BigramData, display_char
 from playground.widgets.controls import ControlsForm, FloatField, IntField
 from playground.widgets.loss_plot import LossPlot
@@ -21,7 +21,7 @@ from playground.widgets.run_controls import RunControls
 
 
 class _Run:
-    """The model being trained and how many steps it has had (written by the worker only)."""
+    """The model being trained and how many steps it has had (counted by the worker)."""
 
     def __init__(self, vocab_size: int, seed: int):
         self.model = NeuralBigram(vocab_size, seed=seed)
