@@ -16,7 +16,7 @@ import ast
 import math
 from dataclasses import dataclass, field
 
-from models.autograd import MLP, Value
+from models.autograd import MLP, Value, numerical_grads
 
 MAX_CHARS = 5_000  # a page of assignments; more is a mistake or an attack
 MAX_NODES = 2_000  # operations in the whole program
@@ -60,6 +60,25 @@ class ExpressionGraph:
     def forward(self) -> Value:
         self.root = evaluate(self.program, self.leaves)
         return self.root
+
+    def clone(self) -> "ExpressionGraph":
+        """An independent copy with the same leaf values (to probe without touching this one)."""
+        return ExpressionGraph(self.program, {n: Value(v.data, label=n) for n, v in
+                                              self.leaves.items()})
+
+
+def leaf_numerical_grads(graph, eps: float = 1e-6) -> dict[str, float]:
+    """d root / d leaf by central differences for every named leaf of an ExpressionGraph or
+    MLPGraph, computed on a clone so the graph on screen keeps its values and grads."""
+    copy = graph.clone()
+    names = list(copy.leaves)
+    try:
+        grads = numerical_grads(copy.forward, [copy.leaves[n] for n in names], eps)
+    except ExpressionError:
+        raise
+    except (ArithmeticError, ValueError) as e:  # a probe stepped outside the domain (log(0))
+        raise ExpressionError(f"finite differences failed: {e}") from None
+    return dict(zip(names, grads))
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -315,6 +334,7 @@ class MLPGraph:
     def __init__(self, sizes=(2, 8, 8, 1), x=(0.5, -1.0), seed=0):
         import random
 
+        self.sizes, self.x, self.seed = tuple(sizes), tuple(x), seed
         self.model = MLP(sizes[0], list(sizes[1:]), ["tanh"] * (len(sizes) - 2) + ["linear"],
                          rng=random.Random(seed), fused=False)
         self.leaves = {f"x{i + 1}": Value(v, label=f"x{i + 1}") for i, v in enumerate(x)}
@@ -331,3 +351,9 @@ class MLPGraph:
         self.root = self.model(list(self.leaves[f"x{i + 1}"] for i in range(self.model.sizes[0])))
         self.root.label = "out"
         return self.root
+
+    def clone(self) -> "MLPGraph":
+        copy = MLPGraph(self.sizes, self.x, self.seed)
+        for name, leaf in self.leaves.items():
+            copy.leaves[name].data = leaf.data
+        return copy
