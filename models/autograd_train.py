@@ -141,6 +141,30 @@ def decision_grid(arrays, activations, bounds, resolution=80) -> np.ndarray:
     return scores_numpy(arrays, activations, points).reshape(resolution, resolution)  # (res, res)
 
 
+def boundary_segments(grid, bounds) -> np.ndarray:
+    """The line where the score is 0, as segments (M, 2, 2) of (x, y) pairs: marching squares
+    over the grid, vectorised, so the view just draws them (in the worker, not the GUI)."""
+    g = np.asarray(grid, dtype=np.float64)  # (R, C), row r at y, column c at x
+    R, C = g.shape
+    x0, x1, y0, y1 = bounds
+    xs, ys = np.linspace(x0, x1, C), np.linspace(y0, y1, R)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        th = g[:, :-1] / (g[:, :-1] - g[:, 1:])  # (R, C-1) where along a row edge it crosses
+        tv = g[:-1, :] / (g[:-1, :] - g[1:, :])  # (R-1, C) the same along column edges
+    cross_h = (g[:, :-1] > 0) != (g[:, 1:] > 0)  # (R, C-1)
+    cross_v = (g[:-1, :] > 0) != (g[1:, :] > 0)  # (R-1, C)
+    hx = xs[:-1] + th * (xs[1] - xs[0])  # (R, C-1)
+    hy = np.broadcast_to(ys[:, None], hx.shape)
+    vy = ys[:-1, None] + tv * (ys[1] - ys[0])  # (R-1, C)
+    vx = np.broadcast_to(xs[None, :], vy.shape)
+    # the 4 edges of cell (i, j), going round it: bottom, left, top, right
+    px = np.stack([hx[:-1], vx[:, :-1], hx[1:], vx[:, 1:]], -1)  # (R-1, C-1, 4)
+    py = np.stack([hy[:-1], vy[:, :-1], hy[1:], vy[:, 1:]], -1)  # (R-1, C-1, 4)
+    hit = np.stack([cross_h[:-1], cross_v[:, :-1], cross_h[1:], cross_v[:, 1:]], -1)
+    points = np.stack([px, py], -1)[hit].reshape(-1, 2)  # (2 or 4 per crossed cell, 2)
+    return points.reshape(-1, 2, 2)  # consecutive crossings pair up (a saddle: 2 segments)
+
+
 def plot_bounds(X, margin=0.5):
     """(x0, x1, y0, y1) around the data, square, so the plane is not distorted."""
     X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
@@ -154,9 +178,10 @@ def snapshot(report, bounds, resolution=80):
     """What the GUI gets from a report (runs in the worker): numbers, weights and the grid."""
     model = report["model"]
     arrays = weight_arrays(model)
+    grid = decision_grid(arrays, model.activations, bounds, resolution)
     return {"step": report["step"], "loss": report["loss"], "accuracy": report["accuracy"],
-            "lr": report["lr"], "weights": arrays,
-            "grid": decision_grid(arrays, model.activations, bounds, resolution)}
+            "lr": report["lr"], "weights": arrays, "grid": grid,
+            "boundary": boundary_segments(grid, bounds)}
 
 
 # -- weights on disk -----------------------------------------------------------------------------

@@ -162,3 +162,19 @@ def test_foreign_files_give_a_clear_message(tmp_path):
                           {"sizes": [2, 3, 1], "activations": ["swish", "linear"]})
     with pytest.raises(checkpoint.CheckpointError, match="damaged"):
         load_mlp(odd)
+
+
+def test_boundary_segments_lie_on_the_zero_line():
+    from models.autograd_train import boundary_segments
+
+    bounds = (-1.0, 1.0, -1.0, 1.0)
+    xs = ys = np.linspace(-1, 1, 41)
+    plane = xs[None, :] - 2 * ys[:, None] + 0.3  # (41, 41), row = y: linear, so exact
+    segments = boundary_segments(plane, bounds)
+    assert segments.shape[1:] == (2, 2) and len(segments) >= 20
+    x, y = segments[..., 0], segments[..., 1]
+    assert np.abs(x - 2 * y + 0.3).max() < 1e-12
+    circle = xs[None, :] ** 2 + ys[:, None] ** 2 - 0.25
+    r = np.hypot(*np.moveaxis(boundary_segments(circle, bounds), -1, 0))
+    assert np.abs(r - 0.5).max() < 0.01
+    assert len(boundary_segments(np.ones((5, 5)), bounds)) == 0

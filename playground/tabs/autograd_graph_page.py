@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHB
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
-from models.autograd import backward_steps, topological_order
+from models.autograd import backward_steps
 from models.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
                                leaf_numerical_grads, parse)
 from playground.tabs.autograd_text import node_html, step_html
@@ -337,14 +337,7 @@ class GraphPage(QWidget):
             message = self.error_label.text()
             leaf.data = old
             self.forward()
-            self.error_label.setText(message + f" (kept {fmt_value(old)})")
-
-    def node_count(self) -> int:
-        return len(topological_order(self.graph.root)) if self.graph else 0
-
-
-def fmt_value(x: float) -> str:
-    return f"{x:g}"
+            self.error_label.setText(message + f" (kept {old:g})")
 
 
 def _group(title: str, *widgets) -> QGroupBox:

@@ -7,6 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
 
+from models.autograd_train import boundary_segments
 from playground import style as app_style
 from playground.widgets.plot_style import style_plot_item
 
@@ -29,8 +30,8 @@ class DecisionPlane(pg.PlotWidget):
         self.image.setColorMap(pg.colormap.get(app_style.current().diverging_colormap))
         self.image.setZValue(-10)
         item.addItem(self.image)
-        self.boundary = pg.IsocurveItem(level=0.0, axisOrder="row-major")
-        self.boundary.setParentItem(self.image)
+        self.boundary = pg.PlotDataItem(connect="pairs")  # segments from boundary_segments
+        item.addItem(self.boundary)
         self.scatter = {c: pg.ScatterPlotItem(symbol=CLASS_SYMBOLS[c], name=f"class {c:+d}")
                         for c in (-1, 1)}
         item.addLegend(offset=(10, 10))
@@ -52,19 +53,21 @@ class DecisionPlane(pg.PlotWidget):
         for c, s in self.scatter.items():
             s.setData(X[y == c, 0], X[y == c, 1])
 
-    def set_grid(self, grid) -> None:
-        """Scores (R, C) over self.bounds, row 0 at y0. Coloured by tanh(score): the colour says
-        which class and how sure, the line is the boundary."""
+    def set_grid(self, grid, segments=None) -> None:
+        """Scores (R, C) over self.bounds, row 0 at y0, and the score-0 line as segments (M, 2, 2)
+        (computed here when not given). Coloured by tanh(score): which class, how sure."""
         self.grid = np.asarray(grid, dtype=np.float64)
         shaded = np.tanh(self.grid)  # (R, C) in (-1, 1)
-        self.image.setImage(shaded, autoLevels=False, levels=(-1.8, 1.8))  # pale: points show
+        self.image.setImage(shaded, autoLevels=False, levels=(-2.5, 2.5))  # pale: points show
         R, C = self.grid.shape
         x0, x1, y0, y1 = self.bounds
         dx, dy = (x1 - x0) / max(C - 1, 1), (y1 - y0) / max(R - 1, 1)
         # pixel centres on the sample points (decision_grid samples the corners too)
         self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, C * dx, R * dy))
-        self.boundary.setData(self.grid)
-        self.boundary.setPos(0.5, 0.5)  # isocurve points are pixel corners: shift to centres
+        if segments is None:
+            segments = boundary_segments(self.grid, self.bounds)
+        points = np.asarray(segments).reshape(-1, 2)  # (2M, 2)
+        self.boundary.setData(points[:, 0], points[:, 1])
 
     @Slot(object)
     def _on_scene_mouse_clicked(self, event) -> None:

@@ -20,6 +20,7 @@ class AutogradTab(Tab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.runner = self.make_runner()
+        self.runner.max_rate = 10  # redraws a second while training: the engine needs the GIL
         self.graph_page = GraphPage()
         self.train_page = TrainPage(self.runner)
         self.pages = QTabWidget()

@@ -2,13 +2,14 @@
 trained in the tab's Runner, with the loss curve and the decision regions updated live."""
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QRadioButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -17,13 +18,14 @@ from models.autograd_train import (LOSS_NAMES, LOSSES, TrainConfig, accuracy, de
                                    snapshot, train, weight_arrays)
 from models.checkpoint import CheckpointError
 from models.toy_data import DATASETS, make_dataset
+from playground.tabs.autograd_network_form import NetworkForm
 from playground.tabs.autograd_plane import DecisionPlane
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
 from playground.widgets.run_controls import RunControls
 
 RESOLUTION = 80  # decision-region grid: 6,400 points through NumPy per shown report
-ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
+GIL_SWITCH_S = 0.001  # while training: the GUI waits at most ~1 ms for the GIL, not 5 ms
 EXPLAIN = ("A neural net of Values",
            "The same engine as on the first page, now with a few hundred parameters: every "
            "weight is a Value, every step builds the graph of the loss over all points, calls "
@@ -47,6 +49,7 @@ class TrainPage(QWidget):
         self.bounds = (-1.5, 1.5, -1.5, 1.5)
         self._restart = False  # points were added mid-run: start again when this run ends
         self._continuous = False
+        self._switch_interval = None  # sys.getswitchinterval() to restore after a run
 
         # -- data ---------------------------------------------------------------------------------
         self.dataset = QComboBox()
@@ -84,24 +87,9 @@ class TrainPage(QWidget):
         data_box.setLayout(data_form)
 
         # -- model --------------------------------------------------------------------------------
-        self.hidden = QLineEdit("16, 16")
-        self.hidden.setToolTip("Neurons per hidden layer, e.g. 16, 16 (1 to 4 layers of 1 to 32); "
-                               "the output is one neuron with a linear score")
-        self.hidden.editingFinished.connect(self._on_hidden_edited)
-        self.act_row = QHBoxLayout()
-        self.activations: list[QComboBox] = []
-        self.init_seed = _spin(QSpinBox(), 0, 9999, 1337, "Seed of the initial weights")
-        self.new_model = QPushButton("New weights")
-        self.new_model.setToolTip("Start again from random weights with these settings")
-        self.new_model.clicked.connect(self._on_new_model_clicked)
-        model_form = QFormLayout()
-        model_form.addRow("Hidden layers", self.hidden)
-        model_form.addRow("Activations", self.act_row)
-        model_form.addRow("Init seed", self.init_seed)
-        model_form.addRow(self.new_model)
-        model_box = QGroupBox("Network")
-        model_box.setLayout(model_form)
-        self._set_activation_combos(2, "relu")
+        self.network = NetworkForm()
+        self.network.new_weights_requested.connect(self._on_new_weights_requested)
+        self.network.error_raised.connect(self.error_raised)
 
         # -- training -----------------------------------------------------------------------------
         self.loss = QComboBox()
@@ -140,7 +128,7 @@ class TrainPage(QWidget):
         train_box = QGroupBox("Training")
         train_box.setLayout(train_form)
         # locked while a run uses them; clicking points onto the plane stays possible
-        self.locked = [self.dataset, self.points, self.noise, self.data_seed, model_box,
+        self.locked = [self.dataset, self.points, self.noise, self.data_seed, self.network,
                        self.loss, self.lr, self.decay, self.l2, save, load]
 
         self.status = QLabel("")
@@ -148,7 +136,7 @@ class TrainPage(QWidget):
         self.status.setStyleSheet("font-weight: bold")
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        for w in (data_box, model_box, train_box, self.status):
+        for w in (data_box, self.network, train_box, self.status):
             side_layout.addWidget(w)
         explain = ExplainPanel(*EXPLAIN)
         explain.setMinimumHeight(180)
@@ -201,9 +189,8 @@ class TrainPage(QWidget):
 
     def make_model(self) -> bool:
         try:
-            sizes = self.hidden_sizes()
-            self.model = make_mlp(sizes, [c.currentText() for c in self.activations],
-                                  self.init_seed.value())
+            self.model = make_mlp(self.network.hidden_sizes(), self.network.activations(),
+                                  self.network.init_seed.value())
         except ValueError as e:
             self.error_raised.emit(str(e))
             return False
@@ -211,30 +198,6 @@ class TrainPage(QWidget):
         self.loss_plot.clear_data()
         self._show_model()
         return True
-
-    def hidden_sizes(self) -> tuple[int, ...]:
-        text = self.hidden.text().replace(";", ",")
-        try:
-            sizes = tuple(int(s) for s in text.split(",") if s.strip())
-        except ValueError:
-            raise ValueError(f"Hidden layers must be numbers like 16, 16, not {text!r}") from None
-        if not 1 <= len(sizes) <= 4 or not all(1 <= s <= 32 for s in sizes):
-            raise ValueError("Use 1 to 4 hidden layers of 1 to 32 neurons each.")
-        return sizes
-
-    def _set_activation_combos(self, n: int, default: str) -> None:
-        old = [c.currentText() for c in self.activations]
-        for c in self.activations:
-            self.act_row.removeWidget(c)
-            c.deleteLater()
-        self.activations = []
-        for i in range(n):
-            c = QComboBox()
-            c.addItems(ACTIVATION_CHOICES)
-            c.setCurrentText(old[i] if i < len(old) else default)
-            c.setToolTip(f"Activation of hidden layer {i + 1}")
-            self.act_row.addWidget(c)
-            self.activations.append(c)
 
     def _show_data(self) -> None:
         X, y = self.data()
@@ -262,6 +225,9 @@ class TrainPage(QWidget):
             return False
         model, config, start = self.model, self.config(), self.step
         self._continuous = max_steps is None
+        if self._switch_interval is None:  # the engine never releases the GIL by itself:
+            self._switch_interval = sys.getswitchinterval()  # hand it to the GUI more often
+            sys.setswitchinterval(GIL_SWITCH_S)
         return self.runner.start(partial(train, model, X, y, config, start),
                                  snapshot=partial(snapshot, bounds=self.bounds,
                                                   resolution=RESOLUTION),
@@ -278,12 +244,15 @@ class TrainPage(QWidget):
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
         self.loss_plot.add_point("loss", report["step"], report["loss"])
-        self.plane.set_grid(report["grid"])
+        self.plane.set_grid(report["grid"], report["boundary"])
         self.status.setText(f"step {report['step']} · loss {report['loss']:.4f} · accuracy "
                             f"{report['accuracy']:.0%} · lr {report['lr']:.3g}")
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         self.step += steps
         self._show_model()
         if self._restart:
@@ -307,18 +276,7 @@ class TrainPage(QWidget):
                 self._show_model()
 
     @Slot()
-    def _on_hidden_edited(self) -> None:
-        try:
-            n = len(self.hidden_sizes())
-        except ValueError as e:
-            self.error_raised.emit(str(e))
-            return
-        if n != len(self.activations):
-            self._set_activation_combos(n, self.activations[-1].currentText())
-
-    @Slot()
-    def _on_new_model_clicked(self) -> None:
-        self._on_hidden_edited()
+    def _on_new_weights_requested(self) -> None:
         self.make_model()
 
     @Slot(float, float, bool)
@@ -371,11 +329,7 @@ class TrainPage(QWidget):
             self.error_raised.emit(str(e))
             return False
         self.model, self.step = model, 0
-        hidden = model.sizes[1:-1]
-        self.hidden.setText(", ".join(str(s) for s in hidden))
-        self._set_activation_combos(len(hidden), "relu")
-        for combo, act in zip(self.activations, model.activations):
-            combo.setCurrentText(act)
+        self.network.set_architecture(model.sizes[1:-1], model.activations[:-1])
         self.loss_plot.clear_data()
         self._show_model()
         self.status_message.emit(f"Loaded weights from {path}")

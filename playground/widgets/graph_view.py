@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen,
                            QPolygonF)
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem, QGraphicsPathItem,
-                               QGraphicsPolygonItem, QGraphicsRectItem, QGraphicsScene,
+                               QGraphicsPolygonItem, QGraphicsScene,
                                QGraphicsSimpleTextItem, QGraphicsView)
 
 from models.graph_layout import layered_layout, value_graph
@@ -256,8 +256,7 @@ class GraphView(QGraphicsView):
         while item is not None and item.data(KEY) is None:
             item = item.parentItem()
         if item is not None and event.button() == Qt.LeftButton:
-            kind, index = item.data(KEY)
-            self.node_clicked.emit(index)
+            self.node_clicked.emit(item.data(KEY)[1])
             event.accept()
             return
         super().mousePressEvent(event)

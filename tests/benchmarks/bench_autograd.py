@@ -6,7 +6,8 @@ Runs ../shared/bench/micrograd_reference.py with the reference interpreter and t
 workload written with models.autograd (below, line for line the reference's loop) in a process
 of its own, alternating `rounds` times. Prints each side's median seconds per pass, the loss
 after the passes (the two must agree: same data, same initial weights, same updates), the time
-to lay out a few-hundred-node graph, and last `ratio=<ours / reference>`.
+to lay out and draw a few-hundred-node graph, the GUI's lag while the tab trains, and last
+`ratio=<ours / reference>`.
 """
 from __future__ import annotations
 
@@ -71,6 +72,58 @@ def layout_timing():
     print(f"layout of {len(lay.positions)} nodes: {statistics.median(times):.4g} s")
 
 
+def gui_timing():
+    """Offscreen: seconds to lay out and draw the MLP preset graph in the tab's GraphView, and
+    the GUI event loop's lag (timer overshoot) while the tab trains micrograd's demo."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(REPO))
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtGui import QImage, QPainter
+
+    from models.expression import MLPGraph
+    from playground.app import application
+    from playground.tabs.autograd_tab import AutogradTab
+
+    app = application()
+    tab = AutogradTab()
+    tab.resize(1400, 900)
+    tab.show()
+    tab.ensure_loaded()
+    view = tab.graph_page.view
+    image = QImage(1000, 800, QImage.Format_ARGB32)
+    times = []
+    for _ in range(3):
+        root = MLPGraph().forward()
+        view.show_graph(root.parents[0])  # a different shape each time: a full layout and draw
+        t0 = time.perf_counter()
+        view.show_graph(root)
+        painter = QPainter(image)
+        view.render(painter)
+        painter.end()
+        times.append(time.perf_counter() - t0)
+    print(f"graph of {len(view.nodes)} nodes laid out and drawn: "
+          f"{statistics.median(times):.3f} s (median of 3)")
+
+    page = tab.pages.widget(1)
+    tab.pages.setCurrentWidget(page)
+    lags, clock = [], QElapsedTimer()
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: (lags.append(clock.restart() - 10)))
+    clock.start()
+    timer.start()
+    page.start()
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+    tab.runner.stop()
+    tab.shutdown(5000)
+    lags = sorted(lags[5:])
+    print(f"GUI lag while training ({page.step} steps in 8 s): median {lags[len(lags) // 2]} ms, "
+          f"95th percentile {lags[int(len(lags) * 0.95)]} ms, max {lags[-1]} ms")
+
+
 def run(cmd):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     match = LINE.search(out)
@@ -86,11 +139,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--layout", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ours:
         return our_workload()
     if args.layout:
         return layout_timing()
+    if args.gui:
+        return gui_timing()
     if not args.ref_python:
         raise SystemExit("give --ref-python (an interpreter with micrograd==0.1.0)")
     ours, ref = [], []
@@ -105,8 +161,9 @@ def main():
           f"(loss {our_loss})")
     if ref_loss != our_loss:
         print(f"WARNING: losses differ ({our_loss} vs {ref_loss}): not the same workload")
-    print(subprocess.run([sys.executable, __file__, "--layout"], capture_output=True, text=True,
-                         check=True).stdout.strip())
+    for mode in ("--layout", "--gui"):
+        done = subprocess.run([sys.executable, __file__, mode], capture_output=True, text=True)
+        print(done.stdout.strip() or f"{mode} failed: {done.stderr.strip()[-300:]}")
     print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
 
 

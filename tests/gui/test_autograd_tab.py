@@ -143,8 +143,8 @@ def test_weights_save_load_and_foreign_files(tab, tmp_path, qtbot):
     path = tmp_path / "mlp.npz"
     assert page.save(path)
     first = page.model.parameters()[0].data
-    page.init_seed.setValue(7)
-    page.new_model.click()
+    page.network.init_seed.setValue(7)
+    page.network.new_button.click()
     assert page.model.parameters()[0].data != first
     assert page.load(path)
     assert page.model.parameters()[0].data == first

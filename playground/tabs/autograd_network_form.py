@@ -1,0 +1,86 @@
+"""The "Network" box of the Autograd tab's training page: hidden layer sizes, an activation per
+hidden layer, the initialisation seed and a button for fresh weights."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit,
+                               QPushButton, QSpinBox)
+
+ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
+
+
+class NetworkForm(QGroupBox):
+    new_weights_requested = Signal()
+    error_raised = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__("Network", parent)
+        self.hidden = QLineEdit("16, 16")
+        self.hidden.setToolTip("Neurons per hidden layer, e.g. 16, 16 (1 to 4 layers of 1 to 32); "
+                               "the output is one neuron with a linear score")
+        self.hidden.editingFinished.connect(self._on_hidden_edited)
+        self.act_row = QHBoxLayout()
+        self.combos: list[QComboBox] = []
+        self.init_seed = QSpinBox()
+        self.init_seed.setRange(0, 9999)
+        self.init_seed.setValue(1337)
+        self.init_seed.setToolTip("Seed of the initial weights")
+        self.new_button = QPushButton("New weights")
+        self.new_button.setToolTip("Start again from random weights with these settings")
+        self.new_button.clicked.connect(self._on_new_clicked)
+        form = QFormLayout(self)
+        form.addRow("Hidden layers", self.hidden)
+        form.addRow("Activations", self.act_row)
+        form.addRow("Init seed", self.init_seed)
+        form.addRow(self.new_button)
+        self._set_combos(2, "relu")
+
+    def hidden_sizes(self) -> tuple[int, ...]:
+        """The sizes typed in; ValueError with a message for anything else."""
+        text = self.hidden.text().replace(";", ",")
+        try:
+            sizes = tuple(int(s) for s in text.split(",") if s.strip())
+        except ValueError:
+            raise ValueError(f"Hidden layers must be numbers like 16, 16, not {text!r}") from None
+        if not 1 <= len(sizes) <= 4 or not all(1 <= s <= 32 for s in sizes):
+            raise ValueError("Use 1 to 4 hidden layers of 1 to 32 neurons each.")
+        return sizes
+
+    def activations(self) -> list[str]:
+        return [c.currentText() for c in self.combos]
+
+    def set_architecture(self, hidden, activations) -> None:
+        self.hidden.setText(", ".join(str(s) for s in hidden))
+        self._set_combos(len(hidden), "relu")
+        for combo, act in zip(self.combos, activations):
+            combo.setCurrentText(act)
+
+    def _set_combos(self, n: int, default: str) -> None:
+        old = self.activations()
+        for c in self.combos:
+            self.act_row.removeWidget(c)
+            c.deleteLater()
+        self.combos = []
+        for i in range(n):
+            c = QComboBox()
+            c.addItems(ACTIVATION_CHOICES)
+            c.setCurrentText(old[i] if i < len(old) else default)
+            c.setToolTip(f"Activation of hidden layer {i + 1}")
+            self.act_row.addWidget(c)
+            self.combos.append(c)
+
+    @Slot()
+    def _on_hidden_edited(self) -> bool:
+        try:
+            n = len(self.hidden_sizes())
+        except ValueError as e:
+            self.error_raised.emit(str(e))
+            return False
+        if n != len(self.combos):
+            self._set_combos(n, self.combos[-1].currentText())
+        return True
+
+    @Slot()
+    def _on_new_clicked(self) -> None:
+        if self._on_hidden_edited():
+            self.new_weights_requested.emit()
