@@ -112,7 +112,7 @@ class TrainPage(QWidget):
         def make_generator():  # runs in the worker: loading 60,000 digits does not freeze the GUI
             x, y, xt, yt = data if data is not None else (*load_mnist("train"), *load_mnist("test"))
             steps = max(1, -(-len(x) // config.batch_size))
-            config.eval_every = max(50, steps // 4)
+            config.eval_every = max(20, steps // 4)  # four points per epoch on the curves
             self.training = Training(net, x, y, config, xt, yt)
             holder["training"] = self.training
             return self.training.run()

@@ -52,6 +52,7 @@ class DigitImage(QWidget):
         self.values = np.zeros((28, 28), np.float32)
         self.saliency: np.ndarray | None = None
         self._image = to_qimage(paper(self.values))
+        self._scaled: QImage | None = None  # _image at the size last painted
         self.setMinimumSize(160, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         app_style.bus().changed.connect(self._on_style_changed)
@@ -67,6 +68,7 @@ class DigitImage(QWidget):
             tint = np.where(g[..., None] > 0, np.array([213, 94, 0.0]), np.array([0, 114, 178.0]))  # Okabe-Ito
             rgb = rgb * (1 - alpha) + tint * alpha
         self._image = to_qimage(rgb.astype(np.uint8))
+        self._scaled = None
         self.update()
 
     def paintEvent(self, event):
@@ -78,8 +80,11 @@ class DigitImage(QWidget):
         head = st.font_px * 2
         p.drawText(QRectF(0, 0, self.width(), head), Qt.AlignCenter, self.title)
         side = max(28, min(self.width(), self.height() - head) // 28 * 28)
-        target = QRectF((self.width() - side) / 2, head, side, side)
-        p.drawImage(target, self._image)  # nearest neighbour: the pixels stay pixels
+        target = QRectF((self.width() - side) // 2, head, side, side)
+        if self._scaled is None or self._scaled.width() != side:  # nearest neighbour: pixels stay pixels
+            self._scaled = self._image.scaled(side, side, Qt.IgnoreAspectRatio, Qt.FastTransformation
+                                              ).convertToFormat(QImage.Format_RGB32)
+        p.drawImage(target.topLeft(), self._scaled)
         p.setPen(QPen(QColor(st.muted), 1))
         p.drawRect(target.adjusted(0, 0, -1, -1))
         p.end()

@@ -31,6 +31,7 @@ class DrawingCanvas(QWidget):
         self.background: QImage | None = None  # a loaded picture under the strokes (ink = white)
         self.image = QImage(size, size, QImage.Format_Grayscale8)
         self.image.fill(0)
+        self._view: QImage | None = None  # what is on screen: dark ink on white at widget size
         self._drawing = False
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -105,6 +106,7 @@ class DrawingCanvas(QWidget):
         return p
 
     def _repaint_image(self) -> None:
+        self._view = None  # rebuilt from the image at the next paint
         if self.background is not None:
             self.image = self.background.copy()
         else:
@@ -132,7 +134,8 @@ class DrawingCanvas(QWidget):
         p.setPen(self._stroke_pen(stroke))
         n = len(stroke)
         if n == 1:
-            p.drawPoint(pos)  # a dot, for a click without movement
+            path = QPainterPath(pos)
+            path.lineTo(pos + QPointF(0.01, 0))  # a dot, for a click without movement
         else:
             # the piece from the midpoint before the last point to the newest midpoint, curving
             # through the last point: consecutive pieces join smoothly
@@ -142,9 +145,26 @@ class DrawingCanvas(QWidget):
             path = QPainterPath(start)
             path.quadTo(b, (b + c) / 2)
             path.lineTo(c)  # reach the pointer now; the next piece redraws over this stub
-            p.drawPath(path)
+        p.drawPath(path)
         p.end()
-        self.update()
+        if self._view is not None:  # the same piece on the screen copy: no rescaling per event
+            v = QPainter(self._view)
+            v.setRenderHint(QPainter.Antialiasing, True)
+            pen = self._stroke_pen(stroke)
+            pen.setColor(QColor(0, 0, 0))
+            v.setPen(pen)
+            k = self._view.width() / self.resolution
+            v.scale(k, k)
+            v.drawPath(path)
+            v.end()
+            # repaint only around the new piece: the rest of the screen copy has not changed
+            pad = pen.widthF() / 2 + 2
+            box = path.boundingRect().adjusted(-pad, -pad, pad, pad)
+            t = self._target()
+            self.update(QRectF(t.x() + box.x() * k, t.y() + box.y() * k, box.width() * k,
+                               box.height() * k).toAlignedRect())
+        else:
+            self.update()
         self.changed.emit()
 
     # -- Qt events -----------------------------------------------------------------------------
@@ -191,9 +211,12 @@ class DrawingCanvas(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(st.background))
         t = self._target()
-        p.setRenderHint(QPainter.SmoothPixmapTransform, True)
-        # white paper, dark ink, whatever the theme: it is a sheet to draw on
-        p.drawImage(t, _inverted(self.image))
+        side = int(t.width())
+        if self._view is None or self._view.width() != side:
+            # white paper, dark ink, whatever the theme: it is a sheet to draw on
+            self._view = _inverted(self.image).scaled(side, side, Qt.IgnoreAspectRatio, Qt.SmoothTransformation
+                                                      ).convertToFormat(QImage.Format_RGB32)  # the screen's format
+        p.drawImage(t.topLeft(), self._view)
         p.setPen(QPen(QColor(st.muted), max(1.0, st.zoom)))
         p.drawRect(t.adjusted(0, 0, -1, -1))
         if self.is_empty():

@@ -9,6 +9,13 @@ shuffled epoch over 60,000 random float32 inputs with random labels (938 steps),
 augmentation and no evaluation. Each process reports the median of 3 epochs after a warm-up
 epoch, as the reference does. Prints each side's median seconds per epoch and last
 `ratio=<ours / reference>`.
+
+    python tests/benchmarks/bench_mnist.py --latency
+
+instead measures the Digits tab's live prediction: the time from a mouse-move event on the
+canvas to the probability bars and the 28x28 view repainted (stroke painting, preprocess,
+predict, saliency, painting), over strokes of real mouse events on the offscreen tab with the
+shipped 784-800-10 net. Prints median and 95th percentile, last `latency_ms=<median>`.
 """
 from __future__ import annotations
 
@@ -53,6 +60,58 @@ def our_workload(repeats: int = 3) -> None:
           f"{report['step']} steps, loss {report['loss']:.3f})")
 
 
+def latency(strokes: int = 6) -> None:
+    """Mouse-move event -> bars repainted, in ms, on the real tab (offscreen)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from models.mnist_strokes import TEMPLATES
+    from playground.tabs.digits_tab import DigitsTab
+
+    tab = DigitsTab()
+    tab.resize(1400, 900)
+    tab.show()
+    tab.ensure_loaded()
+    app.processEvents()
+    canvas = tab.canvas
+    rect = canvas._target()
+    scale = rect.width() / canvas.resolution
+
+    def send(kind, x, y, button, buttons):
+        pos = QPointF(rect.x() + x * scale, rect.y() + y * scale)
+        QApplication.sendEvent(canvas, QMouseEvent(kind, pos, canvas.mapToGlobal(pos), button, buttons,
+                                                   Qt.NoModifier))
+
+    times, saliency, cpu = [], [], []
+    for k in range(strokes):
+        tab.saliency_box.setChecked(k % 2 == 1)
+        tab.clear()
+        for stroke in TEMPLATES[k % 10][0]:
+            pts = stroke * [140, 200] + [70, 40]
+            send(QEvent.MouseButtonPress, *pts[0], Qt.LeftButton, Qt.LeftButton)
+            for x, y in pts[1:]:
+                t0, c0 = time.perf_counter(), time.thread_time()
+                send(QEvent.MouseMove, x, y, Qt.NoButton, Qt.LeftButton)  # paints, predicts, updates
+                tab.bars.repaint()  # paint now instead of at the next event-loop turn
+                tab.input_view.repaint()
+                (saliency if k % 2 else times).append((time.perf_counter() - t0) * 1e3)
+                cpu.append((time.thread_time() - c0) * 1e3)
+            send(QEvent.MouseButtonRelease, *pts[-1], Qt.LeftButton, Qt.NoButton)
+            app.processEvents()
+    for name, t in (("without saliency", times), ("with saliency", saliency)):
+        print(f"stroke event -> bars repainted, {name}: median {np.median(t):.2f} ms, "
+              f"95th percentile {np.percentile(t, 95):.2f} ms, max {max(t):.2f} ms over {len(t)} events")
+    print(f"CPU time of the GUI thread per event (what a busy machine stretches): median {np.median(cpu):.2f} ms, "
+          f"95th percentile {np.percentile(cpu, 95):.2f} ms")
+    print(f"latency_ms={np.median(times + saliency):.2f}")
+    tab.shutdown()
+
+
 def run(cmd) -> float:
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     match = LINE.search(out)
@@ -68,9 +127,12 @@ def main():
                         help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", action="store_true", help="measure the Digits tab's stroke-to-bars latency")
     args = parser.parse_args()
     if args.ours:
         return our_workload()
+    if args.latency:
+        return latency()
     if not args.ref_python:
         raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
     ours, ref = [], []

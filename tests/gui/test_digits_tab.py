@@ -157,10 +157,10 @@ def test_training_in_the_worker_then_stop_keeps_the_best(tab, qtbot):
     tab.train_page.set_test_set(xt, yt)
     tab.train_page.form.set_values({"arch": "784-128-10", "epochs": 200, "batch_size": 32, "lr": 0.05,
                                     "augment": False})
-    with qtbot.waitSignal(tab.runner.finished, timeout=20000):
+    with qtbot.waitSignal(tab.runner.finished, timeout=40000):
         assert tab.train_page.start((x, y, xt, yt))
         assert not tab.train_page.form.editors["arch"].isEnabled()  # locked while training
-        qtbot.waitUntil(lambda: len(tab.train_page.acc_plot.series("test")[0]) >= 3, timeout=15000)
+        qtbot.waitUntil(lambda: len(tab.train_page.acc_plot.series("test")[0]) >= 3, timeout=30000)
         tab.runner.stop()
     best = max(tab.train_page.acc_plot.series("test")[1]) / 100
     assert best > 0.9
