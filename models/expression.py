@@ -285,7 +285,7 @@ def build(text: str) -> ExpressionGraph:
 # -- presets -------------------------------------------------------------------------------------
 PRESETS = {
     "Single neuron (lecture)": """\
-# the neuron of the lecture: o = tanh(x1*w1 + x2*w2 + b), one step per line
+# the lecture's neuron, o = tanh(x1*w1 + x2*w2 + b)
 x1 = 2.0
 x2 = 0.0
 w1 = -3.0
@@ -298,7 +298,7 @@ n = x1w1x2w2 + b
 o = tanh(n)
 """,
     "Worked example (x = 2)": """\
-# a prediction z2 = x*w + b and its squared error against the target y
+# prediction z2 = x*w + b, squared error vs y
 x = 2.0
 w = 3.0
 b = 1.0
@@ -309,7 +309,8 @@ z3 = y - z2
 L = z3**2
 """,
     "micrograd README": """\
-# micrograd's README example: g = 24.7041, dg/da = 138.8338, dg/db = 645.5773
+# micrograd's README: g = 24.7041,
+# dg/da = 138.8338, dg/db = 645.5773
 a = -4.0
 b = 2.0
 c = a + b

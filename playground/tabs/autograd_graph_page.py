@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
 from models.autograd import backward_steps
 from models.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
                                leaf_numerical_grads, parse)
+from playground.tabs.autograd_side import SidePanel, group
 from playground.tabs.autograd_text import node_html, step_html
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.graph_view import GraphView
@@ -59,7 +60,7 @@ class GraphPage(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #D55E00; font-weight: bold")
         self.error_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        expr_box = _group("Expression", self.preset, self.editor, self.build_button,
+        expr_box = group("Expression", self.preset, self.editor, self.build_button,
                           self.error_label)
 
         buttons = [("Forward", "F6", "Compute every value from the inputs (F6)", self.forward),
@@ -87,10 +88,10 @@ class GraphPage(QWidget):
         self.step_label.setWordWrap(True)
         step_widget = QWidget()
         step_widget.setLayout(grid)
-        steps_box = _group("Run", step_widget, self.check_box, self.step_label)
+        steps_box = group("Run", step_widget, self.check_box, self.step_label)
 
         self.chain_label = _rich_label("Press Backward step to see the chain rule at work.")
-        chain_box = _group("Chain rule", self.chain_label)
+        chain_box = group("Chain rule", self.chain_label)
 
         self.node_label = _rich_label("Click a box in the graph.")
         self.value_edit = QLineEdit()
@@ -99,20 +100,11 @@ class GraphPage(QWidget):
                                    "forward runs again")
         self.value_edit.returnPressed.connect(self._on_value_entered)
         self.value_edit.setEnabled(False)
-        node_box = _group("Selected node", self.node_label, self.value_edit)
+        node_box = group("Selected node", self.node_label, self.value_edit)
 
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(200)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        for box in (expr_box, steps_box, chain_box, node_box):
-            side_layout.addWidget(box)
-        side_layout.addWidget(self.explain, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        scroll = SidePanel([expr_box, steps_box, chain_box, node_box, self.explain])
 
         self.view = GraphView()
         self.view.node_clicked.connect(self._on_view_node_clicked)
@@ -338,14 +330,6 @@ class GraphPage(QWidget):
             leaf.data = old
             self.forward()
             self.error_label.setText(message + f" (kept {old:g})")
-
-
-def _group(title: str, *widgets) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    for w in widgets:
-        layout.addWidget(w)
-    return box
 
 
 def _rich_label(text: str) -> QLabel:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QRadioButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
+                               QRadioButton, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
 from models.autograd_train import (LOSS_NAMES, LOSSES, TrainConfig, accuracy, decision_grid,
@@ -20,6 +20,7 @@ from models.checkpoint import CheckpointError
 from models.toy_data import DATASETS, make_dataset
 from playground.tabs.autograd_network_form import NetworkForm
 from playground.tabs.autograd_plane import DecisionPlane
+from playground.tabs.autograd_side import SidePanel
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
 from playground.widgets.run_controls import RunControls
@@ -134,18 +135,9 @@ class TrainPage(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("font-weight: bold")
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        for w in (data_box, self.network, train_box, self.status):
-            side_layout.addWidget(w)
         explain = ExplainPanel(*EXPLAIN)
         explain.setMinimumHeight(180)
-        side_layout.addWidget(explain, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        scroll = SidePanel([data_box, self.network, train_box, self.status, explain])
 
         self.plane = DecisionPlane()
         self.plane.point_clicked.connect(self._on_plane_point_clicked)
