@@ -22,12 +22,12 @@ class Layer:
     """A piece of the network: parameters in `param_names`, each with a gradient 'd' + name."""
     param_names: tuple[str, ...] = ()
 
-    def buffer(self, key: str, shape: tuple) -> np.ndarray:
+    def buffer(self, key: str, shape: tuple, dtype=None) -> np.ndarray:
         """A scratch array of this shape, reused across calls while the shape stays the same."""
         bufs = self.__dict__.setdefault("_buffers", {})
         buf = bufs.get(key)
         if buf is None or buf.shape != shape:
-            buf = bufs[key] = np.empty(shape, DTYPE)
+            buf = bufs[key] = np.empty(shape, dtype or DTYPE)
         return buf
 
     def named_leaves(self, prefix: str = ""):
@@ -110,8 +110,8 @@ class LayerNorm(Layer):
 # 7.1.26, absolute error below 1.5e-7 — as exact as float32 allows, so this is the exact GELU.
 _ERF_P = 0.3275911
 _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def erf(x):
@@ -122,32 +122,35 @@ def erf(x):
     return np.copysign(1.0 - poly * np.exp(-z * z), x)
 
 
+# GELU works with h = Phi(-|x|) = 0.5 erfc(|x| / sqrt 2) = phi(x) * poly(t) where phi is the
+# normal density, so poly's coefficients absorb 0.5 * sqrt(2 pi) and phi is reused by backward.
+_GELU_A = tuple(0.5 * _SQRT_2PI * a for a in _ERF_A)
+
+
 class GELU(Layer):
-    """x * Phi(x) with Phi the standard normal CDF (PyTorch's default, exact erf form)."""
+    """x * Phi(x) with Phi the standard normal CDF (PyTorch's default, exact erf form).
+    Written as in-place passes over preallocated buffers: this is the widest activation."""
 
     def forward(self, x):
         shape = x.shape
-        z = np.abs(x, out=self.buffer("z", shape))
-        z *= _INV_SQRT2  # |x| / sqrt 2
-        t = np.multiply(z, _ERF_P, out=self.buffer("t", shape))
+        pdf = np.square(x, out=self.buffer("pdf", shape))
+        pdf *= -0.5
+        np.exp(pdf, out=pdf)
+        pdf *= 1.0 / _SQRT_2PI  # phi(x), the normal density
+        t = np.abs(x, out=self.buffer("t", shape))
+        t *= _ERF_P / _SQRT2
         t += 1.0
-        np.reciprocal(t, out=t)
-        poly = np.multiply(t, _ERF_A[4], out=self.buffer("cdf", shape))
-        for a in _ERF_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
-            poly += a
-            poly *= t
-        np.square(z, out=z)
-        np.negative(z, out=z)
-        gauss = np.exp(z, out=z)  # exp(-x^2 / 2)
-        poly *= gauss  # erfc(|x| / sqrt 2)
-        np.subtract(1.0, poly, out=poly)
-        cdf = np.copysign(poly, x, out=poly)  # erf(x / sqrt 2)
-        cdf *= 0.5
-        cdf += 0.5  # Phi(x)
-        # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
-        grad = np.multiply(gauss, x, out=t)
-        grad *= _INV_SQRT_2PI
-        grad += cdf
+        np.divide(1.0, t, out=t)  # t = 1 / (1 + p |x| / sqrt 2)
+        cdf = np.multiply(t, _GELU_A[4], out=self.buffer("cdf", shape))
+        for a in _GELU_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
+            cdf += a
+            cdf *= t
+        cdf *= pdf  # h = Phi(-|x|)
+        np.subtract(0.5, cdf, out=cdf)
+        np.copysign(cdf, x, out=cdf)
+        cdf += 0.5  # Phi(x) = 1 - h for x >= 0, h for x < 0
+        grad = np.multiply(pdf, x, out=pdf)
+        grad += cdf  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
         self.grad = grad
         return np.multiply(x, cdf, out=self.buffer("out", shape))
 

@@ -33,6 +33,7 @@ def register(train, evaluate) -> None:
                    help="lift the causal mask: the future leaks in and the loss drops by cheating")
     p.add_argument("--out", metavar="W.npz",
                    help="save the best weights (by validation loss) here, also during training")
+    _add_heldout(p)
     p.set_defaults(func=_train)
 
     p = evaluate.add_parser("attention", help="evaluate a character transformer weights file")
@@ -41,12 +42,18 @@ def register(train, evaluate) -> None:
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="which shipped weights to use when --weights is not given")
     _add_names(p)
+    _add_heldout(p)
     p.set_defaults(func=_eval)
 
 
 def _add_names(p) -> None:
     p.add_argument("--names", metavar="FILE",
                    help="word list, one word per line (default: the shipped names list)")
+
+
+def _add_heldout(p) -> None:
+    p.add_argument("--heldout", type=_positive_int, default=2000, metavar="N",
+                   help="sort: held-out sequences scored for exact_match (default 2000)")
 
 
 def _positive(text: str) -> float:
@@ -109,7 +116,7 @@ def _train(args) -> dict:
             raise CommandError("--names applies to --task names only")
         sort = SortTask()
         itos, block_size, sample = sort.itos, sort.block_size, sort.sampler()
-        val_x, val_y = sort.examples(sort.random_sequences(_rng(99), 2000, heldout=True))
+        val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
         evaluate = lambda m: evaluate_loss(m, val_x, val_y)  # noqa: E731
     model = GPT(GPTConfig(vocab_size=len(itos), block_size=block_size, n_layer=layers,
                           n_head=heads, n_embd=embd, seed=args.seed))
@@ -153,7 +160,7 @@ def _train(args) -> dict:
         meta["test_loss"] = evaluate_loss(model, *data.test)
         result.update(val_loss=best["val_loss"], test_loss=meta["test_loss"])
     else:
-        meta["exact_match"] = sort.exact_match(model)
+        meta["exact_match"] = sort.exact_match(model, n=args.heldout)
         result.update(val_loss=best["val_loss"], exact_match=meta["exact_match"])
     save()
     if args.out:
@@ -181,5 +188,6 @@ def _eval(args) -> dict:
         data = names_data(words, loaded.itos, model.block_size)
         return {"val_loss": evaluate_loss(model, *data.val), "test_loss": evaluate_loss(model, *data.test)}
     sort = loaded.sort
-    val_x, val_y = sort.examples(sort.random_sequences(_rng(99), 2000, heldout=True))
-    return {"heldout_loss": evaluate_loss(model, val_x, val_y), "exact_match": sort.exact_match(model)}
+    val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
+    return {"heldout_loss": evaluate_loss(model, val_x, val_y),
+            "exact_match": sort.exact_match(model, n=args.heldout)}

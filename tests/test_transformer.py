@@ -1,0 +1,282 @@
+"""The character transformer: attention is causal and normalised, every backward matches finite
+differences, the optimiser and the data layout are makemore's, weights round-trip."""
+import math
+
+import numpy as np
+import pytest
+
+import models.transformer as transformer
+import models.transformer_layers as layers
+from models.checkpoint import CheckpointError, save
+from models.gradcheck import numerical_grad
+from models.optim import AdamW
+from models.transformer import GPT, GPTConfig, cross_entropy
+from models.transformer_io import load_model, save_model
+from models.transformer_train import (FusedAdamW, TrainConfig, evaluate_loss, names_data,
+                                      row_sampler, train, word_examples)
+
+SMALL = GPTConfig(vocab_size=7, block_size=6, n_layer=2, n_head=2, n_embd=8, seed=1)
+
+
+@pytest.fixture
+def float64(monkeypatch):
+    """Run the model in float64 so central differences are exact enough to compare with."""
+    monkeypatch.setattr(layers, "DTYPE", np.float64)
+    monkeypatch.setattr(transformer, "DTYPE", np.float64)
+
+
+def scaled_error(analytic, numeric):
+    """Largest difference over the probed entries, relative to the largest gradient entry (entries
+    that are mathematically zero, like the key bias, make plain relative errors meaningless)."""
+    mask = ~np.isnan(numeric)
+    return float(np.abs(analytic[mask] - numeric[mask]).max() / max(np.abs(numeric[mask]).max(), 1e-12))
+
+
+def random_model(config=SMALL, seed=0):
+    model = GPT(config)
+    rng = np.random.default_rng(seed)
+    for flat in model.flat_params.values():  # away from the initial point: LN gains, biases too
+        flat[...] = rng.standard_normal(flat.shape) * 0.3
+    return model
+
+
+def test_attention_rows_sum_to_one_and_are_zero_above_the_diagonal():
+    model = GPT(GPTConfig())
+    idx = np.random.default_rng(0).integers(0, 27, (3, 16))
+    model.forward(idx)
+    maps = model.attention()
+    assert len(maps) == 4 and maps[0].shape == (3, 4, 16, 16)
+    for att in maps:
+        np.testing.assert_allclose(att.sum(axis=-1), 1.0, rtol=1e-5)
+        assert np.all(att[..., np.triu_indices(16, 1)[0], np.triu_indices(16, 1)[1]] == 0.0)
+        assert np.all(np.diagonal(att, axis1=2, axis2=3) > 0)
+
+
+def test_mask_off_lets_positions_see_the_future():
+    model = random_model()
+    model.causal = False
+    model.forward(np.array([[1, 2, 3, 4]]))
+    upper = model.attention()[0][0][:, np.triu_indices(4, 1)[0], np.triu_indices(4, 1)[1]]
+    assert np.all(upper > 0)
+
+
+@pytest.mark.parametrize("causal, changes_earlier", [(True, False), (False, True)])
+def test_causality_changing_a_later_token_leaves_earlier_outputs(causal, changes_earlier):
+    model = random_model()
+    model.causal = causal
+    a = np.array([[1, 2, 3, 4, 5, 6]])
+    b = a.copy()
+    b[0, 4] = 0
+    la, _ = model.forward(a)
+    lb, _ = model.forward(b)
+    assert np.allclose(la[0, :4], lb[0, :4]) != changes_earlier
+    assert not np.allclose(la[0, 4:], lb[0, 4:])
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.3, 1.0, 10.0])
+def test_any_attention_temperature_is_safe(temperature):
+    model = random_model()
+    model.attention_temperature = temperature
+    logits, loss = model.forward(np.array([[0, 1, 2, 3, 4, 5]]) % 7, np.array([[1, 2, 3, 4, 5, 6]]))
+    assert np.all(np.isfinite(logits)) and math.isfinite(loss)
+    att = model.attention()[1][0]
+    np.testing.assert_allclose(att.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_low_attention_temperature_sharpens_and_high_flattens():
+    model = random_model(seed=1)
+    idx = np.array([[1, 2, 3, 4, 5, 6]])
+    peaks = []
+    for temperature in (0.05, 1.0, 10.0):
+        model.attention_temperature = temperature
+        model.forward(idx)
+        peaks.append(model.attention()[0][0, :, -1].max())  # the last query's largest weight
+    assert peaks[0] > peaks[1] > peaks[2]
+    assert peaks[0] > 0.9 and peaks[2] < 0.3  # 1/6 would be uniform
+
+
+def test_erf_matches_the_library_function():
+    x = np.linspace(-6, 6, 2001)
+    exact = np.array([math.erf(v) for v in x])
+    assert np.abs(layers.erf(x) - exact).max() < 2e-7
+
+
+def test_gelu_is_the_exact_erf_gelu_with_its_derivative():
+    x = np.linspace(-7, 7, 1001).astype(np.float32)[None, :]
+    gelu = layers.GELU()
+    y = gelu.forward(x).copy()
+    ref = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x[0].astype(float)])
+    dref = np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+                     for v in x[0].astype(float)])
+    assert np.abs(y[0] - ref).max() < 1e-6
+    assert np.abs(gelu.grad[0] - dref).max() < 1e-6
+
+
+def check_layer(layer, x, forward, tol=1e-6):
+    """Backward of `forward(x)` against central differences, for x and every parameter."""
+    rng = np.random.default_rng(5)
+    weights = rng.standard_normal(forward(x).shape)
+    f = lambda: float((forward(x) * weights).sum())  # noqa: E731
+    forward(x)
+    dx = layer.backward(weights).copy()
+    assert scaled_error(dx, numerical_grad(f, x, eps=1e-6)) < tol
+    for _, leaf in layer.named_leaves():
+        for n in leaf.param_names:
+            forward(x)
+            layer.backward(weights)
+            analytic = getattr(leaf, "d" + n).copy()
+            assert scaled_error(analytic, numerical_grad(f, getattr(leaf, n), eps=1e-6)) < tol, n
+
+
+@pytest.mark.usefixtures("float64")
+def test_linear_and_layernorm_backward_match_finite_differences():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 6))
+    lin = layers.Linear(6, 4, rng, std=0.5)
+    lin.b[...] = rng.standard_normal(4)
+    check_layer(lin, x, lin.forward)
+    ln = layers.LayerNorm(6)
+    ln.g[...], ln.b[...] = rng.standard_normal(6), rng.standard_normal(6)
+    check_layer(ln, x, ln.forward)
+
+
+@pytest.mark.usefixtures("float64")
+def test_gelu_backward_matches_finite_differences():
+    gelu = layers.GELU()
+    x = np.random.default_rng(1).standard_normal((4, 9)) * 2
+    check_layer(gelu, x, gelu.forward, tol=2e-6)  # the erf formula is exact to ~1e-7
+
+
+@pytest.mark.usefixtures("float64")
+@pytest.mark.parametrize("causal, temperature", [(True, 1.0), (True, 0.5), (False, 2.0)])
+def test_attention_and_block_backward_match_finite_differences(causal, temperature):
+    rng = np.random.default_rng(2)
+    B, T, C = 2, 5, 8
+    x = rng.standard_normal((B * T, C))
+    attn = layers.CausalSelfAttention(C, 2, rng, proj_std=0.3)
+    for leaf in (attn.qkv, attn.proj):
+        leaf.W[...] = rng.standard_normal(leaf.W.shape) * 0.4
+        leaf.b[...] = rng.standard_normal(leaf.b.shape) * 0.1
+    attn.causal, attn.temperature = causal, temperature
+    check_layer(attn, x, lambda v: attn.forward(v, B, T))
+    block = layers.Block(C, 2, rng, proj_std=0.3)
+    block.attn.causal, block.attn.temperature = causal, temperature
+    check_layer(block, x, lambda v: block.forward(v, B, T), tol=1e-5)
+
+
+@pytest.mark.usefixtures("float64")
+@pytest.mark.parametrize("causal", [True, False])
+def test_whole_model_gradients_match_finite_differences(causal):
+    model = random_model()
+    model.causal = causal
+    rng = np.random.default_rng(3)
+    idx = rng.integers(0, 7, (3, 6))
+    targets = rng.integers(0, 7, (3, 6))
+    targets[0, 3:] = -1  # ignored positions
+    model.forward(idx, targets)
+    model.backward()
+    loss = lambda: model.forward(idx, targets)[1]  # noqa: E731
+    for name in model.shapes():
+        analytic = model.grad(name).copy()
+        numeric = numerical_grad(loss, model.param(name), eps=1e-6, max_entries=25)
+        assert scaled_error(analytic, numeric) < 1e-5, name
+
+
+def test_cross_entropy_ignores_minus_one_targets():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((6, 5)).astype(np.float32)
+    targets = np.array([1, -1, 4, 0, -1, 2])
+    loss, dlogits = cross_entropy(logits.copy(), targets)
+    keep = targets >= 0
+    p = np.exp(logits[keep]) / np.exp(logits[keep]).sum(1, keepdims=True)
+    assert loss == pytest.approx(-np.log(p[np.arange(4), targets[keep]]).mean(), rel=1e-5)
+    assert np.all(dlogits[~keep] == 0)
+    np.testing.assert_allclose(dlogits[keep].sum(1), 0, atol=1e-6)
+
+
+def test_fused_adamw_takes_the_same_steps_as_models_optim():
+    rng = np.random.default_rng(0)
+    p1 = [rng.standard_normal(50).astype(np.float32), rng.standard_normal(7).astype(np.float32)]
+    p2 = [p.copy() for p in p1]
+    g1 = [np.zeros_like(p) for p in p1]
+    g2 = [np.zeros_like(p) for p in p1]
+    ref = AdamW(p1, g1, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, decay_mask=[True, False])
+    fused = FusedAdamW(p2, g2, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, decay_mask=[True, False])
+    for _ in range(5):
+        for a, b in zip(g1, g2):
+            a[...] = b[...] = rng.standard_normal(a.shape)
+        ref.step()
+        fused.step()
+    for a, b in zip(p1, p2):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_weight_decay_only_on_matrices():
+    model = GPT(SMALL)
+    params, _, mask = model.param_groups()
+    assert mask == [True, False]
+    decayed = sum(v.size for v in model.state_dict().values() if v.ndim == 2)
+    assert params[0].size == decayed and params[0].size + params[1].size == model.num_params()
+    assert np.shares_memory(model.param("head.W"), params[0])
+
+
+def test_word_examples_are_makemores_layout():
+    X, Y = word_examples(["ab", "c"], {".": 0, "a": 1, "b": 2, "c": 3}, 4)
+    assert X.tolist() == [[0, 1, 2, 0], [0, 3, 0, 0]]
+    assert Y.tolist() == [[1, 2, 0, -1], [3, 0, -1, -1]]
+
+
+def test_names_data_refuses_unknown_characters():
+    with pytest.raises(ValueError, match="does not know"):
+        names_data(["abc", "xyz"], itos=(".", "a", "b", "c"))
+
+
+def test_training_lowers_the_loss_on_a_small_word_list():
+    words = ["anna", "bob", "clara", "dave", "emma", "fred", "gina", "hugo"] * 10
+    data = names_data(words)
+    model = GPT(GPTConfig(vocab_size=len(data.itos), block_size=data.block_size, n_layer=1,
+                          n_head=2, n_embd=16))
+    before = evaluate_loss(model, *data.train)
+    reports = list(train(model, row_sampler(*data.train), TrainConfig(steps=80, batch_size=8, lr=1e-2, warmup=5,
+                                                                        eval_every=40),
+                         evaluate=lambda m: evaluate_loss(m, *data.train)))
+    assert [r["step"] for r in reports] == list(range(1, 81))
+    assert "val_loss" in reports[39] and "val_loss" in reports[-1]
+    assert reports[-1]["val_loss"] < before - 1.0
+
+
+def test_generate_continues_each_row_with_known_tokens():
+    model = random_model()
+    out = model.generate(np.array([[0], [3]]), 4, rng=np.random.default_rng(0))
+    assert out.shape == (2, 5) and out.min() >= 0 and out.max() < 7
+    greedy = model.generate(np.array([[0]]), 3, greedy=True)
+    assert np.array_equal(greedy, model.generate(np.array([[0]]), 3, greedy=True))
+    p = model.next_token_probs(np.array([[0, 1]]), temperature=0.5)
+    assert p.shape == (1, 7) and p.sum() == pytest.approx(1.0)
+
+
+def test_context_longer_than_the_block_is_refused():
+    with pytest.raises(ValueError, match="block_size"):
+        GPT(SMALL).forward(np.zeros((1, 7), dtype=int))
+
+
+def test_weights_round_trip_with_snapshots(tmp_path):
+    model = random_model()
+    snaps = [(0, GPT(SMALL).state_dict()), (10, model.state_dict())]
+    path = save_model(tmp_path / "w.npz", model, ".abcdef", "names", meta={"val_loss": 2.0},
+                      snapshots=snaps)
+    loaded = load_model(path)
+    assert loaded.task == "names" and loaded.itos == tuple(".abcdef") and loaded.meta["val_loss"] == 2.0
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded.model.param(name), value)
+    assert [s for s, _ in loaded.snapshots] == [0, 10]
+    np.testing.assert_allclose(loaded.snapshots[1][1]["head.W"], model.param("head.W"), rtol=1e-3)
+
+
+def test_foreign_weights_are_refused(tmp_path):
+    save(tmp_path / "other.npz", "names-mlp", {"W": np.zeros(3)})
+    with pytest.raises(CheckpointError, match="not a 'char-transformer'"):
+        load_model(tmp_path / "other.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(CheckpointError):
+        load_model(tmp_path / "junk.npz")
