@@ -20,7 +20,7 @@ class Heatmap(pg.GraphicsLayoutWidget):
     cell_clicked = Signal(int, int)
 
     def __init__(self, parent=None, title: str = "", colormap: str | None = None, colorbar: bool = True,
-                 x_label: str = "", y_label: str = "", cell_font_scale: float = 0.8):
+                 x_label: str = "", y_label: str = "", cell_font_scale: float = 1.0):
         super().__init__(parent)
         self._title = title
         self._colormap_name = colormap

@@ -92,6 +92,9 @@ class LossPlot(pg.PlotWidget):
         self.setBackground(st.background)
         for i, curve in enumerate(self._curves.values()):
             curve.setPen(self._pen(i, st))
+        for line in self._guides:
+            line.setPen(pg.mkPen(st.muted, width=st.pen_width, style=pg.QtCore.Qt.DashLine))
+            line.label.setColor(st.muted)
         style_plot_item(self.getPlotItem(), st, self._title)
 
     @Slot(object)
