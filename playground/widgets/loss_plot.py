@@ -94,7 +94,8 @@ class LossPlot(pg.PlotWidget):
             curve.setPen(self._pen(i, st))
         for line in self._guides:
             line.setPen(pg.mkPen(st.muted, width=st.pen_width, style=pg.QtCore.Qt.DashLine))
-            line.label.setColor(st.muted)
+            if getattr(line, "label", None) is not None:
+                line.label.setColor(st.muted)
         style_plot_item(self.getPlotItem(), st, self._title)
 
     @Slot(object)
