@@ -134,10 +134,6 @@ class Value:
         return Value(max(x, 0.0) + math.log1p(math.exp(-abs(x))), "", (self,), (_sigmoid(x),),
                      "softplus")
 
-    def linear(self):
-        """The identity activation (a layer without a non-linearity)."""
-        return self
-
     # -- backward --------------------------------------------------------------------------------
     def backward(self):
         """Fill .grad of every Value this one depends on (accumulating, like micrograd)."""

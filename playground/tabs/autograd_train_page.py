@@ -51,6 +51,7 @@ class TrainPage(QWidget):
         self._restart = False  # points were added mid-run: start again when this run ends
         self._continuous = False
         self._switch_interval = None  # sys.getswitchinterval() to restore after a run
+        self._loss_range = (0.0, 0.0)
 
         # -- data ---------------------------------------------------------------------------------
         self.dataset = QComboBox()
@@ -187,7 +188,7 @@ class TrainPage(QWidget):
             self.error_raised.emit(str(e))
             return False
         self.step = 0
-        self.loss_plot.clear_data()
+        self._clear_loss()
         self._show_model()
         return True
 
@@ -233,9 +234,31 @@ class TrainPage(QWidget):
     def _on_step_requested(self) -> None:
         self.start(max_steps=1)
 
+    def _clear_loss(self) -> None:
+        self.loss_plot.clear_data()
+        self._loss_range = (0.0, 0.0)  # x and y limits shown; grown in jumps, see below
+        self.loss_plot.getPlotItem().disableAutoRange()
+
+    def _add_loss(self, step: int, loss: float) -> None:
+        """Append to the curve. The axes change only when the curve outgrows them (x doubles,
+        y jumps to 1.2x): re-laying out the axes on every point costs the GUI ~20 ms a redraw
+        while the engine competes for the GIL."""
+        self.loss_plot.add_point("loss", step, loss)
+        x_max, y_max = self._loss_range
+        item = self.loss_plot.getPlotItem()
+        if step > x_max:
+            x_max = max(50.0, x_max)
+            while x_max < step:
+                x_max *= 2
+            item.setXRange(0.0, x_max, padding=0.02)
+        if loss > y_max:
+            y_max = 1.2 * loss
+            item.setYRange(0.0, y_max, padding=0.02)
+        self._loss_range = (x_max, y_max)
+
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
-        self.loss_plot.add_point("loss", report["step"], report["loss"])
+        self._add_loss(report["step"], report["loss"])
         self.plane.set_grid(report["grid"], report["boundary"])
         self.status.setText(f"step {report['step']} · loss {report['loss']:.4f} · accuracy "
                             f"{report['accuracy']:.0%} · lr {report['lr']:.3g}")
@@ -322,7 +345,7 @@ class TrainPage(QWidget):
             return False
         self.model, self.step = model, 0
         self.network.set_architecture(model.sizes[1:-1], model.activations[:-1])
-        self.loss_plot.clear_data()
+        self._clear_loss()
         self._show_model()
         self.status_message.emit(f"Loaded weights from {path}")
         return True
