@@ -20,7 +20,7 @@ from models.autograd import MLP, Value, numerical_grads
 
 MAX_CHARS = 5_000  # a page of assignments; more is a mistake or an attack
 MAX_NODES = 2_000  # operations in the whole program
-MAX_DEPTH = 60  # nesting of one expression
+MAX_DEPTH = 200  # nesting of one expression (a sum of n terms nests n deep)
 MAX_EXPONENT = 100  # x ** 1e9 overflows; refuse it up front
 FUNCTIONS = ("tanh", "relu", "sigmoid", "exp", "log")
 _FUNCTION_LIST = ", ".join(f"{f}()" for f in FUNCTIONS)
