@@ -68,6 +68,7 @@ class MLP:
         self.dW = [np.zeros_like(w) for w in self.W]
         self.db = [np.zeros_like(b) for b in self.b]
         self._bufs: dict[int, dict] = {}  # per batch size: activations and gradient buffers
+        self._eye = np.eye(sizes[-1], dtype=np.float32)  # one-hot rows to gather
         self.x = None  # the input of the last forward (a view, not a copy)
 
     # ---- parameters -------------------------------------------------------------------------
@@ -104,6 +105,7 @@ class MLP:
         self.dW = [np.zeros_like(w) for w in self.W]
         self.db = [np.zeros_like(b) for b in self.b]
         self._bufs.clear()
+        self._eye = self._eye.astype(dtype)
         return self
 
     def shapes(self) -> dict[str, tuple]:
@@ -118,10 +120,13 @@ class MLP:
             self._bufs[B] = {
                 "a": [np.empty((B, n), f) for n in outs],  # post-ReLU activations; last = logits
                 "d": [np.empty((B, n), f) for n in outs],  # gradients w.r.t. pre-activations
-                "mask": [np.empty((B, n), f) for n in outs[:-1]],  # ReLU derivative, 0 or 1
+                "mask": [np.empty((B, n), f) for n in outs[:-1]],  # ReLU derivative, 0 or 1, from forward
                 "dx": np.empty((B, self.config.sizes[0]), f),  # gradient w.r.t. the input
                 "col": np.empty((B, 1), f),  # row max / row sum of the softmax
-                "rows": np.arange(B),
+                "onehot": np.empty((B, outs[-1]), f),  # the labels, one-hot
+                "row_start": np.arange(B) * outs[-1],  # flat index of each row's first logit
+                "ones_b": np.ones(B, f),  # for column sums by matmul
+                "ones_c": np.ones((outs[-1], 1), f),  # for row sums by matmul
             }
         return self._bufs[B]
 
@@ -137,25 +142,31 @@ class MLP:
             z = buf["a"][i]
             _matmul(a, w, z, "bi,ij->bj")  # (B, n_out)
             z += b
-            if i < last:
-                np.maximum(z, 0.0, out=z)  # ReLU in place: a > 0 is also its derivative mask
+            if i < last:  # ReLU in place, as z * (z > 0): two cheap passes, and the mask is kept
+                mask = buf["mask"][i]  # for backward, where it is ReLU's derivative
+                np.greater(z, 0.0, out=mask)
+                np.multiply(z, mask, out=z)
             a = z
         return a
 
     def loss_and_grad(self, y: np.ndarray, scale: float = 1.0) -> float:
         """Softmax cross-entropy of the last forward's logits against labels y (B,); puts
-        scale * dloss/dlogits = scale * (softmax - onehot) / B into the gradient buffer."""
+        scale * dloss/dlogits = scale * (softmax - onehot) / B into the gradient buffer.
+        Row sums and the one-hot rows come from tiny matmuls and gathers: NumPy's reductions along
+        short rows cost more than the arithmetic."""
         buf = self._buffers(len(y))
-        logits, p, col, rows = buf["a"][-1], buf["d"][-1], buf["col"], buf["rows"]
+        logits, p, col = buf["a"][-1], buf["d"][-1], buf["col"]
         B = len(y)
         np.max(logits, axis=1, keepdims=True, out=col)
         np.subtract(logits, col, out=p)  # shift for a stable exp
         np.exp(p, out=p)
-        np.sum(p, axis=1, keepdims=True, out=col)
-        p /= col  # (B, 10) softmax
-        loss = -float(np.log(p[rows, y] + 1e-12).mean())
-        p[rows, y] -= 1.0  # fused softmax + cross-entropy gradient: p - onehot
-        p *= scale / B
+        np.matmul(p, buf["ones_c"], out=col)  # (B, 1) row sums
+        np.divide(p, col, out=p)  # (B, 10) softmax
+        picked = p.reshape(-1).take(buf["row_start"] + y)  # (B,) probability of the right class
+        loss = -float(np.log(np.maximum(picked, 1e-30)).mean())
+        np.take(self._eye, y, axis=0, out=buf["onehot"])
+        np.subtract(p, buf["onehot"], out=p)  # fused softmax + cross-entropy gradient: p - onehot
+        np.multiply(p, scale / B, out=p)
         return loss
 
     def backward(self, input_grad: bool = False, param_grads: bool = True):
@@ -167,11 +178,10 @@ class MLP:
             d = buf["d"][i]  # (B, n_out)
             if param_grads:
                 _matmul(acts[i], d, self.dW[i], "bi,bj->ij")  # (n_in, n_out)
-                np.sum(d, axis=0, out=self.db[i])  # (n_out,)
+                np.matmul(buf["ones_b"], d, out=self.db[i])  # (n_out,) column sums
             if i > 0:
                 _matmul(d, self.W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
-                np.sign(acts[i], out=buf["mask"][i - 1])  # ReLU'(z): 1 where active, else 0
-                buf["d"][i - 1] *= buf["mask"][i - 1]
+                np.multiply(buf["d"][i - 1], buf["mask"][i - 1], out=buf["d"][i - 1])  # ReLU'(z)
             elif input_grad:
                 return _matmul(d, self.W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
         return None
@@ -183,7 +193,7 @@ class MLP:
         loss = self.loss_and_grad(y, scale=lr)
         self.backward()
         for p, g in zip(self.params, self.grads):
-            p -= g
+            np.subtract(p, g, out=p)
         return loss
 
     # ---- using the net ----------------------------------------------------------------------

@@ -112,8 +112,8 @@ def latency(strokes: int = 6) -> None:
     tab.shutdown()
 
 
-def run(cmd) -> float:
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+def run(cmd, env=None) -> float:
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     match = LINE.search(out)
     if not match:
         raise SystemExit(f"unexpected output from {cmd}: {out!r}")
@@ -128,6 +128,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--latency", action="store_true", help="measure the Digits tab's stroke-to-bars latency")
+    parser.add_argument("--threads", type=int, help="limit both sides to N BLAS/OpenMP threads (default: each "
+                        "library's own default); on a loaded machine spinning threads make both erratic")
     args = parser.parse_args()
     if args.ours:
         return our_workload()
@@ -135,10 +137,14 @@ def main():
         return latency()
     if not args.ref_python:
         raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
+    env = None
+    if args.threads:
+        env = dict(os.environ, **{k: str(args.threads) for k in
+                                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
     ours, ref = [], []
     for _ in range(args.rounds):
-        ref.append(run([args.ref_python, str(REFERENCE), "mnist-epoch"]))
-        ours.append(run([sys.executable, __file__, "--ours"]))
+        ref.append(run([args.ref_python, str(REFERENCE), "mnist-epoch"], env))
+        ours.append(run([sys.executable, __file__, "--ours"], env))
     print(f"torch 2.13.0:     median {statistics.median(ref):.4g} s per epoch {sorted(ref)}")
     print(f"models.mnist_net: median {statistics.median(ours):.4g} s per epoch {sorted(ours)}")
     print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
