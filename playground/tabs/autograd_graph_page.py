@@ -17,6 +17,8 @@ from playground.widgets.explain import ExplainPanel
 from playground.widgets.graph_view import GraphView
 
 CUSTOM = "Your own…"
+DONE_TEXT = ("Backward is done. Press Forward to run it again on fresh values (the inputs' grads "
+             "then accumulate), or Zero grad.")
 MLP_TEXT = ("# Built in code, not typed: MLP(2, [8, 8, 1]) with tanh hidden layers, on the point\n"
             "# x = (0.5, -1.0), each neuron as micrograd writes it: b + w1*x1 + w2*x2 + ...\n"
             "# Every weight is a leaf: click one to change it and run forward again.")
@@ -207,24 +209,41 @@ class GraphPage(QWidget):
 
     @Slot()
     def backward_step(self) -> bool:
-        """Fill the next grad; False when there is nothing left to fill."""
+        """Fill the next grad and show how; False when there is nothing left to fill."""
+        step = self._advance()
+        if step is not None:
+            self._show_step(step)
+        return step is not None
+
+    @Slot()
+    def backward_all(self) -> None:
+        last = None
+        while (step := self._advance()) is not None:
+            last = step
+        if last is not None:  # one redraw at the end, not one per node
+            self._show_step(last)
+            self.step_label.setText("Every grad is filled. Compare them with the check; press "
+                                    "Forward and Backward all again to see them accumulate.")
+
+    def _advance(self):
+        """The next BackwardStep, or None (and a note why) when backward is complete."""
         if self.graph is None:
-            return False
-        if self.done:
-            self.step_label.setText("Backward is done. Press Forward to run it again on fresh "
-                                    "values (the inputs' grads then accumulate), or Zero grad.")
-            return False
-        if self.steps is None:
-            self.steps = backward_steps(self.graph.root)
-            self.step_count = 0
-        step = next(self.steps, None)
-        if step is None:
+            return None
+        if not self.done:
+            if self.steps is None:
+                self.steps = backward_steps(self.graph.root)
+                self.step_count = 0
+            step = next(self.steps, None)
+            if step is not None:
+                self.step_count += 1
+                return step
             self.steps, self.done = None, True
-            self.step_label.setText("Backward is done. Press Forward to run it again on fresh "
-                                    "values (the inputs' grads then accumulate), or Zero grad.")
             self.view.set_highlight(None)
-            return False
-        self.step_count += 1
+            self.view.refresh()
+        self.step_label.setText(DONE_TEXT)
+        return None
+
+    def _show_step(self, step) -> None:
         values = self.view.values
         where = {v: i for i, v in enumerate(values)}
         self.view.set_highlight(where[step.node], [where[c] for c, _, _ in step.terms])
@@ -234,19 +253,6 @@ class GraphPage(QWidget):
                                            self.graph.root.label or "L"))
         self.step_label.setText(f"{self.step_count} of {total} grads filled.")
         self._show_selected()
-        return True
-
-    @Slot()
-    def backward_all(self) -> None:
-        if self.graph is None:
-            return
-        if self.done:
-            self.backward_step()  # says why nothing happens
-            return
-        while self.backward_step():
-            pass
-        self.step_label.setText("Every grad is filled. Compare them with the check; press "
-                                "Forward and Backward all again to see them accumulate.")
 
     @Slot()
     def zero_grad(self) -> None:
