@@ -17,6 +17,7 @@ from models.mnist_net import MLP, MLPConfig
 from models.mnist_photo import photo_to_canvas
 from models.mnist_preprocess import downsample, preprocess
 from models.mnist_strokes import draw_digit
+from playground import style as app_style
 from playground.tabs.base import Tab
 from playground.tabs.digits_inside import InsidePage
 from playground.tabs.digits_train import TrainPage
@@ -120,12 +121,13 @@ class DigitsTab(Tab):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 1260])
-        QVBoxLayout(self).addWidget(splitter)
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        QVBoxLayout(self).addWidget(self.splitter)
+        self._fit_side_panel(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
 
     # -- Tab hooks -------------------------------------------------------------------------------
     def load_defaults(self) -> None:
@@ -229,7 +231,16 @@ class DigitsTab(Tab):
     def draw_example(self) -> None:
         self.canvas.set_image(draw_digit(int(self._rng.integers(10)), self._rng, size=280))
 
+    def _fit_side_panel(self, st) -> None:
+        """The side panel as wide as its text needs (presentation mode makes text 1.75x larger)."""
+        side = max(300, 24 * st.font_px)
+        self.splitter.setSizes([side, max(600, self.width() - side)])
+
     # -- slots ---------------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_style_changed(self, st):
+        self._fit_side_panel(st)
+
     @Slot()
     def _on_canvas_changed(self):
         self.refresh()

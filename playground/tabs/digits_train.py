@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from models.mnist import load_mnist
 from models.mnist_net import ARCHITECTURES, MLP, MLPConfig, parse_arch
@@ -63,29 +63,31 @@ class TrainPage(QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             for axis in ("left", "bottom"):
                 plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
-        self.confusion = Heatmap(title="Confusion (test)", x_label="predicted", y_label="true", colorbar=False)
+        self.confusion = Heatmap(title="Confusion (test)", x_label="predicted", y_label="true", colorbar=False,
+                                 cell_font_scale=0.75)
         self.confusion.setToolTip("Rows: the true digit; columns: the net's guess. Off the diagonal are its mistakes.")
         self.gallery = TileGrid("Misclassified test digits appear here after the first evaluation.")
         self.gallery.setToolTip("Test digits the net gets wrong (true → guess). Click one to load it as the input.")
         self.gallery.tile_clicked.connect(self._on_gallery_tile_clicked)
 
         settings_box = QGroupBox("Training")
+        settings_box.setMaximumWidth(self.form.sizeHint().width() + 60)
         box = QVBoxLayout(settings_box)
         box.addWidget(self.form)
         box.addWidget(self.controls)
         box.addWidget(self.summary)
         gallery_box = QGroupBox("Misclassified (click to try)")
         QVBoxLayout(gallery_box).addWidget(self.gallery)
-        grid = QGridLayout(self)
-        grid.addWidget(settings_box, 0, 0)
-        grid.addWidget(self.loss_plot, 0, 1)
-        grid.addWidget(self.acc_plot, 0, 2)
-        grid.addWidget(self.confusion, 1, 0)
-        grid.addWidget(gallery_box, 1, 1, 1, 2)
-        for c, s in enumerate((1, 1, 1)):
-            grid.setColumnStretch(c, s)
-        grid.setRowStretch(0, 1)
-        grid.setRowStretch(1, 1)
+        top = QHBoxLayout()  # two independent rows: the settings never squeeze the matrix
+        top.addWidget(settings_box, 0)
+        top.addWidget(self.loss_plot, 1)
+        top.addWidget(self.acc_plot, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.confusion, 1)
+        bottom.addWidget(gallery_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top, 1)
+        layout.addLayout(bottom, 1)
 
     def set_test_set(self, x: np.ndarray, y: np.ndarray) -> None:
         self.x_test, self.y_test = x, y

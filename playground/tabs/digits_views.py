@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground import style as app_style
@@ -125,8 +125,8 @@ class ProbabilityBars(QWidget):
         p.setFont(_font(big, bold=True))
         head = QRectF(0, 0, w * 0.55, big * 1.15)
         p.drawText(head, Qt.AlignCenter, "?" if top is None else str(top))
-        p.setFont(_font(st.title_px))
-        note = "draw a digit" if top is None else f"{self.probs[top]:.0%} sure"
+        p.setFont(_font(st.font_px * 1.2))
+        note = "draw a\ndigit" if top is None else f"{self.probs[top]:.0%}\nsure"
         p.drawText(QRectF(w * 0.55, 0, w * 0.45, big * 1.15), Qt.AlignVCenter | Qt.AlignLeft, note)
         y0 = big * 1.2
         row = max(st.font_px * 1.3, (h - y0) / 10)
@@ -165,7 +165,7 @@ class TileGrid(QWidget):
         self.empty_text = empty_text
         self.images: list[QImage] = []
         self.captions: list[str] = []
-        self.min_tile = 48
+        self.min_tile = 28  # smallest tile side drawn, in pixels at normal text size
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setMinimumSize(200, 150)
         app_style.bus().changed.connect(self._on_style_changed)
@@ -193,31 +193,34 @@ class TileGrid(QWidget):
         self.update()
 
     def _layout(self):
+        """(cols, rows, tile side, cell width, cell height) for the largest tiles that fit; cells are
+        at least as wide as the captions, and tiles that do not fit at a readable size are left out."""
         st = app_style.current()
         n = len(self.images)
-        caption_h = st.font_px * 1.4 if self.captions else 0
         if n == 0:
-            return 0, 0, 0.0, caption_h
+            return 0, 0, 0.0, 0.0, 0.0
+        caption_h = st.font_px * 1.4 if self.captions else 0
+        metrics = QFontMetrics(_font(st.font_px))
+        caption_w = max((metrics.horizontalAdvance(c) for c in self.captions), default=0) + 8
         W, H = self.width(), self.height()
         aspect = self.images[0].width() / self.images[0].height()
-        best = (1, n, 0.0)
-        for cols in range(1, n + 1):  # the most columns count whose tiles are largest
+        size = 0.0
+        for cols in range(1, n + 1):
             rows = -(-n // cols)
-            size = min(W / cols / aspect, (H - rows * caption_h) / rows) - 4
-            if size > best[2]:
-                best = (cols, rows, size)
-        cols, rows, size = best
-        return cols, rows, max(size, 8.0), caption_h
+            cw = max(W / cols, caption_w)
+            size = max(size, min(cw / aspect, (H - rows * caption_h) / rows) - 4)
+        size = max(size, self.min_tile * st.scale)  # too many to read: show only those that fit
+        cw = max(size * aspect + 4, caption_w)
+        ch = size + 4 + caption_h
+        return max(1, int(W // cw)), max(1, int(H // ch)), size, cw, ch
 
     def tile_at(self, pos) -> int:
-        cols, rows, size, caption_h = self._layout()
+        cols, rows, size, cw, ch = self._layout()
         if cols == 0:
             return -1
-        aspect = self.images[0].width() / self.images[0].height()
-        cw, ch = size * aspect + 4, size + 4 + caption_h
         c, r = int(pos.x() // cw), int(pos.y() // ch)
         i = r * cols + c
-        return i if 0 <= c < cols and 0 <= i < len(self.images) else -1
+        return i if 0 <= c < cols and 0 <= r < rows and i < len(self.images) else -1
 
     def mousePressEvent(self, event):
         i = self.tile_at(event.position())
@@ -234,15 +237,13 @@ class TileGrid(QWidget):
             p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
             p.end()
             return
-        cols, rows, size, caption_h = self._layout()
-        aspect = self.images[0].width() / self.images[0].height()
-        cw, ch = size * aspect + 4, size + 4 + caption_h
-        for i, img in enumerate(self.images):
+        cols, rows, size, cw, ch = self._layout()
+        w = size * self.images[0].width() / self.images[0].height()
+        for i, img in enumerate(self.images[:cols * rows]):
             r, c = divmod(i, cols)
-            target = QRectF(c * cw + 2, r * ch + 2, size * aspect, size)
-            p.drawImage(target, img)
+            p.drawImage(QRectF(c * cw + (cw - w) / 2, r * ch + 2, w, size), img)
             if self.captions:
-                p.drawText(QRectF(c * cw, r * ch + size + 2, cw, caption_h), Qt.AlignCenter, self.captions[i])
+                p.drawText(QRectF(c * cw, r * ch + size + 2, cw, ch - size - 2), Qt.AlignCenter, self.captions[i])
         p.end()
 
     @Slot(object)
