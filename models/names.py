@@ -17,6 +17,7 @@ from models import checkpoint
 from models.data import Vocab, context_windows, standard_split
 from models.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
                            Sequential, Tanh, log_softmax, pack_parameters, softmax)
+from models.names_blas import blas_threads
 
 KIND = "names-mlp"
 TANH_GAIN = 5 / 3  # Kaiming gain for tanh (as torch.nn.init.calculate_gain("tanh"))
@@ -148,14 +149,16 @@ class NamesModel:
         if len(Y) == 0:
             return float("nan")
         total = 0.0
-        for i in range(0, len(Y), chunk):
-            logits = self.infer.forward(X[i:i + chunk])  # (b, V)
-            total += self.eval_criterion.forward(logits, Y[i:i + chunk]) * len(Y[i:i + chunk])
+        with blas_threads(1):
+            for i in range(0, len(Y), chunk):
+                logits = self.infer.forward(X[i:i + chunk])  # (b, V)
+                total += self.eval_criterion.forward(logits, Y[i:i + chunk]) * len(Y[i:i + chunk])
         return total / len(Y)
 
     def next_char_probs(self, idx, temperature: float = 1.0) -> np.ndarray:
         """Eval-mode distribution over the next character for each context row: (B, V) float64."""
-        logits = self.infer.forward(np.asarray(idx)).astype(np.float64)  # (B, V)
+        with blas_threads(1):
+            logits = self.infer.forward(np.asarray(idx)).astype(np.float64)  # (B, V)
         return softmax(logits / temperature, axis=1)
 
     # -- parameters, copies, files ---------------------------------------------------------

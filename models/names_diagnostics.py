@@ -11,6 +11,7 @@ import numpy as np
 
 from models.gradcheck import max_relative_error, numerical_grad
 from models.layers import Tanh
+from models.names_blas import blas_threads
 from models.optim import Adam
 
 SATURATED = 0.97  # |tanh| above this: the gradient through it is nearly gone (1 - 0.97^2 = 0.06)
@@ -113,6 +114,11 @@ def check_gradients(model, xb, yb, per_param: int = 20, seed: int = 0) -> list[d
     float64 copy of the model (training mode: batch statistics, like the step itself). At most
     `per_param` randomly chosen entries per array are probed.
     Rows: {"name", "max_abs_diff", "max_rel_error", "checked"}."""
+    with blas_threads(1):
+        return _check_gradients(model, xb, yb, per_param, seed)
+
+
+def _check_gradients(model, xb, yb, per_param, seed):
     twin = model.clone(np.float64)
     twin.train()
     twin.loss_and_backward(xb, yb)
@@ -130,3 +136,17 @@ def check_gradients(model, xb, yb, per_param: int = 20, seed: int = 0) -> list[d
                      "max_rel_error": max_relative_error(analytic[name], num),
                      "checked": int(mask.sum())})
     return rows
+
+
+def diagnose(model, xb, yb, lr: float = 0.1) -> dict:
+    """The diagnostics of one training step on (xb, yb) taken by a copy of the model, so the
+    model itself (weights and BatchNorm statistics) is untouched: for a model that was loaded
+    rather than trained in this session. The update ratio assumes SGD at `lr`."""
+    from models.names_train import TrainState
+    from models.optim import SGD
+
+    twin = model.clone()
+    with blas_threads(1):
+        loss = twin.loss_and_backward(xb, yb)
+    state = TrainState(twin, SGD([twin.params], [twin.grads], lr=lr), xb, yb)
+    return snapshot({"loss": loss, "state": state}, weights=False)

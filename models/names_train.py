@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.names import NamesData, NamesModel
+from models.names_blas import blas_threads
 from models.optim import SGD, Adam
 
 
@@ -22,7 +23,7 @@ class TrainConfig:
     batch_size: int = 32  # examples per step
     lr: float = 0.1  # learning rate at the start
     lr_decay: float = 0.1  # the rate is multiplied by this ...
-    decay_at: float = 0.5  # ... once this fraction of the steps is done (step decay)
+    decay_at: tuple = (0.5,)  # ... at each of these fractions of the steps (step decay)
     optimizer: str = "sgd"  # "sgd" or "adam"
     seed: int = 42  # minibatch order
     eval_every: int = 0  # estimate the val loss every this many steps (0: never)
@@ -35,8 +36,10 @@ class TrainConfig:
             raise ValueError("A batch of more than 65,536 examples is too large here.")
         if not (self.lr > 0 and np.isfinite(self.lr)):
             raise ValueError("The learning rate must be a positive number.")
-        if not (0 < self.lr_decay <= 1) or not (0 <= self.decay_at <= 1):
-            raise ValueError("The decay factor must be in (0, 1] and the decay point in [0, 1].")
+        if isinstance(self.decay_at, (int, float)):
+            self.decay_at = (float(self.decay_at),)
+        if not (0 < self.lr_decay <= 1) or not all(0 <= f <= 1 for f in self.decay_at):
+            raise ValueError("The decay factor must be in (0, 1] and the decay points in [0, 1].")
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"Unknown optimizer {self.optimizer!r}: use 'sgd' or 'adam'.")
 
@@ -51,8 +54,10 @@ PRESETS = {
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
-    """Step decay: lr until decay_at * steps, then lr * lr_decay. `step` counts from 0."""
-    return config.lr * (config.lr_decay if step >= config.decay_at * config.steps else 1.0)
+    """Step decay: lr, times lr_decay after each milestone decay_at[i] * steps. `step` counts from 0."""
+    milestones = (config.decay_at,) if isinstance(config.decay_at, (int, float)) else config.decay_at
+    passed = sum(step >= f * config.steps for f in milestones)
+    return config.lr * config.lr_decay ** passed
 
 
 def make_optimizer(model: NamesModel, config: TrainConfig):
@@ -72,8 +77,11 @@ class TrainState:
 
 
 def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: int = 0):
-    """Yield {"step", "loss", "lr", "state"} after every step, plus "val_loss" every eval_every
-    steps and at the last step. `start_step` continues a schedule (for a resumed run)."""
+    """Yield a report after every step: {"step", "loss" (this minibatch), "loss_ema" (smoothed
+    over ~100 steps), "lr", "state"}, plus "val_loss" every eval_every steps and at the last step.
+    Once measured, "last_val" = (step, val loss) rides along in every later report, so a viewer
+    that sees only some reports still gets every val point. `start_step` resumes a schedule.
+    BLAS runs single-threaded meanwhile (names_blas): these matrices are too small to share."""
     config.validate()
     if data.block_size != model.block_size:
         raise ValueError(f"The data has context {data.block_size}, the model {model.block_size}.")
@@ -87,7 +95,13 @@ def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: i
         pick = np.random.default_rng(0).choice(len(yval), config.eval_examples, replace=False)
         xval, yval = xval[pick], yval[pick]
     model.train()
+    with blas_threads(1):
+        yield from _steps(model, opt, Xtr, Ytr, n, xval, yval, config, start_step, rng)
+
+
+def _steps(model, opt, Xtr, Ytr, n, xval, yval, config, start_step, rng):
     state = TrainState(model, opt, Xtr[:0], Ytr[:0])
+    ema, ema_weight, last_val = 0.0, 0.0, None
     chunk = 1024  # draw minibatch indices a thousand steps at a time
     for step in range(start_step, config.steps):
         if (step - start_step) % chunk == 0:
@@ -98,10 +112,13 @@ def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: i
         loss = model.loss_and_backward(xb, yb)
         opt.step()
         state.xb, state.yb = xb, yb
-        report = {"step": step + 1, "loss": loss, "lr": opt.lr, "state": state}
-        last = step + 1 == config.steps
-        if len(yval) and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
+        ema, ema_weight = 0.99 * ema + 0.01 * loss, 0.99 * ema_weight + 0.01
+        report = {"step": step + 1, "loss": loss, "loss_ema": ema / ema_weight, "lr": opt.lr, "state": state}
+        if len(yval) and ((config.eval_every and (step + 1) % config.eval_every == 0) or step + 1 == config.steps):
             report["val_loss"] = model.eval_loss(xval, yval)
+            last_val = (step + 1, report["val_loss"])
+        if last_val is not None:
+            report["last_val"] = last_val
         yield report
 
 

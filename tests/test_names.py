@@ -8,7 +8,7 @@ import pytest
 from models.assets import asset_path
 from models.checkpoint import CheckpointError, save
 from models.data import Vocab, load_words
-from models.names import PRESETS, NamesConfig, NamesData, NamesModel, char_probs, sample, word_loss
+from models.names import PRESETS, NamesData, NamesModel, char_probs, sample, word_loss
 from models.names_diagnostics import check_gradients, embedding_2d, snapshot, update_ratios
 from models.names_train import TrainConfig, calibrate_batchnorm, learning_rate, train
 
@@ -114,9 +114,11 @@ def test_adam_and_wavenet_train(words):
 
 
 def test_learning_rate_steps_down_at_half():
-    config = TrainConfig(steps=100, lr=0.1, lr_decay=0.1, decay_at=0.5)
+    config = TrainConfig(steps=100, lr=0.1, lr_decay=0.1)
     assert learning_rate(config, 0) == 0.1 and learning_rate(config, 49) == 0.1
-    assert learning_rate(config, 50) == pytest.approx(0.01)
+    assert learning_rate(config, 50) == pytest.approx(0.01) and learning_rate(config, 99) == pytest.approx(0.01)
+    three = TrainConfig(steps=100, lr=0.1, lr_decay=0.1, decay_at=(0.5, 0.8))
+    assert learning_rate(three, 79) == pytest.approx(0.01) and learning_rate(three, 80) == pytest.approx(0.001)
     with pytest.raises(ValueError):
         TrainConfig(optimizer="rmsprop").validate()
 

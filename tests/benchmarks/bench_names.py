@@ -1,0 +1,94 @@
+"""Our names MLP against PyTorch on the reference's `names-step` workload.
+
+    python tests/benchmarks/bench_names.py --ref-python /root/refenv/bin/python [--rounds 3]
+
+Runs ../shared/bench/torch_reference.py names-step with the reference interpreter, and the same
+workload with models.names in a process of its own, alternating `rounds` times: vocab 27,
+context 3, embedding 10, hidden 200 tanh (with biases), output 27, batch 32 drawn from 200,000
+random examples, cross-entropy, plain SGD lr 0.1, float32. Ours is the real training code path:
+the `models.names_train.train` generator (minibatch draw, forward, backward, update, report).
+Each process reports the median over 7 rounds of 2,000 steps after a warm-up round, as the
+reference does. Prints each side's median microseconds per step and last `ratio=<ours / reference>`.
+
+`--ref-threads N` sets OMP_NUM_THREADS for the reference (default: torch's own choice, which is
+what the ratio is defined with); at these tiny sizes one thread is often faster for torch.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "torch_reference.py"
+LINE = re.compile(r"names-step: ([0-9.eE+-]+) us per step")
+
+
+def our_workload(rounds: int = 7, steps: int = 2000) -> None:
+    """names_step() of the reference, with our model and training generator; prints the same line."""
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    from models.data import Vocab
+    from models.names import PRESETS, NamesData, NamesModel
+    from models.names_train import TrainConfig, train
+
+    rng = np.random.default_rng(1)
+    xs = rng.integers(0, 27, (200000, 3))  # (N, 3) random contexts, as the reference draws them
+    ys = rng.integers(0, 27, 200000)  # (N,)
+    empty_x, empty_y = np.zeros((0, 3), np.intp), np.zeros(0, np.intp)
+    data = NamesData(Vocab(tuple(".abcdefghijklmnopqrstuvwxyz")), 3, xs, ys, empty_x, empty_y, empty_x, empty_y)
+    model = NamesModel(PRESETS["mlp"], data.vocab, seed=1)
+    steps_total = (rounds + 1) * steps
+    run = train(model, data, TrainConfig(steps=steps_total, batch_size=32, lr=0.1, lr_decay=1.0, seed=1))
+    times = []
+    for r in range(rounds + 1):  # the first round is a warm-up
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            report = next(run)
+        if r:
+            times.append((time.perf_counter() - t0) / steps * 1e6)
+    print(f"names-step: {statistics.median(times):.4g} us per step (models.names, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {report['loss']:.3f})")
+
+
+def run(cmd, env=None) -> float:
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    match = LINE.search(out)
+    if not match:
+        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
+    print("  " + out.strip().splitlines()[-1], flush=True)
+    return float(match.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
+                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ref-threads", type=int, help="OMP_NUM_THREADS for the reference (default: unset)")
+    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.ours:
+        return our_workload()
+    if not args.ref_python:
+        raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
+    ref_env = dict(os.environ)
+    if args.ref_threads:
+        ref_env["OMP_NUM_THREADS"] = str(args.ref_threads)
+    ours, ref = [], []
+    for _ in range(args.rounds):
+        ref.append(run([args.ref_python, str(REFERENCE), "names-step"], ref_env))
+        ours.append(run([sys.executable, __file__, "--ours"]))
+    print(f"torch 2.13.0: median {statistics.median(ref):.4g} us per step {sorted(ref)}")
+    print(f"models.names: median {statistics.median(ours):.4g} us per step {sorted(ours)}")
+    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+
+
+if __name__ == "__main__":
+    main()
