@@ -206,6 +206,21 @@ class GPT:
         copy them to keep them past the next forward)."""
         return [block.attn.att for block in self.blocks]
 
+    def head_details(self, layer: int, head: int, row: int = 0) -> dict:
+        """One head's attention of the last forward, step by step, for the viewer (copies):
+        q, k, v (T, hs); scores = q k^T (T, T); scale (1 / (sqrt(hs) * temperature)); masked
+        scores (-inf above the diagonal when causal); weights (T, T); out = weights v (T, hs)."""
+        attn = self.blocks[layer].attn
+        q, k, v = (a[row, head].astype(np.float64) for a in (attn.q, attn.k, attn.v))  # (T, hs)
+        scores = q @ k.T  # (T, T)
+        masked = scores * attn.scale
+        if attn.causal:
+            masked[np.triu_indices(len(q), 1)] = -np.inf
+        weights = attn.att[row, head].astype(np.float64)  # (T, T)
+        return {"q": q, "k": k, "v": v, "scores": scores, "scale": attn.scale, "masked": masked,
+                "weights": weights, "out": weights @ v, "head_size": attn.head_size,
+                "temperature": attn.temperature, "causal": attn.causal}
+
     # -- sampling -----------------------------------------------------------------------------
     def next_token_probs(self, idx, temperature: float = 1.0) -> np.ndarray:
         """Distribution of the token after each context row: idx (B, T) -> (B, V)."""

@@ -95,6 +95,23 @@ def test_low_attention_temperature_sharpens_and_high_flattens():
     assert peaks[0] > 0.9 and peaks[2] < 0.3  # 1/6 would be uniform
 
 
+@pytest.mark.parametrize("causal", [True, False])
+def test_head_details_recompute_the_attention_step_by_step(causal):
+    model = random_model()
+    model.causal, model.attention_temperature = causal, 0.7
+    idx = np.array([[1, 2, 3, 4, 5]])
+    model.forward(idx)
+    d = model.head_details(layer=1, head=1)
+    z = d["masked"] - d["masked"].max(axis=1, keepdims=True)
+    np.testing.assert_allclose(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), d["weights"], atol=1e-6)
+    np.testing.assert_allclose(d["weights"], model.attention()[1][0, 1], atol=1e-7)
+    assert d["scale"] == pytest.approx(1 / (np.sqrt(4) * 0.7))
+    assert np.isneginf(d["masked"][0, 1]) == causal
+    # the heads' outputs, side by side, are what the output projection read in the forward
+    y = np.concatenate([model.head_details(1, h)["out"] for h in range(2)], axis=1)  # (T, C)
+    np.testing.assert_allclose(y, model.blocks[1].attn.proj.x, rtol=1e-5, atol=1e-6)
+
+
 def test_erf_matches_the_library_function():
     x = np.linspace(-6, 6, 2001)
     exact = np.array([math.erf(v) for v in x])
