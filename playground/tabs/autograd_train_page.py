@@ -51,7 +51,6 @@ class TrainPage(QWidget):
         self._restart = False  # points were added mid-run: start again when this run ends
         self._continuous = False
         self._switch_interval = None  # sys.getswitchinterval() to restore after a run
-        self._loss_range = (0.0, 0.0)
 
         # -- data ---------------------------------------------------------------------------------
         self.dataset = QComboBox()
@@ -236,25 +235,9 @@ class TrainPage(QWidget):
 
     def _clear_loss(self) -> None:
         self.loss_plot.clear_data()
-        self._loss_range = (0.0, 0.0)  # x and y limits shown; grown in jumps, see below
-        self.loss_plot.getPlotItem().disableAutoRange()
 
     def _add_loss(self, step: int, loss: float) -> None:
-        """Append to the curve. The axes change only when the curve outgrows them (x doubles,
-        y jumps to 1.2x): re-laying out the axes on every point costs the GUI ~20 ms a redraw
-        while the engine competes for the GIL."""
         self.loss_plot.add_point("loss", step, loss)
-        x_max, y_max = self._loss_range
-        item = self.loss_plot.getPlotItem()
-        if step > x_max:
-            x_max = max(50.0, x_max)
-            while x_max < step:
-                x_max *= 2
-            item.setXRange(0.0, x_max, padding=0.02)
-        if loss > y_max:
-            y_max = 1.2 * loss
-            item.setYRange(0.0, y_max, padding=0.02)
-        self._loss_range = (x_max, y_max)
 
     @Slot(object)
     def _on_runner_reported(self, report) -> None:

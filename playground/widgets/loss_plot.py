@@ -14,6 +14,10 @@ class LossPlot(pg.PlotWidget):
 
     add_point(series, x, y) appends; set_series(series, xs, ys) replaces; smoothing (an
     exponential moving average, 0 = off) applies to series listed in `smoothed`.
+
+    The view grows in jumps (x doubles, y gains 20% headroom) only when a point falls outside it:
+    re-laying out the axes on every new point costs ~20 ms a redraw, which a live plot cannot
+    afford while a worker competes for the GIL.
     """
 
     def __init__(self, parent=None, title: str = "Loss", x_label: str = "step", y_label: str = "loss",
@@ -25,7 +29,9 @@ class LossPlot(pg.PlotWidget):
         self._ema: dict[str, tuple[float, float, list]] = {}  # series -> (acc, weight, smoothed ys)
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._guides: list[pg.InfiniteLine] = []
+        self._view: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1 shown
         item = self.getPlotItem()
+        item.disableAutoRange()
         item.setLabel("bottom", x_label)
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.25)
@@ -36,6 +42,11 @@ class LossPlot(pg.PlotWidget):
 
     def set_log_y(self, on: bool) -> None:
         self.getPlotItem().setLogMode(x=False, y=on)
+        self._refit()
+
+    @property
+    def log_y(self) -> bool:
+        return self.getPlotItem().ctrl.logYCheck.isChecked()
 
     def add_point(self, series: str, x: float, y: float) -> None:
         xs, ys = self._data.setdefault(series, ([], []))
@@ -47,7 +58,7 @@ class LossPlot(pg.PlotWidget):
             weight = self.smoothing * weight + (1 - self.smoothing)
             smooth.append(acc / weight)  # bias-corrected, so the start is not dragged to 0
             self._ema[series] = (acc, weight, smooth)
-        self._redraw(series)
+        self._redraw(series, only_last=True)
 
     def set_series(self, series: str, xs, ys) -> None:
         self._data[series] = (list(np.asarray(xs, float)), list(np.asarray(ys, float)))
@@ -72,10 +83,11 @@ class LossPlot(pg.PlotWidget):
     def clear_data(self) -> None:
         self._data.clear()
         self._ema.clear()
+        self._view = None
         for curve in self._curves.values():
             curve.setData([], [])
 
-    def _redraw(self, series: str) -> None:
+    def _redraw(self, series: str, only_last: bool = False) -> None:
         xs, ys = self._data[series]
         y = np.asarray(self._ema[series][2] if series in self._ema else ys)
         curve = self._curves.get(series)
@@ -84,6 +96,44 @@ class LossPlot(pg.PlotWidget):
             curve = self.getPlotItem().plot(name=series, pen=self._pen(len(self._curves), st))
             self._curves[series] = curve
         curve.setData(np.asarray(xs), y)
+        if only_last:
+            self._grow_view(np.asarray(xs[-1:]), y[-1:])
+        else:
+            self._grow_view(np.asarray(xs), y)
+
+    def _grow_view(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Widen the shown range, in jumps, until it holds these points."""
+        if self.log_y:
+            ys = np.log10(ys[ys > 0])
+        ys = ys[np.isfinite(ys)]
+        if xs.size == 0 or ys.size == 0:
+            return
+        lo_x, hi_x, lo_y, hi_y = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+        if self._view is None:
+            self._view = (lo_x, lo_x, lo_y, lo_y)
+        x0, x1, y0, y1 = self._view
+        changed = False
+        if lo_x < x0 or hi_x > x1:
+            x0 = min(x0, lo_x)
+            span = max(x1 - x0, 10.0)
+            while x0 + span < hi_x:
+                span *= 2
+            x1, changed = x0 + span, True
+        if lo_y < y0 or hi_y > y1:
+            headroom = 0.2 * max(y1 - y0, hi_y - lo_y, abs(hi_y) * 0.05, 1e-6)
+            y0, y1 = (min(y0, lo_y - headroom) if lo_y < y0 else y0), (max(y1, hi_y + headroom) if hi_y > y1 else y1)
+            changed = True
+        if changed:
+            self._view = (x0, x1, y0, y1)
+            item = self.getPlotItem()
+            item.setXRange(x0, x1, padding=0.02)
+            item.setYRange(y0, y1, padding=0.02)
+
+    def _refit(self) -> None:
+        """Recompute the view from all data (after a log-scale switch)."""
+        self._view = None
+        for series in list(self._data):
+            self._redraw(series)
 
     def _pen(self, i: int, st):
         return pg.mkPen(st.series(i), width=st.pen_width)

@@ -119,3 +119,21 @@ def test_export_plain_widget_png_and_svg_but_not_csv(qtbot, tmp_path):
     export.export(label, tmp_path / "w.svg")
     with pytest.raises(ValueError, match="Cannot save this view as .csv"):
         export.export(label, tmp_path / "w.csv")
+
+
+def test_loss_plot_view_grows_in_jumps_not_every_point(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.add_point("train", 0, 3.0)
+    plot.add_point("train", 1, 2.0)
+    first = plot._view
+    for step in range(2, 9):
+        plot.add_point("train", step, 2.0 + step / 10)
+    assert plot._view == first  # nothing left the view: no re-layout
+    plot.add_point("train", 40, 2.0)
+    x0, x1, y0, y1 = plot._view
+    assert x1 >= 40 and (x1 - x0) in (10, 20, 40, 80)  # doubled
+    plot.add_point("train", 41, 0.5)
+    assert plot._view[2] < 0.5  # fell below: the view grows down with headroom
+    plot.set_log_y(True)
+    assert plot._view[2] < np.log10(0.5) < plot._view[3]
