@@ -109,10 +109,11 @@ class LossPlot(pg.PlotWidget):
         if xs.size == 0 or ys.size == 0:
             return
         lo_x, hi_x, lo_y, hi_y = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
-        if self._view is None:
-            self._view = (lo_x, lo_x, lo_y, lo_y)
+        first = self._view is None
+        if first:  # an empty box at the first point: both y edges get headroom below
+            self._view = (lo_x, lo_x, np.inf, -np.inf)
         x0, x1, y0, y1 = self._view
-        changed = False
+        changed = first
         if lo_x < x0 or hi_x > x1:
             x0 = min(x0, lo_x)
             span = max(x1 - x0, 10.0)
@@ -120,7 +121,7 @@ class LossPlot(pg.PlotWidget):
                 span *= 2
             x1, changed = x0 + span, True
         if lo_y < y0 or hi_y > y1:
-            headroom = 0.2 * max(y1 - y0, hi_y - lo_y, abs(hi_y) * 0.05, 1e-6)
+            headroom = 0.2 * max(y1 - y0 if not first else 0.0, hi_y - lo_y, abs(hi_y) * 0.05, 1e-6)
             y0, y1 = (min(y0, lo_y - headroom) if lo_y < y0 else y0), (max(y1, hi_y + headroom) if hi_y > y1 else y1)
             changed = True
         if changed:
