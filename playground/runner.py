@@ -178,7 +178,7 @@ class Runner(QObject):
 
     @Slot(int, object)
     def _on_worker_reported(self, run_id, report):
-        if run_id == self._run_id and not self._stop.is_set():
+        if run_id == self._run_id:  # an earlier run's late reports are dropped
             self.reported.emit(report)
 
     @Slot(int, str)
