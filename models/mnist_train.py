@@ -112,12 +112,12 @@ class Training:
                     np.take(self.x_train, idx, axis=0, out=x, mode="clip")
                 else:
                     np.multiply(self.x_train[idx], np.float32(1 / 255.0), out=x)
+                y = self.y_train[idx]
                 if c.augment:
-                    x = augment(x.reshape(-1, 28, 28), rng, c.augment_config).reshape(-1, 784)
+                    x = augment(x.reshape(-1, 28, 28), rng, c.augment_config, y).reshape(-1, 784)
                 lr = c.lr
                 if c.schedule == "cosine":
                     lr = c.lr * 0.5 * (1 + math.cos(math.pi * step / self.total_steps))
-                y = self.y_train[idx]
                 if adam is None and momentum is None:
                     loss = net.sgd_step(x, y, lr)
                 else:

@@ -49,3 +49,26 @@ def test_stroke_weight_thickens_and_thins():
     out = random_stroke_weight(x, np.random.default_rng(2), AugmentConfig(thicken=0.5, thin=0.5))
     mass = out.sum((1, 2)) / x.sum((1, 2))
     assert (mass > 1.3).any() and (mass < 0.9).any()
+
+
+def test_flags_are_drawn_down_and_left_from_the_top_of_a_one():
+    from models.mnist_augment import add_flags
+
+    one = np.zeros((1, 28, 28), np.float32)
+    one[0, 4:24, 14:16] = 1.0  # an upright stem
+    flagged = add_flags(one, np.random.default_rng(0))
+    added = flagged[0] - one[0]
+    rows, cols = np.nonzero(added > 0.5)
+    assert rows.size > 3
+    assert rows.min() >= 4 and rows.max() <= 12  # near the top
+    assert cols.max() <= 15 and cols.min() < 14  # to the left of the stem
+    assert np.all(flagged >= one)  # nothing erased
+
+
+def test_only_ones_get_flags():
+    x = digits(50)
+    labels = np.array([1, 7] * 25)
+    cfg = AugmentConfig(rotate=0, shear=0, scale=(1, 1), aspect=0, shift=0, thicken=0, thin=0, flag_ones=1.0)
+    out = augment(x, np.random.default_rng(3), cfg, labels)
+    assert np.allclose(out[1::2], x[1::2], atol=1e-6)  # the 7s untouched
+    assert (out[0::2].sum((1, 2)) > x[0::2].sum((1, 2)) + 1).all()

@@ -53,8 +53,12 @@ class DigitsTab(Tab):
         self.canvas.changed.connect(self._on_canvas_changed)
         self.input_view = DigitImage()
         self.bars = ProbabilityBars()
+        self.input_note = QLabel("")
+        self.input_note.setWordWrap(True)
+        self.input_note.setAlignment(Qt.AlignTop | Qt.AlignHCenter)
         middle = QVBoxLayout()
-        middle.addWidget(self.input_view, 1)
+        middle.addWidget(self.input_view, 3)
+        middle.addWidget(self.input_note, 1)
         draw_page = QWidget()
         row = QHBoxLayout(draw_page)
         row.addWidget(self.canvas, 5)
@@ -209,15 +213,23 @@ class DigitsTab(Tab):
         """Canvas -> 28x28 input -> probabilities (and saliency, activations) -> views."""
         t0 = time.perf_counter()
         canvas = self.canvas.array()
-        self.input = downsample(canvas) if self.raw_button.isChecked() else preprocess(canvas)
+        self.input = downsample(canvas) if self.raw_button.isChecked() else preprocess(canvas)  # (28, 28)
         empty = not self.input.any()
+        raw = self.raw_button.isChecked()
+        note = ("The whole canvas shrunk to 28×28: small or off-centre digits look nothing like MNIST." if raw else
+                "Cropped to the ink, scaled to 20 pixels, centred by its centre of mass: like MNIST.")
         if self.net is None or empty:
             self.bars.set_probabilities(np.zeros(10))
             self.input_view.set_values(self.input)
         else:
             self.bars.set_probabilities(self.net.predict_proba(self.input[None])[0])
-            saliency = self.net.saliency(self.input)[0] if self.saliency_box.isChecked() else None
+            saliency = None
+            if self.saliency_box.isChecked():
+                saliency, cls = self.net.saliency(self.input)
+                note = f"Saliency for “{cls}”: ink on red pixels would raise its score, on blue ones lower it."
             self.input_view.set_values(self.input, saliency)
+        if note != self.input_note.text():
+            self.input_note.setText(note)
         if self.pages.currentWidget() is self.inside and self.net is not None:
             self.inside.show_state(self.net, self.input)
         self.last_latency_ms = (time.perf_counter() - t0) * 1e3
