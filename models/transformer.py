@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from models.names_blas import blas_threads
 from models.transformer_layers import DTYPE, Block, Layer, LayerNorm, Linear
 
 
@@ -184,10 +185,11 @@ class GPT:
             raise ValueError(f"context of {T} tokens is longer than block_size {self.config.block_size}")
         if idx.size and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
             raise ValueError(f"token ids must be in 0..{self.config.vocab_size - 1}")
-        x = self.embed.forward(idx)  # (B*T, C)
-        for block in self.blocks:
-            x = block.forward(x, B, T)
-        logits = self.head.forward(self.ln_f.forward(x))  # (B*T, V)
+        with blas_threads(1):  # these matrices are small: a second BLAS thread only waits
+            x = self.embed.forward(idx)  # (B*T, C)
+            for block in self.blocks:
+                x = block.forward(x, B, T)
+            logits = self.head.forward(self.ln_f.forward(x))  # (B*T, V)
         loss = None
         if targets is not None:
             targets = np.asarray(targets).reshape(-1)
@@ -196,10 +198,11 @@ class GPT:
 
     def backward(self) -> None:
         """Gradients of the last forward's loss with respect to every parameter."""
-        dx = self.ln_f.backward(self.head.backward(self._dlogits))  # (B*T, C)
-        for block in reversed(self.blocks):
-            dx = block.backward(dx)
-        self.embed.backward(dx)
+        with blas_threads(1):
+            dx = self.ln_f.backward(self.head.backward(self._dlogits))  # (B*T, C)
+            for block in reversed(self.blocks):
+                dx = block.backward(dx)
+            self.embed.backward(dx)
 
     def attention(self) -> list[np.ndarray]:
         """Per layer, the attention weights (B, n_head, T, T) of the last forward (live buffers:

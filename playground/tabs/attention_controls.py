@@ -76,7 +76,7 @@ class ExperimentsBox(QGroupBox):
                                      "softmax. Low: each position looks at one place only; high: it "
                                      "averages everything it can see. 1 = as trained.")
         self.temperature.value_changed.connect(self._on_control_changed)
-        self.mask_off = QCheckBox("Mask off (let positions see the future)")
+        self.mask_off = QCheckBox("Mask off (see the future)")
         self.mask_off.setToolTip("Lift the causal mask. The trained model is confused by it; train "
                                  "with the mask off and the loss drops by cheating: the next character "
                                  "is right there in the input.")
@@ -88,10 +88,8 @@ class ExperimentsBox(QGroupBox):
         self.effect.setWordWrap(True)
         self.effect.setTextFormat(Qt.RichText)
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Attention temperature"))
-        row.addWidget(self.temperature, 1)
-        layout.addLayout(row)
+        layout.addWidget(QLabel("Attention temperature"))
+        layout.addWidget(self.temperature)
         row = QHBoxLayout()
         row.addWidget(self.mask_off, 1)
         row.addWidget(self.reset_button)

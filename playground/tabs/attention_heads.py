@@ -6,7 +6,9 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
+from playground import style as app_style
 from playground.widgets.attention_grid import AttentionGrid
+from playground.widgets.plot_style import style_plot_item
 from playground.widgets.heatmap import Heatmap
 
 
@@ -19,7 +21,7 @@ class HeadsPage(QWidget):
         super().__init__(parent)
         self.grid = AttentionGrid()
         self.grid.head_clicked.connect(self._on_grid_head_clicked)
-        self.big = Heatmap(title="layer 1, head 1", colorbar=False, x_label="key (looked at)",
+        self.big = Heatmap(title="Layer 1, head 1", colorbar=False, x_label="key (looked at), weights in %",
                            y_label="query (looking)")
         self.big.setToolTip("The chosen head: row t shows how much position t takes from each "
                             "position (in %). Hatched cells are masked: a position may not look ahead. "
@@ -40,7 +42,7 @@ class HeadsPage(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.big)
-        splitter.setSizes([620, 480])
+        splitter.setSizes([680, 440])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -72,7 +74,8 @@ class HeadsPage(QWidget):
             text = np.where(masked, "", np.vectorize(lambda w: f"{100 * w:.0f}")(np.nan_to_num(weights)))
         labels = [f"{t}" for t in tokens]
         self.big.set_matrix(weights, row_labels=labels, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
-        self.big.plot.setTitle(f"layer {layer + 1}, head {head + 1} (weights in %)")
+        self.big._title = f"Layer {layer + 1}, head {head + 1}"
+        style_plot_item(self.big.plot, app_style.current(), self.big._title)
 
     @Slot(int, int)
     def _on_grid_head_clicked(self, layer: int, head: int) -> None:

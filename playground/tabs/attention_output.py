@@ -20,13 +20,14 @@ class NextCharPlot(pg.PlotWidget):
         self._title = "Next character"
         item = self.getPlotItem()
         item.setLabel("left", "probability")
+        item.setLabel("bottom", "next character ('.' = the end)")
         item.getAxis("left").enableAutoSIPrefix(False)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         item.showGrid(y=True, alpha=0.25)
         self.legend = item.addLegend(offset=(-10, 10))
-        self.now = pg.BarGraphItem(x=[], height=[], width=0.4, name="now")
-        self.trained = pg.BarGraphItem(x=[], height=[], width=0.4, name="as trained")
+        self.now = pg.BarGraphItem(x=[], height=[], width=0.4)
+        self.trained = pg.BarGraphItem(x=[], height=[], width=0.4)
         item.addItem(self.trained)
         item.addItem(self.now)
         self.probs = np.zeros(0)
@@ -40,7 +41,10 @@ class NextCharPlot(pg.PlotWidget):
         shift = 0.2 if trained is not None else 0.0
         self.now.setOpts(x=x + shift, height=self.probs, width=0.4 if trained is not None else 0.8)
         self.trained.setVisible(trained is not None)
-        if trained is not None:
+        self.legend.clear()
+        if trained is not None:  # a legend only when there are two kinds of bars
+            self.legend.addItem(self.trained, "as trained")
+            self.legend.addItem(self.now, "with the experiment")
             self.trained.setOpts(x=x - shift, height=np.asarray(trained, float), width=0.4)
         ax = self.getPlotItem().getAxis("bottom")
         ax.setTicks([[(i, c) for i, c in enumerate(chars)], []])

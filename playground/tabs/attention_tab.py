@@ -8,7 +8,7 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QVBoxLayout)
 
 from models.assets import asset_path
 from models.checkpoint import CheckpointError
@@ -22,6 +22,7 @@ from playground.tabs.attention_heads import HeadsPage
 from playground.tabs.attention_output import OutputPanel
 from playground.tabs.attention_run import TrainingRun
 from playground.tabs.attention_step import StepPage
+from playground.tabs.autograd_side import SidePanel  # a side panel as wide as its contents
 from playground.tabs.base import Tab
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
@@ -60,8 +61,8 @@ class AttentionTab(Tab):
 
         # -- side panel ----------------------------------------------------------------------
         self.task_box = QComboBox()
-        self.task_box.addItem("Names: predict the next character", "names")
-        self.task_box.addItem("Sort: write the letters in order", "sort")
+        self.task_box.addItem("Names (next character)", "names")
+        self.task_box.addItem("Sort (6 letters)", "sort")
         self.task_box.setToolTip("names: a language model of the word list; sort: read 6 letters and "
                                  "write them sorted — each answer position looks up one input letter")
         self.task_box.currentIndexChanged.connect(self._on_task_box_changed)
@@ -97,18 +98,10 @@ class AttentionTab(Tab):
         weights_box.layout().addWidget(self.weights_label)
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(220)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.addWidget(_group("Task", self.task_box, self.source_label))
-        side_layout.addWidget(_group("Text", self.text_edit, self.text_status))
-        side_layout.addWidget(self.experiments)
-        side_layout.addWidget(_group("Training", self.train_form, self.run_controls))
-        side_layout.addWidget(weights_box)
-        side_layout.addWidget(self.explain, 1)
-        side_scroll = QScrollArea()
-        side_scroll.setWidget(side)
-        side_scroll.setWidgetResizable(True)
-        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        side_scroll = SidePanel([_group("Task", self.task_box, self.source_label),
+                                 _group("Text", self.text_edit, self.text_status), self.experiments,
+                                 _group("Training", self.train_form, self.run_controls), weights_box,
+                                 self.explain])
 
         # -- pages ---------------------------------------------------------------------------
         self.heads = HeadsPage()
@@ -135,7 +128,7 @@ class AttentionTab(Tab):
         splitter.addWidget(side_scroll)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([440, 1160])
+        splitter.setSizes([400, 1200])
         QVBoxLayout(self).addWidget(splitter)
 
         self._effect_timer = QTimer(self)
@@ -280,7 +273,7 @@ class AttentionTab(Tab):
         self.view = view
         self.heads.show_maps(view.maps, ctx.tokens, view.masked, self.layer, self.head)
         self.step_page.show_details(details, ctx.tokens, self.layer, self.head, self.query)
-        chars = ["end" if c == "." else c for c in self.lab.itos]
+        chars = list(self.lab.itos)
         row = self.query
         self.output.plot._title = f"Next character after position {row} ('{ctx.tokens[row]}')"
         self.output.plot.set_probs(chars, view.probs[row], None if trained is None else trained[row])

@@ -59,7 +59,7 @@ class AttentionGrid(QWidget):
         L, H, T = self.maps.shape[0], self.maps.shape[1], self.maps.shape[-1]
         gap = st.font_px * 0.8
         token_w = max([fm.horizontalAdvance(t) for t in self.tokens] + [0]) + 6
-        left = fm.horizontalAdvance("layer 4") + 12 + token_w
+        left = fm.horizontalAdvance("layer 4") + 12 + token_w + 4
         top = fm.height() + 6
         bottom = fm.height() + 6
         bar = st.font_px * 2.5  # the colour bar on the right
@@ -69,7 +69,8 @@ class AttentionGrid(QWidget):
         cell = side / max(T, 1)
         rects = {(layer, head): QRectF(left + head * (side + gap), top + layer * (side + gap), side, side)
                  for layer in range(L) for head in range(H)}
-        return rects, cell, cell >= st.font_px * 0.95, left, top, side, gap
+        every = max(1, int(np.ceil(max(fm.height() * 0.85, token_w - 4) / max(cell, 1e-9))))
+        return rects, cell, every, left, top, side, gap
 
     # -- painting ----------------------------------------------------------------------------
     def paintEvent(self, event) -> None:
@@ -82,7 +83,7 @@ class AttentionGrid(QWidget):
             p.drawText(self.rect(), Qt.AlignCenter, "Type some text to see the attention")
             return
         L, H, T = self.maps.shape[0], self.maps.shape[1], self.maps.shape[-1]
-        rects, cell, labels_fit, left, top, side, gap = self._layout()
+        rects, cell, every, left, top, side, gap = self._layout()
         self._rects = rects
         p.setFont(font(st))
         fm = p.fontMetrics()
@@ -111,16 +112,14 @@ class AttentionGrid(QWidget):
             r = rects[(layer, 0)]
             p.drawText(QRectF(0, r.top(), fm.horizontalAdvance("layer 4") + 6, r.height()),
                        Qt.AlignRight | Qt.AlignVCenter, f"layer {layer + 1}")
-            if labels_fit:
-                for i, tok in enumerate(self.tokens):
-                    p.drawText(QRectF(r.left() - 200 - 4, r.top() + i * cell, 200, cell),
-                               Qt.AlignRight | Qt.AlignVCenter, tok)
-        if labels_fit:  # key tokens under the last row
-            for head in range(H):
-                r = rects[(L - 1, head)]
-                for j, tok in enumerate(self.tokens):
-                    p.drawText(QRectF(r.left() + j * cell, r.bottom() + 2, cell, fm.height()),
-                               Qt.AlignHCenter | Qt.AlignTop, tok)
+            for i in range(0, T, every):  # every token when they fit, else every k-th
+                p.drawText(QRectF(r.left() - 200 - 4, r.top() + (i + 0.5) * cell - 100, 200, 200),
+                           Qt.AlignRight | Qt.AlignVCenter, self.tokens[i])
+        for head in range(H):  # key tokens under the last row
+            r = rects[(L - 1, head)]
+            for j in range(0, T, every):
+                p.drawText(QRectF(r.left() + (j + 0.5) * cell - 100, r.bottom() + 2, 200, fm.height()),
+                           Qt.AlignHCenter | Qt.AlignTop, self.tokens[j])
         self._paint_colorbar(p, rects[(0, H - 1)].right() + gap, top, side * L + gap * (L - 1), st)
 
     def _paint_colorbar(self, p, x, y, height, st) -> None:
