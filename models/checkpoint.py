@@ -36,6 +36,9 @@ def save(path, kind: str, arrays: dict[str, np.ndarray], config: dict | None = N
             np.savez_compressed(f, **payload)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ def test_round_trip_keeps_arrays_config_and_meta(tmp_path):
     np.testing.assert_array_equal(arrays["W"], W)
     assert config == {"hidden": 3} and meta == {"val_loss": 1.5}
     assert [p.name for p in tmp_path.iterdir()] == ["w.npz"]  # no temp file left behind
+    assert path.stat().st_mode & 0o044  # readable by others, like any saved file (umask 022)
 
 
 def test_wrong_kind_and_shapes_are_refused(tmp_path):
