@@ -79,7 +79,7 @@ class Embedding(Layer):
     def forward(self, idx):
         self.idx = idx  # (B, T) integer ids
         out = self._buffer("out", idx.shape + (self.weight.shape[1],), self.weight.dtype)
-        np.take(self.weight, idx, axis=0, out=out)  # (B, T, D)
+        self.weight.take(idx, axis=0, out=out)  # (B, T, D)
         return out
 
     def backward(self, dout):
@@ -113,23 +113,24 @@ class Linear(Layer):
     def forward(self, x):
         self.x = x  # (..., I)
         I, O = self.weight.shape
-        x2 = x.reshape(-1, I)  # (N, I): one BLAS call whatever the leading axes
+        x2 = x if x.ndim == 2 else x.reshape(-1, I)  # (N, I): one BLAS call whatever the leading axes
         out = self._buffer("out", (x2.shape[0], O), self.weight.dtype)
         np.matmul(x2, self.weight, out=out)  # (N, O)
         if self.bias is not None:
             out += self.bias
-        return out.reshape(x.shape[:-1] + (O,))
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (O,))
 
     def backward(self, dout):
         I, O = self.weight.shape
-        x2 = self.x.reshape(-1, I)  # (N, I)
-        d2 = dout.reshape(-1, O)  # (N, O)
+        flat = self.x.ndim == 2
+        x2 = self.x if flat else self.x.reshape(-1, I)  # (N, I)
+        d2 = dout if flat else dout.reshape(-1, O)  # (N, O)
         np.matmul(x2.T, d2, out=self.grads["weight"])  # (I, O)
         if self.bias is not None:  # column sums as a (1, N) @ (N, O) product: faster than sum()
             np.matmul(self._ones(d2.shape[0], d2.dtype), d2, out=self.grads["bias"].reshape(1, O))  # (1, O)
         dx = self._buffer("dx", x2.shape, self.weight.dtype)
         np.matmul(d2, self.weight.T, out=dx)  # (N, I)
-        return dx.reshape(self.x.shape)
+        return dx if flat else dx.reshape(self.x.shape)
 
 
 class Tanh(Layer):
@@ -308,7 +309,7 @@ class CrossEntropy(Layer):
             np.exp(shifted, out=self.probs)
             np.matmul(self.probs, ones, out=self.total)
         # -log p[target] = log(sum exp) - shifted[target]
-        picked = np.take(shifted.reshape(-1), self.flat_targets)  # (N,)
+        picked = shifted.reshape(-1).take(self.flat_targets)  # (N,)
         return float(np.log(self.total).sum() - picked.sum()) / N
 
     def backward(self, dout=None):

@@ -62,14 +62,24 @@ def _train(args) -> dict:
         text = f"loss {report['loss']:.4f} lr {report['lr']:g}"
         return text + (f" val {val['loss']:.4f}" if val else "")
 
-    last = drive(train(model, data, config), config.steps, f"train names/{args.preset}", describe)
+    history = []  # (step, smoothed loss, val loss or None): the tab draws the curve of shipped weights
+    every = max(1, config.steps // 200)
+
+    def recorded(reports):
+        for report in reports:
+            if report["step"] % every == 0 or "val_loss" in report:
+                history.append((report["step"], round(report["loss_ema"], 5),
+                                round(report["val_loss"], 5) if "val_loss" in report else None))
+            yield report
+
+    last = drive(recorded(train(model, data, config)), config.steps, f"train names/{args.preset}", describe)
     if last is None:
         raise CommandError("training stopped before the first step")
     losses = data.split_losses(model, ("train", "val"))
     out = Path(args.out or f"names_{args.preset}.npz")
     meta = {"preset": args.preset, "steps": last["step"], "names_file": names_path.name,
             "words": len(words), "train_loss": losses["train"], "val_loss": losses["val"],
-            "command": " ".join(_command(args, names_path, out))}
+            "command": " ".join(_command(args, names_path, out)), "history": history}
     model.save(out, meta=meta)
     return {"preset": args.preset, "steps": last["step"], "params": model.num_params(), "weights": str(out),
             "train_loss": losses["train"], "val_loss": losses["val"]}

@@ -31,7 +31,7 @@ class GradCheckPage(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -17,6 +17,38 @@ from playground.widgets.plot_style import style_plot_item
 SATURATION_COLORMAP = "CET-L1"  # black -> white: saturated neurons light up, as in the lecture
 
 
+def log_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
+    """Labelled ticks for a log10 axis showing 10**lo .. 10**hi, even when that is less than a
+    decade (pyqtgraph then labels only the powers of ten, often none): about `target` round
+    values, each placed at its log10."""
+    a, b = 10.0 ** lo, 10.0 ** hi
+    if not (np.isfinite(a) and np.isfinite(b)) or b <= a:
+        return []
+    if hi - lo > 1:  # more than a decade: 1-2-5 in each decade (or just the powers of ten)
+        powers = 10.0 ** np.arange(np.floor(lo), np.ceil(hi) + 1)
+        for mults in ((1, 2, 5), (1,)):
+            values = np.array([m * p for p in powers for m in mults])
+            values = values[(values >= a) & (values <= b)]
+            if len(values) <= 2 * target:
+                break
+        return [(float(np.log10(v)), f"{v:g}") for v in values]
+    raw = (b - a) / target
+    step = min((m * 10.0 ** np.floor(np.log10(raw)) for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw))
+    values = np.arange(np.ceil(a / step) * step, b + step * 1e-9, step)
+    values = values[values > 0]
+    return [(float(np.log10(v)), f"{v:.10g}") for v in values]
+
+
+def keep_log_ticks_readable(plot: pg.PlotWidget) -> None:
+    """Relabel the log y axis of `plot` with round values whenever its range changes."""
+    axis, view = plot.getPlotItem().getAxis("left"), plot.getPlotItem().getViewBox()
+
+    def relabel(_view, yrange):
+        axis.setTicks([log_ticks(*yrange), []])
+
+    view.sigYRangeChanged.connect(relabel)
+
+
 class HistogramPlot(pg.PlotWidget):
     """One curve per layer: the distribution of values in the last batch (as a fraction per bin)."""
 
@@ -26,7 +58,8 @@ class HistogramPlot(pg.PlotWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         item = self.getPlotItem()
         item.setLabel("bottom", x_label)
-        item.setLabel("left", "fraction")
+        item.setLabel("left", "% of values")
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.25)
         item.addLegend(offset=(-10, 10))
         item.setMouseEnabled(x=False, y=False)
@@ -34,21 +67,18 @@ class HistogramPlot(pg.PlotWidget):
         app_style.bus().changed.connect(self._on_style_changed)
 
     def set_histograms(self, entries: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
-        """entries: (legend text, counts (bins,), edges (bins + 1,)), one per layer in order."""
+        """entries: (layer name, counts (bins,), edges (bins + 1,)), one per layer in order."""
         st = app_style.current()
-        keys = [text.split(":")[0] for text, _, _ in entries]
+        keys = [name for name, _, _ in entries]
         if list(self._curves) != keys:  # a new architecture: new curves
             self.getPlotItem().clear()
             self.getPlotItem().legend.clear()
             self._curves = {k: self.getPlotItem().plot(name=k, pen=pg.mkPen(st.series(i), width=st.pen_width))
                             for i, k in enumerate(keys)}
-        for (text, counts, edges), (key, curve) in zip(entries, self._curves.items()):
+            style_plot_item(self.getPlotItem(), st, self._title)
+        for (_, counts, edges), curve in zip(entries, self._curves.values()):
             centres = (edges[:-1] + edges[1:]) / 2  # (bins,)
-            curve.setData(centres, counts / max(counts.sum(), 1))
-            curve.opts["name"] = text
-        legend = self.getPlotItem().legend
-        for (text, _, _), (_, label) in zip(entries, legend.items):
-            label.setText(text, color=st.foreground, size=f"{st.font_px}px")
+            curve.setData(centres, 100 * counts / max(counts.sum(), 1))
 
     def clear_curves(self) -> None:
         for curve in self._curves.values():
@@ -149,7 +179,7 @@ class HealthPage(QWidget):
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("Which tanh layer the saturation map shows")
         self.layer_box.currentIndexChanged.connect(self._on_layer_changed)
-        self.saturation = Heatmap(title="Saturated neurons (|tanh| > 0.97)", colormap=SATURATION_COLORMAP,
+        self.saturation = Heatmap(title="Saturated: |tanh| > 0.97", colormap=SATURATION_COLORMAP,
                                   colorbar=False, x_label="neuron", y_label="example in the batch")
         self.saturation.setToolTip("White: that neuron's |tanh| is above 0.97 for that example. A "
                                    "column that is white all the way down is a dead neuron: it never learns.")
@@ -168,9 +198,10 @@ class HealthPage(QWidget):
         self.ratio_plot.setToolTip("How big each step is compared with the weights, per weight "
                                    "matrix. Around 1e-3 (the dashed line) is healthy; far below, the "
                                    "layer learns too slowly; far above, too fast.")
+        self.act_label, self.grad_label = QLabel(""), QLabel("")
         grid = QGridLayout(self)
-        grid.addWidget(self.act_plot, 0, 0)
-        grid.addWidget(self.grad_plot, 1, 0)
+        grid.addWidget(_captioned(self.act_plot, self.act_label), 0, 0)
+        grid.addWidget(_captioned(self.grad_plot, self.grad_label), 1, 0)
         grid.addWidget(sat_box, 0, 1)
         grid.addWidget(self.ratio_plot, 1, 1)
         self._tanh: list[dict] = []
@@ -198,13 +229,16 @@ class HealthPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.act_plot.set_histograms([
-            (f"{e['name']}: mean {e['act_mean']:+.2f}, std {e['act_std']:.2f}, saturated {100 * e['saturated']:.1f}%",
-             e["act_hist"], e["act_edges"]) for e in self._tanh])
-        self.grad_plot.set_histograms([
-            (f"{e['name']}: mean {e['grad_mean']:+.1e}, std {e['grad_std']:.1e}", e["grad_hist"], e["grad_edges"])
-            for e in self._tanh if "grad_hist" in e])
-        names = [e["name"] for e in self._tanh]
+        tanh = self._tanh
+        self.act_plot.set_histograms([(e["name"], e["act_hist"], e["act_edges"]) for e in tanh])
+        self.act_label.setText("<br>".join(
+            f"{e['name']}: mean {e['act_mean']:+.2f}, std {e['act_std']:.2f}, {100 * e['saturated']:.1f}% saturated"
+            for e in tanh))
+        with_grads = [e for e in tanh if "grad_hist" in e]
+        self.grad_plot.set_histograms([(e["name"], e["grad_hist"], e["grad_edges"]) for e in with_grads])
+        self.grad_label.setText("<br>".join(
+            f"{e['name']}: mean {e['grad_mean']:+.1e}, std {e['grad_std']:.1e}" for e in with_grads))
+        names = [e["name"] for e in tanh]
         if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != names:
             self.layer_box.blockSignals(True)
             self.layer_box.clear()
@@ -225,3 +259,13 @@ class HealthPage(QWidget):
     @Slot(int)
     def _on_layer_changed(self, index: int) -> None:
         self._show_saturation()
+
+
+def _captioned(plot, label: QLabel) -> QWidget:
+    """A plot with a line of figures under it (legends are too small for them in a classroom)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(plot, 1)
+    layout.addWidget(label)
+    return box

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -42,9 +41,9 @@ class SamplePage(QWidget):
         self.count_box.setValue(20)
         self.count_box.setToolTip("How many names to sample from each model")
         self.sample_button = QPushButton("&Sample")
-        self.sample_button.setToolTip("Draw names one character at a time until '.' (Ctrl+Enter)")
+        self.sample_button.setToolTip("Draw names one character at a time until '.' (F5)")
+        self.sample_button.setShortcut("F5")
         self.sample_button.clicked.connect(self._on_sample_clicked)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._on_sample_clicked)
         controls = QHBoxLayout()
         for label, w in (("Temperature", self.temperature_box), ("Seed", self.seed_box),
                          ("Names", self.count_box)):
@@ -71,7 +70,7 @@ class SamplePage(QWidget):
         self.name_edit.setToolTip("The trained model's probability of each next character of this name")
         self.name_edit.textChanged.connect(self._on_name_changed)
         self.probs_view = Heatmap(title="Next-character probabilities", x_label="next character",
-                                  y_label="after … → came", cell_font_scale=0.75)
+                                  y_label="after … → came", cell_font_scale=0.9)
         self.probs_view.setToolTip("Each row: what the model expected after the characters so far; the "
                                    "character that actually came is labelled with its probability.")
         self.detail_label = QLabel("Hover over a name.")

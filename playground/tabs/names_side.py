@@ -1,21 +1,41 @@
 """The Names tab's side panel: word list, model and training forms, run buttons, weights."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from playground import style as app_style
 from playground.tabs.names_controls import MODEL_FIELDS, TRAIN_FIELDS
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
 
-EXPLAIN = ("A neural network that reads context",
-           "Each of the last few characters is looked up in a table C of learned vectors (the "
-           "embedding); the vectors go through a tanh hidden layer, and a softmax gives the "
-           "probability of every next character (Bengio et al. 2003). Training lowers the average "
-           "−log P of the real next character. Watch the loss fall, the letters find their places in "
-           "the embedding, and the Health page for dead or saturated neurons.",
-           "P(next | context) = softmax(tanh(C[context] · W1 + b1) · W2 + b2)")
+EXPLAIN = {  # per page: title, plain words, formula
+    "training": ("A neural network that reads context",
+                 "Each of the last few characters is looked up in a table C of learned vectors (the "
+                 "embedding); the vectors go through a tanh hidden layer, and a softmax gives the "
+                 "probability of every next character (Bengio et al. 2003). Training lowers the "
+                 "average −log P of the real next character. Watch the loss fall and the letters find "
+                 "their places: characters used alike (the vowels, say) drift together.",
+                 "P(next | context) = softmax(tanh(C[context] · W1 + b1) · W2 + b2)"),
+    "health": ("Is the network healthy?",
+               "A tanh near ±1 is saturated: its gradient 1 − tanh² is almost 0, so the weights before "
+               "it stop learning. Good initialisation (Kaiming: weights ~ 1/√fan-in) and batch norm "
+               "keep activations spread out. Each step should change a weight matrix by about a "
+               "thousandth of its size: the update/weight ratio near 1e-3.",
+               "ratio = std(lr · ∂L/∂W) / std(W)  ≈ 10⁻³"),
+    "sample": ("Sampling, and what the model expects",
+               "To make a name, start with '...' , draw the next character from the softmax, shift it "
+               "into the context, and repeat until '.' comes. Temperature divides the logits: low is "
+               "safe and repetitive, high is adventurous. Hover a name to see every step's "
+               "distribution; the untrained network's names show where it started.",
+               "P<sub>T</sub>(c) = softmax(logits / T)<sub>c</sub>"),
+    "gradcheck": ("Checking the calculus",
+                  "Every layer's backward() is written by hand. To check it, nudge one weight by ±ε and "
+                  "see how much the loss moves: that slope must equal the gradient backward() "
+                  "computed. In float64 a correct backward agrees to about 1e-9.",
+                  "∂L/∂w ≈ (L(w + ε) − L(w − ε)) / 2ε"),
+}
 
 
 class SidePanel(QScrollArea):
@@ -38,7 +58,7 @@ class SidePanel(QScrollArea):
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.explain = ExplainPanel(*EXPLAIN)
+        self.explain = ExplainPanel(*EXPLAIN["training"])
         self.explain.setMinimumHeight(220)
 
         weights_box = _group("Weights")
@@ -58,6 +78,21 @@ class SidePanel(QScrollArea):
         self.setWidget(inner)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._fit_width()
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        QTimer.singleShot(0, self._fit_width)  # after the new fonts reached the layout
+
+    @Slot()
+    def _fit_width(self) -> None:
+        """As wide as the forms need (presentation mode makes them much wider), never cut off."""
+        need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(max(380, need + 6))
+
+    def explain_page(self, page: str) -> None:
+        self.explain.set_text(*EXPLAIN[page])
 
     def set_idle(self, idle: bool) -> None:
         """Lock what a run uses (forms, weights) while it runs."""

@@ -2,6 +2,8 @@
 trained live, with the diagnostics of makemore part 3, gradient checks and sampling."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFileDialog, QSplitter, QTabWidget, QVBoxLayout
@@ -16,7 +18,7 @@ from playground.tabs.base import Tab
 from playground.tabs.names_controls import (PRESETS, model_config, model_values, preset_model_values,
                                             preset_train_values, train_config)
 from playground.tabs.names_gradcheck import GradCheckPage
-from playground.tabs.names_health import EmbeddingPlot, HealthPage
+from playground.tabs.names_health import EmbeddingPlot, HealthPage, keep_log_ticks_readable
 from playground.tabs.names_sample import SamplePage
 from playground.tabs.names_side import SidePanel
 from playground.widgets.loss_plot import LossPlot
@@ -53,6 +55,10 @@ class NamesTab(Tab):
         side = self.side
         self.source_label, self.status_label = side.source_label, side.status_label
         self.model_form, self.train_form, self.run_controls = side.model_form, side.train_form, side.run_controls
+        self.run_controls.start_button.setShortcut("Ctrl+Return")
+        self.run_controls.start_button.setToolTip("Train with these settings, from the current weights (Ctrl+Enter)")
+        self.run_controls.step_button.setShortcut("F7")
+        self.run_controls.step_button.setToolTip("Take exactly one training step (F7)")
         self.save_button = side.save_button
         self.model_form.changed.connect(self._on_model_form_changed)
         self.run_controls.start_requested.connect(self._on_start_requested)
@@ -64,6 +70,7 @@ class NamesTab(Tab):
 
         # -- pages ---------------------------------------------------------------------------
         self.loss_plot = LossPlot(title="Loss", log_y=True)
+        keep_log_ticks_readable(self.loss_plot)
         self.loss_plot.setToolTip("Minibatch loss (smoothed over ~100 steps) and the validation loss "
                                   "(names the model never trains on). Log scale.")
         self.embedding_plot = EmbeddingPlot()
@@ -82,6 +89,7 @@ class NamesTab(Tab):
         self.pages.addTab(self.health, "Health")
         self.pages.addTab(self.sampler, "Sample")
         self.pages.addTab(self.gradcheck, "Check gradients")
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.side)
@@ -116,7 +124,7 @@ class NamesTab(Tab):
         except WordListError as e:
             self.show_error(str(e))
             return
-        self.set_words(words, str(path).replace("\\", "/").split("/")[-1])
+        self.set_words(words, Path(path).name)
         if self.model is not None and not set("".join(words)) <= set(self.model.vocab.itos):
             self.new_model()  # the alphabet changed: the old embedding table does not fit
 
@@ -140,18 +148,19 @@ class NamesTab(Tab):
             self.data = NamesData.from_words(self.words, model.block_size, vocab=model.vocab)
         return self.data
 
-    def set_model(self, model: NamesModel, history: dict | None = None) -> None:
-        """Make `model` the tab's model: forms, plots, samples and diagnostics follow."""
+    def set_model(self, model: NamesModel, meta: dict | None = None) -> None:
+        """Make `model` the tab's model: forms, plots, samples and diagnostics follow. `meta` of a
+        checkpoint may hold its training curve ("history") and step count."""
         self.model, self.view_model, self.latest = model, None, {}
-        self.steps_done = int(history.get("steps", 0)) if history else 0
+        self.steps_done = int(meta.get("steps", 0)) if meta else 0
         self.untrained = NamesModel(model.config, model.vocab, seed=self.train_form.value("seed"))
         self._syncing = True
         self.model_form.set_values(model_values(model.config))
         self._syncing = False
         self.loss_plot.clear_data()
         self.health.clear()
-        if history and history.get("history"):
-            steps, losses, vals = (np.asarray(v, float) for v in zip(*history["history"]))
+        if meta and meta.get("history"):
+            steps, losses, vals = (np.asarray(v, float) for v in zip(*meta["history"]))
             self.loss_plot.set_series("train (smoothed)", steps, losses)
             ok = np.isfinite(vals)
             self.loss_plot.set_series("val", steps[ok], vals[ok])
@@ -160,7 +169,7 @@ class NamesTab(Tab):
         ix = rng.integers(0, len(data.Ytr), 32)
         self._show_diagnostics(diagnostics.diagnose(model, data.Xtr[ix], data.Ytr[ix]))
         self.sampler.sample()
-        self._update_status()
+        self._update_status(model.eval_loss(data.Xval, data.Yval) if self.steps_done else None)
 
     def new_model(self) -> None:
         """Fresh random weights for the form's settings (keeping the alphabet when it still fits)."""
@@ -271,6 +280,10 @@ class NamesTab(Tab):
         self._update_status(val)
         self.sampler.sample()
         self.status_message.emit(f"Trained {steps:,} steps; val loss {val:.4f}" if val else "Stopped")
+
+    @Slot(int)
+    def _on_pages_current_changed(self, index: int) -> None:
+        self.side.explain_page(("training", "health", "sample", "gradcheck")[index])
 
     @Slot(str)
     def _on_runner_state_changed(self, state: str) -> None:
