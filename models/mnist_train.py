@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.mnist_augment import AugmentConfig, augment
+from models.mnist_blas import ThreadTuner
 from models.mnist_net import MLP
 from models.optim import Adam
 
@@ -27,6 +28,7 @@ class TrainConfig:
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)  # its ranges
     eval_every: int = 0  # steps between evaluations; 0 = once per epoch, -1 = never
     eval_train_samples: int = 10000  # training images scored for the train-accuracy curve
+    tune_threads: bool = True  # time 1 vs the default BLAS threads now and then, keep the faster
     seed: int = 0  # shuffling and augmentation
 
 
@@ -93,14 +95,23 @@ class Training:
         "confusion", "wrong", "wrong_pred", "best_acc" after each evaluation."""
         c, net = self.config, self.net
         rng = np.random.default_rng(c.seed)
-        N, B = len(self.x_train), c.batch_size
         adam = momentum = None
         if c.optimizer == "adam":
             adam = Adam(net.params, net.grads, lr=c.lr)
         elif c.optimizer == "momentum":
             momentum = InPlaceMomentum(net.params, net.grads, c.momentum)
-        xb = np.empty((B, 784), np.float32)  # the batch, gathered in place
+        xb = np.empty((c.batch_size, 784), np.float32)  # the batch, gathered in place
         every = c.eval_every or self.steps_per_epoch
+        tuner = ThreadTuner() if c.tune_threads else None
+        try:
+            yield from self._steps(net, rng, xb, every, adam, momentum, tuner)
+        finally:
+            if tuner is not None:
+                tuner.restore()
+
+    def _steps(self, net, rng, xb, every, adam, momentum, tuner):
+        c = self.config
+        N, B = len(self.x_train), c.batch_size
         step = 0
         for epoch in range(c.epochs):
             perm = rng.permutation(N)
@@ -113,6 +124,8 @@ class Training:
                 else:
                     np.multiply(self.x_train[idx], np.float32(1 / 255.0), out=x)
                 y = self.y_train[idx]
+                if tuner is not None:
+                    tuner.before_step()
                 if c.augment:
                     x = augment(x.reshape(-1, 28, 28), rng, c.augment_config, y).reshape(-1, 784)
                 lr = c.lr
@@ -129,6 +142,8 @@ class Training:
                         adam.step()
                     else:
                         momentum.step(lr)
+                if tuner is not None:
+                    tuner.after_step()
                 step += 1
                 report = {"step": step, "epoch": epoch + (i + len(idx)) / N, "loss": loss, "lr": lr}
                 if not math.isfinite(loss):

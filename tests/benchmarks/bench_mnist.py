@@ -6,8 +6,9 @@ Runs ../shared/bench/torch_reference.py mnist-epoch with the reference interpret
 workload with our training generator (models.mnist_train) in a process of its own, alternating
 `rounds` times: 784-128-10 ReLU MLP, softmax cross-entropy, plain SGD lr 0.01, batch 64, one
 shuffled epoch over 60,000 random float32 inputs with random labels (938 steps), no
-augmentation and no evaluation. Each process reports the median of 3 epochs after a warm-up
-epoch, as the reference does. Prints each side's median seconds per epoch and last
+augmentation and no evaluation (and, as in every training run of ours, the BLAS thread count
+chosen by timing: models.mnist_blas). Each process reports the median of 3 epochs after a
+warm-up epoch, as the reference does. Prints each side's median seconds per epoch and last
 `ratio=<ours / reference>`.
 
     python tests/benchmarks/bench_mnist.py --latency

@@ -1,0 +1,62 @@
+"""The BLAS thread tuner picks the faster thread count and follows changes of load."""
+from models import mnist_blas
+
+
+class FakeBlas:
+    """Thread count state plus a clock where a step costs what `cost[threads]` says."""
+
+    def __init__(self, monkeypatch, cost):
+        self.threads, self.cost, self.now = 2, dict(cost), 0.0
+        self.calls = []
+        monkeypatch.setattr(mnist_blas, "get_threads", lambda: self.threads)
+        monkeypatch.setattr(mnist_blas, "set_threads", self.set)
+        monkeypatch.setattr(mnist_blas.time, "perf_counter", lambda: self.now)
+
+    def set(self, n):
+        self.threads = n
+        self.calls.append(n)
+
+    def run(self, tuner, steps):
+        used = []
+        for _ in range(steps):
+            tuner.before_step()
+            used.append(self.threads)
+            self.now += self.cost[self.threads]
+            tuner.after_step()
+        return used
+
+
+def test_a_busy_machine_gets_one_thread_and_pays_little_for_finding_out(monkeypatch):
+    blas = FakeBlas(monkeypatch, {1: 0.001, 2: 0.100})  # two threads stall: 100x slower
+    tuner = mnist_blas.ThreadTuner(probe=6, every=1000)
+    used = blas.run(tuner, 2000)
+    assert tuner.chosen == 1
+    assert used.count(2) <= 4  # each trial of two threads is cut after one slow step
+    tuner.restore()
+    assert blas.threads == 2
+
+
+def test_an_idle_machine_keeps_two_threads(monkeypatch):
+    blas = FakeBlas(monkeypatch, {1: 0.002, 2: 0.0012})
+    tuner = mnist_blas.ThreadTuner(probe=6, every=1000)
+    used = blas.run(tuner, 1000)
+    assert tuner.chosen == 2 and used[-100:] == [2] * 100
+
+
+def test_load_arriving_mid_run_triggers_new_trials(monkeypatch):
+    blas = FakeBlas(monkeypatch, {1: 0.002, 2: 0.0012})
+    tuner = mnist_blas.ThreadTuner(probe=6, every=100000)
+    blas.run(tuner, 50)
+    assert tuner.chosen == 2
+    blas.cost[2] = 0.2  # another program takes the second core
+    used = blas.run(tuner, 50)
+    assert tuner.chosen == 1 and used[-20:] == [1] * 20
+
+
+def test_without_openblas_nothing_happens(monkeypatch):
+    monkeypatch.setattr(mnist_blas, "get_threads", lambda: None)
+    tuner = mnist_blas.ThreadTuner()
+    tuner.before_step()
+    tuner.after_step()
+    tuner.restore()
+    assert tuner.options == []
