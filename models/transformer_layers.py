@@ -180,21 +180,25 @@ class CausalSelfAttention(Layer):
         """(B*T, 3C) -> q, k, v views, each (B, nh, T, hs)."""
         return qkv.reshape(B, T, 3, self.n_head, self.head_size).transpose(2, 0, 3, 1, 4)
 
+    # The scores live key-major, in a (T_key, B, nh, T_query) buffer: the softmax reductions then
+    # run over the leading axis, which NumPy does in fast whole-row passes, where a reduction over
+    # a last axis of 16 would crawl. Views give the usual (B, nh, T_query, T_key) picture.
     def forward(self, x, B, T):
         N, C = x.shape
         nh, hs = self.n_head, self.head_size
         qkv = self.qkv.forward(x)  # (B*T, 3C)
         self.q, self.k, self.v = self.split_heads(qkv, B, T)  # (B, nh, T, hs) each
-        att = np.matmul(self.q, self.k.transpose(0, 1, 3, 2), out=self.buffer("att", (B, nh, T, T)))
-        att *= self.scale
-        if self.causal:
-            att += np.triu(np.full((T, T), -np.inf, DTYPE), 1)  # position t sees 0..t only
-        att -= att.max(axis=-1, keepdims=True)  # max-subtracted: no overflow at any temperature
-        np.exp(att, out=att)
-        att /= att.sum(axis=-1, keepdims=True)
-        self.att = att  # (B, nh, T, T) attention weights, rows sum to 1
+        s = self.buffer("scores", (T, B, nh, T))  # s[j, b, h, i] = score of query i for key j
+        np.matmul(self.k, self.q.transpose(0, 1, 3, 2), out=s.transpose(1, 2, 0, 3))
+        s *= self.scale
+        if self.causal:  # query i sees keys 0..i only
+            s += np.triu(np.full((T, T), -np.inf, DTYPE), 1).T[:, None, None, :]
+        s -= s.max(axis=0)  # max-subtracted: no overflow at any temperature
+        np.exp(s, out=s)
+        s /= s.sum(axis=0)
+        self.att = s.transpose(1, 2, 3, 0)  # (B, nh, T, T) attention weights, rows sum to 1
         y = self.buffer("y", (B, T, nh, hs))
-        np.matmul(att, self.v, out=y.transpose(0, 2, 1, 3))  # heads side by side: (B, T, nh, hs)
+        np.matmul(self.att, self.v, out=y.transpose(0, 2, 1, 3))  # heads side by side: (B, T, nh, hs)
         return self.proj.forward(y.reshape(N, C))
 
     def backward(self, dout):
@@ -202,15 +206,18 @@ class CausalSelfAttention(Layer):
         dy = self.proj.backward(dout).reshape(B, T, nh, hs).transpose(0, 2, 1, 3)  # (B, nh, T, hs)
         dqkv = self.buffer("dqkv", (B * T, 3 * nh * hs))
         dq, dk, dv = self.split_heads(dqkv, B, T)  # views into dqkv, (B, nh, T, hs)
-        np.matmul(self.att.transpose(0, 1, 3, 2), dy, out=dv)
-        datt = np.matmul(dy, self.v.transpose(0, 1, 3, 2), out=self.buffer("datt", (B, nh, T, T)))
-        # softmax backward: ds = att * (datt - sum(datt * att)); masked entries have att = 0
-        tmp = np.multiply(datt, self.att, out=self.buffer("tmp", datt.shape))
-        datt -= tmp.sum(axis=-1, keepdims=True)
-        datt *= self.att
-        datt *= self.scale  # now d(q k^T)
-        np.matmul(datt, self.k, out=dq)
-        np.matmul(datt.transpose(0, 1, 3, 2), self.q, out=dk)
+        att_t = self.att.transpose(0, 1, 3, 2)  # (B, nh, T_key, T_query)
+        np.matmul(att_t, dy, out=dv)
+        ds = self.buffer("dscores", (T, B, nh, T))  # key-major like the scores
+        np.matmul(self.v, dy.transpose(0, 1, 3, 2), out=ds.transpose(1, 2, 0, 3))  # dL/d att
+        # softmax backward: ds = att * (datt - sum_j datt * att); masked entries have att = 0
+        s = self.att.transpose(3, 0, 1, 2)  # the (T_key, B, nh, T_query) buffer
+        tmp = np.multiply(ds, s, out=self.buffer("tmp", ds.shape))
+        ds -= tmp.sum(axis=0)
+        ds *= s
+        ds *= self.scale  # now dL/d(q k^T), key-major
+        np.matmul(ds.transpose(1, 2, 3, 0), self.k, out=dq)
+        np.matmul(ds.transpose(1, 2, 0, 3), self.q, out=dk)
         return self.qkv.backward(dqkv)
 
 

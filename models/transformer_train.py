@@ -15,6 +15,7 @@ import numpy as np
 
 from models.optim import Adam
 from models.transformer import GPT
+from models.transformer_parallel import ParallelStep
 
 
 @dataclass
@@ -28,6 +29,7 @@ class TrainConfig:
     beta2: float = 0.99  # AdamW second-moment decay (beta1 is 0.9)
     eval_every: int = 500  # steps between validation evaluations (0: never)
     seed: int = 0  # batch order
+    workers: int = 2  # threads each step's batch is split over (models.transformer_parallel)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,17 +121,20 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
     returns (x, y) arrays (B, T). Pass `optimizer` and `start_step` to continue a run."""
     rng = np.random.default_rng(config.seed + start_step)
     opt = optimizer or make_optimizer(model, config)
-    for step in range(start_step, config.steps):
-        opt.lr = config.lr_at(step)
-        x, y = sample(rng, config.batch_size)
-        _, loss = model.forward(x, y)
-        model.backward()
-        opt.step()
-        report = {"step": step + 1, "loss": loss, "lr": opt.lr}
-        last = step + 1 == config.steps
-        if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
-            report["val_loss"] = evaluate(model)
-        yield report
+    forward_backward = ParallelStep(model, config.workers)
+    try:
+        for step in range(start_step, config.steps):
+            opt.lr = config.lr_at(step)
+            x, y = sample(rng, config.batch_size)
+            loss = forward_backward(x, y)
+            opt.step()
+            report = {"step": step + 1, "loss": loss, "lr": opt.lr}
+            last = step + 1 == config.steps
+            if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
+                report["val_loss"] = evaluate(model)
+            yield report
+    finally:
+        forward_backward.close()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from models.gradcheck import numerical_grad
 from models.optim import AdamW
 from models.transformer import GPT, GPTConfig, cross_entropy
 from models.transformer_io import load_model, save_model
+from models.transformer_parallel import ParallelStep
 from models.transformer_train import (FusedAdamW, TrainConfig, evaluate_loss, names_data,
                                       row_sampler, train, word_examples)
 
@@ -226,6 +227,25 @@ def test_fused_adamw_takes_the_same_steps_as_models_optim():
         fused.step()
     for a, b in zip(p1, p2):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_step_split_over_threads_gives_the_whole_batch_gradient(workers):
+    model, twin = random_model(), random_model()
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 7, (7, 6))
+    y = rng.integers(0, 7, (7, 6))
+    y[:3, 2:] = -1  # parts with different numbers of targets must be weighted by them
+    _, loss = twin.forward(x, y)
+    twin.backward()
+    step = ParallelStep(model, workers)
+    try:
+        assert step(x, y) == pytest.approx(loss, rel=1e-5)
+    finally:
+        step.close()
+    for key in (True, False):
+        np.testing.assert_allclose(model.flat_grads[key], twin.flat_grads[key], rtol=1e-4, atol=1e-6)
+    assert np.shares_memory(step.replicas[0].param("head.W"), model.param("head.W"))
 
 
 def test_weight_decay_only_on_matrices():

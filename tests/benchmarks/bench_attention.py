@@ -5,9 +5,12 @@
 Runs ../shared/bench/torch_reference.py attention-step with the reference interpreter, and the
 same workload with models.transformer in a process of its own, alternating `rounds` times:
 vocab 27, block 16, 4 layers x 4 heads x 64 dims, batch 32 of random tokens, cross-entropy over
-every position, AdamW (lr 5e-4, weight decay 0.01, betas 0.9/0.99, eps 1e-8), float32. Each
-process reports the median over 5 rounds of 50 steps after a warm-up round, as the reference
-does. Prints each side's median milliseconds per step and last `ratio=<ours / reference>`.
+every position, AdamW (lr 5e-4, weight decay 0.01, betas 0.9/0.99, eps 1e-8), float32. Ours is
+the step models.transformer_train.train takes: the batch split over TrainConfig.workers threads
+(models.transformer_parallel), single-threaded BLAS in each; torch uses its default threads.
+Each process reports the median over 5 rounds of 50 steps after a warm-up round, as the
+reference does. Prints each side's median milliseconds per step and last
+`ratio=<ours / reference>`.
 """
 from __future__ import annotations
 
@@ -31,10 +34,13 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
     import numpy as np
 
     from models.transformer import GPT, GPTConfig
+    from models.transformer_parallel import ParallelStep
     from models.transformer_train import TrainConfig, make_optimizer
 
     model = GPT(GPTConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, seed=0))
-    opt = make_optimizer(model, TrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99))
+    config = TrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
+    opt = make_optimizer(model, config)
+    forward_backward = ParallelStep(model, config.workers)
     rng = np.random.default_rng(2)
     times = []
     for r in range(rounds + 1):  # the first round is a warm-up
@@ -42,13 +48,13 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
         yb = rng.integers(0, 27, (steps, 32, 16))
         t0 = time.perf_counter()
         for j in range(steps):
-            _, loss = model.forward(xb[j], yb[j])
-            model.backward()
+            loss = forward_backward(xb[j], yb[j])
             opt.step()
         if r:
             times.append((time.perf_counter() - t0) / steps * 1e3)
+    forward_backward.close()
     print(f"attention-step: {statistics.median(times):.4g} ms per step (models.transformer, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {loss:.3f})")
+          f"{config.workers} threads, loss {loss:.3f})")
 
 
 def run(cmd) -> float:
