@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from models.names_blas import blas_threads
-from models.transformer_layers import DTYPE, Block, Layer, LayerNorm, Linear
+from models.transformer_layers import DTYPE, Block, Dropout, Layer, LayerNorm, Linear
 
 
 @dataclass
@@ -27,7 +27,8 @@ class GPTConfig:
     n_layer: int = 4  # transformer blocks
     n_head: int = 4  # attention heads per block
     n_embd: int = 64  # width of the residual stream (head size = n_embd / n_head)
-    seed: int = 0  # initial weights
+    dropout: float = 0.0  # share of activations zeroed while training (regularisation; 0 = none)
+    seed: int = 0  # initial weights (and dropout masks)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,10 +86,30 @@ class GPT:
         rng = np.random.default_rng(c.seed)
         proj_std = 0.02 / math.sqrt(2 * c.n_layer)  # GPT-2: residual projections scaled down
         self.embed = Embeddings(c.vocab_size, c.block_size, c.n_embd, rng)
-        self.blocks = [Block(c.n_embd, c.n_head, rng, proj_std) for _ in range(c.n_layer)]
+        self.drop = Dropout(c.dropout, int(rng.integers(2**31)))
+        self.blocks = [Block(c.n_embd, c.n_head, rng, proj_std, c.dropout) for _ in range(c.n_layer)]
         self.ln_f = LayerNorm(c.n_embd)
         self.head = Linear(c.n_embd, c.vocab_size, rng, bias=False)
         self._flatten()
+
+    def dropouts(self) -> list[Dropout]:
+        return [self.drop] + [d for b in self.blocks for d in (b.drop_attn, b.drop_mlp)]
+
+    @property
+    def training(self) -> bool:
+        """True while training: dropout is on (it is off for losses, the viewer, sampling)."""
+        return self.drop.training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        for d in self.dropouts():
+            d.training = bool(value)
+
+    def reseed_dropout(self, seed: int) -> None:
+        """Fresh dropout streams (a replica must not repeat the masks of the model it helps)."""
+        rng = np.random.default_rng(seed)
+        for d in self.dropouts():
+            d.rng = np.random.default_rng(int(rng.integers(2**31)))
 
     @property
     def block_size(self) -> int:
@@ -186,7 +207,7 @@ class GPT:
         if idx.size and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
             raise ValueError(f"token ids must be in 0..{self.config.vocab_size - 1}")
         with blas_threads(1):  # these matrices are small: a second BLAS thread only waits
-            x = self.embed.forward(idx)  # (B*T, C)
+            x = self.drop.forward(self.embed.forward(idx))  # (B*T, C)
             for block in self.blocks:
                 x = block.forward(x, B, T)
             logits = self.head.forward(self.ln_f.forward(x))  # (B*T, V)
@@ -202,7 +223,7 @@ class GPT:
             dx = self.ln_f.backward(self.head.backward(self._dlogits))  # (B*T, C)
             for block in reversed(self.blocks):
                 dx = block.backward(dx)
-            self.embed.backward(dx)
+            self.embed.backward(self.drop.backward(dx))
 
     def attention(self) -> list[np.ndarray]:
         """Per layer, the attention weights (B, n_head, T, T) of the last forward (live buffers:

@@ -123,11 +123,12 @@ class AttentionLab:
         return {"loss": evaluate_loss(model, x, y), "exact": float(right)}
 
     # -- training --------------------------------------------------------------------------------
-    def sampler_and_eval(self):
+    def sampler_and_eval(self, causal: bool = True):
         """(sample(rng, B), evaluate(model)) for models.transformer_train.train."""
         if self.task == "names":
             X, Y = self.names.val
-            return row_sampler(*self.names.train), lambda m: evaluate_loss(m, X[:EFFECT_NAMES], Y[:EFFECT_NAMES])
+            return (row_sampler(*self.names.train, bucket=4, cut=causal),
+                    lambda m: evaluate_loss(m, X[:EFFECT_NAMES], Y[:EFFECT_NAMES]))
         seqs = self.sort.random_sequences(np.random.default_rng(8), 500, heldout=True)
         x, y = self.sort.examples(seqs)
         return self.sort.sampler(), lambda m: evaluate_loss(m, x, y)
@@ -135,7 +136,7 @@ class AttentionLab:
     def training(self, model: GPT, config: TrainConfig, kept: list, keep_steps, start_step: int = 0):
         """The in-app run: train's reports, and a copy of the weights appended to `kept` as
         (step, state) at each of keep_steps (counted from start_step), for the checkpoint slider."""
-        sample, evaluate = self.sampler_and_eval()
+        sample, evaluate = self.sampler_and_eval(model.causal)
         keep_steps = set(keep_steps)
         for report in train(model, sample, config, evaluate=evaluate):
             if report["step"] in keep_steps:

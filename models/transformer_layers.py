@@ -221,26 +221,54 @@ class CausalSelfAttention(Layer):
         return self.qkv.backward(dqkv)
 
 
-class Block(Layer):
-    """Pre-LayerNorm transformer block: x + attn(ln1(x)), then + mlp(ln2(x)) with a 4x GELU MLP."""
+class Dropout(Layer):
+    """While `training`, zero each activation with probability p and scale the rest by 1/(1-p)
+    (so nothing changes on average); otherwise pass x through untouched."""
 
-    def __init__(self, n_embd: int, n_head: int, rng, proj_std: float):
+    def __init__(self, p: float, seed: int = 0):
+        self.p, self.training, self.mask = p, False, None
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            self.mask = None
+            return x
+        mask = self.rng.random(x.shape, dtype=np.float32, out=self.buffer("mask", x.shape, np.float32))
+        keep = mask >= self.p  # (N, C) bool
+        np.multiply(keep, 1.0 / (1.0 - self.p), out=mask)
+        self.mask = mask
+        return np.multiply(x, mask, out=self.buffer("out", x.shape))
+
+    def backward(self, dout):
+        if self.mask is None:
+            return dout
+        return np.multiply(dout, self.mask, out=self.buffer("dx", dout.shape))
+
+
+class Block(Layer):
+    """Pre-LayerNorm transformer block: x + attn(ln1(x)), then + mlp(ln2(x)) with a 4x GELU MLP
+    (each branch through dropout while training, when the model has dropout)."""
+
+    def __init__(self, n_embd: int, n_head: int, rng, proj_std: float, dropout: float = 0.0):
         self.ln1 = LayerNorm(n_embd)
         self.attn = CausalSelfAttention(n_embd, n_head, rng, proj_std)
+        self.drop_attn = Dropout(dropout, int(rng.integers(2**31)))
         self.ln2 = LayerNorm(n_embd)
         self.fc = Linear(n_embd, 4 * n_embd, rng)
         self.gelu = GELU()
         self.fc_out = Linear(4 * n_embd, n_embd, rng, std=proj_std)
+        self.drop_mlp = Dropout(dropout, int(rng.integers(2**31)))
 
     def forward(self, x, B, T):
-        a = self.attn.forward(self.ln1.forward(x), B, T)  # (B*T, C)
+        a = self.drop_attn.forward(self.attn.forward(self.ln1.forward(x), B, T))  # (B*T, C)
         x1 = np.add(x, a, out=self.buffer("x1", x.shape))
         m = self.fc_out.forward(self.gelu.forward(self.fc.forward(self.ln2.forward(x1))))
-        return np.add(x1, m, out=self.buffer("x2", x.shape))  # (B*T, C)
+        return np.add(x1, self.drop_mlp.forward(m), out=self.buffer("x2", x.shape))  # (B*T, C)
 
     def backward(self, dout):
-        dx1 = self.ln2.backward(self.fc.backward(self.gelu.backward(self.fc_out.backward(dout))))
+        dm = self.fc_out.backward(self.drop_mlp.backward(dout))
+        dx1 = self.ln2.backward(self.fc.backward(self.gelu.backward(dm)))
         dx1 += dout  # the residual path
-        dx = self.ln1.backward(self.attn.backward(dx1))
+        dx = self.ln1.backward(self.attn.backward(self.drop_attn.backward(dx1)))
         dx += dx1
         return dx

@@ -32,6 +32,8 @@ class ParallelStep:
     def __init__(self, model: GPT, workers: int = 2):
         self.model = model
         self.replicas = [replica(model) for _ in range(max(0, workers - 1))]
+        for i, r in enumerate(self.replicas):
+            r.reseed_dropout(model.config.seed * 1000 + i + 1)
         self.pool = ThreadPoolExecutor(len(self.replicas), thread_name_prefix="gpt-step") if self.replicas else None
 
     def __call__(self, x, y) -> float:
@@ -46,6 +48,7 @@ class ParallelStep:
         futures = []
         for r, lo, hi in zip(self.replicas, bounds[1:-1], bounds[2:]):
             r.causal, r.attention_temperature = model.causal, model.attention_temperature
+            r.training = model.training
             futures.append(self.pool.submit(_forward_backward, r, x[lo:hi], y[lo:hi]))
         loss0, n0 = _forward_backward(model, x[:bounds[1]], y[:bounds[1]])
         results = [(loss0, n0, model)] + [(*f.result(), r) for f, r in zip(futures, self.replicas)]

@@ -94,24 +94,46 @@ def word_examples(words, stoi: dict, block_size: int) -> tuple[np.ndarray, np.nd
     return X, Y
 
 
-def row_sampler(X, Y):
-    """A batch sampler drawing random rows of fixed examples: sample(rng, B) -> (x, y)."""
+def row_sampler(X, Y, bucket: int = 1, cut: bool = True):
+    """A batch sampler drawing random rows of fixed examples: sample(rng, B) -> (x, y), cut after
+    the last position any row of the batch has a target for. With causal attention that cut is
+    exact (the padding after the words never reaches an earlier position) and saves the time
+    spent on it (cut=False keeps every column: with the mask off the padding is visible). With
+    bucket > 1, rows are drawn `bucket` batches at a time and grouped by
+    length, so a batch of short words is short: every row is still drawn uniformly."""
+    lengths = (Y >= 0).sum(axis=1)  # (N,) targets per row
+    pending: list = []
+
+    def rows(ix):
+        T = max(1, int(lengths[ix].max())) if cut else X.shape[1]
+        return X[ix, :T], Y[ix, :T]
+
     def sample(rng, batch_size):
-        ix = rng.integers(0, len(X), batch_size)
-        return X[ix], Y[ix]
+        if bucket <= 1:
+            return rows(rng.integers(0, len(X), batch_size))
+        if not pending:
+            ix = rng.integers(0, len(X), batch_size * bucket)
+            ix = ix[np.argsort(lengths[ix], kind="stable")]
+            groups = [ix[i * batch_size:(i + 1) * batch_size] for i in range(bucket)]
+            pending.extend(groups[j] for j in rng.permutation(bucket))
+        return rows(pending.pop())
     return sample
 
 
 def evaluate_loss(model: GPT, X, Y, batch_size: int = 256) -> float:
     """Mean loss over every target of X, Y that is not -1 (batches weighted by their targets)."""
     total, count = 0.0, 0
-    for i in range(0, len(X), batch_size):
-        y = Y[i:i + batch_size]
-        n = int((y >= 0).sum())
-        if n:
-            _, loss = model.forward(X[i:i + batch_size], y)
-            total += loss * n
-            count += n
+    training, model.training = model.training, False  # no dropout when measuring
+    try:
+        for i in range(0, len(X), batch_size):
+            y = Y[i:i + batch_size]
+            n = int((y >= 0).sum())
+            if n:
+                _, loss = model.forward(X[i:i + batch_size], y)
+                total += loss * n
+                count += n
+    finally:
+        model.training = training
     return total / max(count, 1)
 
 
@@ -122,6 +144,7 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
     rng = np.random.default_rng(config.seed + start_step)
     opt = optimizer or make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
+    model.training = True
     try:
         for step in range(start_step, config.steps):
             opt.lr = config.lr_at(step)
@@ -134,6 +157,7 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
                 report["val_loss"] = evaluate(model)
             yield report
     finally:
+        model.training = False
         forward_backward.close()
 
 

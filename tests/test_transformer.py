@@ -183,21 +183,41 @@ def test_attention_and_block_backward_match_finite_differences(causal, temperatu
 
 
 @pytest.mark.usefixtures("float64")
-@pytest.mark.parametrize("causal", [True, False])
-def test_whole_model_gradients_match_finite_differences(causal):
-    model = random_model()
-    model.causal = causal
+@pytest.mark.parametrize("causal, dropout", [(True, 0.0), (False, 0.0), (True, 0.3)])
+def test_whole_model_gradients_match_finite_differences(causal, dropout):
+    model = random_model(GPTConfig(**{**SMALL.to_dict(), "dropout": dropout}))
+    model.causal, model.training = causal, True
     rng = np.random.default_rng(3)
     idx = rng.integers(0, 7, (3, 6))
     targets = rng.integers(0, 7, (3, 6))
     targets[0, 3:] = -1  # ignored positions
-    model.forward(idx, targets)
+
+    def loss():
+        model.reseed_dropout(0)  # the same dropout masks in every evaluation
+        return model.forward(idx, targets)[1]
+
+    loss()
     model.backward()
-    loss = lambda: model.forward(idx, targets)[1]  # noqa: E731
     for name in model.shapes():
         analytic = model.grad(name).copy()
         numeric = numerical_grad(loss, model.param(name), eps=1e-6, max_entries=25)
         assert scaled_error(analytic, numeric) < 1e-5, name
+
+
+def test_dropout_only_while_training():
+    model = random_model(GPTConfig(**{**SMALL.to_dict(), "dropout": 0.5}))
+    idx, targets = np.array([[1, 2, 3, 4, 5, 6]]), np.array([[2, 3, 4, 5, 6, 0]])
+    assert model.forward(idx, targets)[1] == model.forward(idx, targets)[1]  # off by default
+    model.training = True
+    assert model.forward(idx, targets)[1] != model.forward(idx, targets)[1]
+    assert evaluate_loss(model, idx, targets) == pytest.approx(evaluate_loss(model, idx, targets))
+    assert model.training  # evaluate_loss switched dropout off only while it measured
+    drop = layers.Dropout(0.25, seed=1)
+    drop.training = True
+    x = np.ones((200, 50), np.float32)
+    y = drop.forward(x)
+    assert 0.2 < (y == 0).mean() < 0.3 and y.mean() == pytest.approx(1.0, abs=0.05)
+    np.testing.assert_array_equal(drop.backward(x) == 0, y == 0)
 
 
 def test_cross_entropy_ignores_minus_one_targets():

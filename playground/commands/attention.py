@@ -10,8 +10,10 @@ import argparse
 
 # Per task: model shape and training recipe used when the flags are not given.
 DEFAULTS = {
-    "names": dict(layers=4, heads=4, embd=64, steps=25000, batch_size=64, lr=1e-3, eval_every=500),
-    "sort": dict(layers=2, heads=4, embd=64, steps=3000, batch_size=64, lr=2e-3, eval_every=250),
+    "names": dict(layers=4, heads=4, embd=64, steps=30000, batch_size=64, lr=1e-3, eval_every=500,
+                  dropout=0.1, weight_decay=0.1),
+    "sort": dict(layers=2, heads=4, embd=64, steps=3000, batch_size=64, lr=2e-3, eval_every=250,
+                 dropout=0.0, weight_decay=0.01),
 }
 SNAPSHOT_FRACTIONS = (0.0, 0.02, 0.1, 0.4)  # when to keep a copy of the weights for the viewer
 
@@ -21,13 +23,17 @@ def register(train, evaluate) -> None:
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="names: a language model of a word list; sort: sort 6 letters (default names)")
     _add_names(p)
-    p.add_argument("--steps", type=_positive_int, help="training steps (names 25000, sort 3000)")
+    p.add_argument("--steps", type=_positive_int, help="training steps (names 30000, sort 3000)")
     p.add_argument("--batch-size", type=_positive_int, help="sequences per step (default 64)")
     p.add_argument("--lr", type=_positive, help="peak learning rate (names 1e-3, sort 2e-3)")
     p.add_argument("--layers", type=_positive_int, help="transformer blocks (names 4, sort 2)")
     p.add_argument("--heads", type=_positive_int, help="attention heads per block (default 4)")
     p.add_argument("--embd", type=_positive_int, help="embedding width (default 64)")
     p.add_argument("--eval-every", type=_positive_int, help="steps between validation checks")
+    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.1, sort 0)")
+    p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
+    p.add_argument("--workers", type=_positive_int, default=2,
+                   help="threads each step is split over (default 2)")
     p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (default 0)")
     p.add_argument("--no-mask", action="store_true",
                    help="lift the causal mask: the future leaks in and the loss drops by cheating")
@@ -54,6 +60,13 @@ def _add_names(p) -> None:
 def _add_heldout(p) -> None:
     p.add_argument("--heldout", type=_positive_int, default=2000, metavar="N",
                    help="sort: held-out sequences scored for exact_match (default 2000)")
+
+
+def _fraction(text: str) -> float:
+    value = _positive(text) if text.strip() not in ("0", "0.0") else 0.0
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, not {text}")
+    return value
 
 
 def _positive(text: str) -> float:
@@ -102,12 +115,14 @@ def _train(args) -> dict:
         raise CommandError(f"--embd {embd} must be a multiple of --heads {heads}")
     config = TrainConfig(steps=pick("steps"), batch_size=pick("batch_size"), lr=pick("lr"),
                          min_lr=pick("lr") / 10, warmup=min(200, pick("steps") // 10 + 1),
-                         eval_every=pick("eval_every"), seed=args.seed)
+                         eval_every=pick("eval_every"), weight_decay=pick("weight_decay"),
+                         seed=args.seed, workers=args.workers)
     sort = None
     if args.task == "names":
         path, words = _words(args)
         data = names_data(words)
-        itos, block_size, sample = data.itos, data.block_size, row_sampler(*data.train)
+        itos, block_size, sample = data.itos, data.block_size, row_sampler(*data.train, bucket=8,
+                                                                            cut=not args.no_mask)
         evaluate = lambda m: evaluate_loss(m, *data.val)  # noqa: E731
         print(f"names: {path} ({len(words):,} words; train {len(data.train[0]):,}, "
               f"val {len(data.val[0]):,}, test {len(data.test[0]):,})", file=sys.stderr)
@@ -119,7 +134,7 @@ def _train(args) -> dict:
         val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
         evaluate = lambda m: evaluate_loss(m, val_x, val_y)  # noqa: E731
     model = GPT(GPTConfig(vocab_size=len(itos), block_size=block_size, n_layer=layers,
-                          n_head=heads, n_embd=embd, seed=args.seed))
+                          n_head=heads, n_embd=embd, dropout=pick("dropout"), seed=args.seed))
     model.causal = not args.no_mask
     print(f"model: {layers} layers x {heads} heads x {embd} dims, block {block_size}, "
           f"{model.num_params():,} parameters; {config}", file=sys.stderr)
