@@ -283,6 +283,30 @@ def test_word_examples_are_makemores_layout():
     assert Y.tolist() == [[1, 2, 0, -1], [3, 0, -1, -1]]
 
 
+def lengths_max(Y):
+    return int((Y >= 0).sum(axis=1).max())
+
+
+def test_cutting_the_padding_changes_nothing_under_the_causal_mask():
+    words = ["ab", "abcdef", "c", "bad"]
+    X, Y = word_examples(words, {c: i for i, c in enumerate(".abcdef")}, 10)
+    ix = np.array([0, 1, 2, 3])
+    x, y = row_sampler(X[ix], Y[ix])(np.random.default_rng(0), 4)
+    ix = np.random.default_rng(0).integers(0, 4, 4)  # the rows the sampler drew
+    assert x.shape[1] == lengths_max(Y[ix])
+    model = random_model(GPTConfig(vocab_size=7, block_size=10, n_layer=1, n_head=2, n_embd=8))
+    twin = GPT(model.config)
+    twin.load_state_dict(model.state_dict())
+    _, full = model.forward(X[ix], Y[ix])
+    model.backward()
+    _, cut = twin.forward(x, y)
+    twin.backward()
+    assert cut == pytest.approx(full, rel=1e-6)
+    np.testing.assert_allclose(twin.flat_grads[True], model.flat_grads[True], rtol=1e-4, atol=1e-7)
+    x8, _ = row_sampler(X, Y, bucket=2)(np.random.default_rng(0), 2)
+    assert x8.shape[1] in (2, 4, 7)
+
+
 def test_names_data_refuses_unknown_characters():
     with pytest.raises(ValueError, match="does not know"):
         names_data(["abc", "xyz"], itos=(".", "a", "b", "c"))
