@@ -157,10 +157,15 @@ class MLP:
         buf = self._buffers(len(y))
         logits, p, col = buf["a"][-1], buf["d"][-1], buf["col"]
         B = len(y)
-        np.max(logits, axis=1, keepdims=True, out=col)
-        np.subtract(logits, col, out=p)  # shift for a stable exp
+        # Shift by the batch's largest logit (one fast reduction) for a stable exp; should some row
+        # be so far below it that all its exps vanish, shift each row by its own maximum instead.
+        np.subtract(logits, logits.max(), out=p)
         np.exp(p, out=p)
         np.matmul(p, buf["ones_c"], out=col)  # (B, 1) row sums
+        if not col.min() > 1e-30:
+            np.subtract(logits, logits.max(axis=1, keepdims=True), out=p)
+            np.exp(p, out=p)
+            np.matmul(p, buf["ones_c"], out=col)
         np.divide(p, col, out=p)  # (B, 10) softmax
         picked = p.reshape(-1).take(buf["row_start"] + y)  # (B,) probability of the right class
         loss = -float(np.log(np.maximum(picked, 1e-30)).mean())

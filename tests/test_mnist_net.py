@@ -156,3 +156,20 @@ def test_save_load_round_trip_and_clear_refusals(tmp_path):
     checkpoint.save(tmp_path / "names.npz", "names-mlp", {"C": np.zeros(2)})
     with pytest.raises(checkpoint.CheckpointError, match="names-mlp"):
         MLP.load(tmp_path / "names.npz")
+
+
+def test_softmax_cross_entropy_is_stable_for_rows_far_apart():
+    net = small_net()
+    x = np.random.default_rng(6).random((3, 784), dtype=np.float32)
+    net.forward(x)
+    logits = np.array([[300.0, 0, 0, 0, 0, 0, 0, 0, 0, 290.0],  # one row far above the others
+                       [-200.0, -190.0, -210.0, -200, -200, -200, -200, -200, -200, -200],
+                       [1.0, 2.0, 3.0, 0, 0, 0, 0, 0, 0, 0]], np.float32)
+    net._buffers(3)["a"][-1][...] = logits
+    y = np.array([9, 1, 2])
+    loss = net.loss_and_grad(y)
+    z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    assert loss == pytest.approx(-logp[np.arange(3), y].mean(), rel=1e-5)
+    expected = (np.exp(logp) - np.eye(10)[y]) / 3
+    np.testing.assert_allclose(net._buffers(3)["d"][-1], expected, atol=1e-6)
