@@ -10,8 +10,8 @@ import argparse
 
 # Per task: model shape and training recipe used when the flags are not given.
 DEFAULTS = {
-    "names": dict(layers=4, heads=4, embd=64, steps=30000, batch_size=64, lr=1e-3, eval_every=500,
-                  dropout=0.1, weight_decay=0.1),
+    "names": dict(layers=4, heads=4, embd=64, steps=25000, batch_size=64, lr=1e-3, eval_every=500,
+                  dropout=0.15, weight_decay=0.1),
     "sort": dict(layers=2, heads=4, embd=64, steps=3000, batch_size=64, lr=2e-3, eval_every=250,
                  dropout=0.0, weight_decay=0.01),
 }
@@ -23,14 +23,14 @@ def register(train, evaluate) -> None:
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="names: a language model of a word list; sort: sort 6 letters (default names)")
     _add_names(p)
-    p.add_argument("--steps", type=_positive_int, help="training steps (names 30000, sort 3000)")
+    p.add_argument("--steps", type=_positive_int, help="training steps (names 25000, sort 3000)")
     p.add_argument("--batch-size", type=_positive_int, help="sequences per step (default 64)")
     p.add_argument("--lr", type=_positive, help="peak learning rate (names 1e-3, sort 2e-3)")
     p.add_argument("--layers", type=_positive_int, help="transformer blocks (names 4, sort 2)")
     p.add_argument("--heads", type=_positive_int, help="attention heads per block (default 4)")
     p.add_argument("--embd", type=_positive_int, help="embedding width (default 64)")
     p.add_argument("--eval-every", type=_positive_int, help="steps between validation checks")
-    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.1, sort 0)")
+    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.15, sort 0)")
     p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
     p.add_argument("--workers", type=_positive_int, default=2,
                    help="threads each step is split over (default 2)")

@@ -35,6 +35,10 @@ class NextCharPlot(pg.PlotWidget):
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
 
+    def set_title(self, title: str) -> None:
+        self._title = title
+        style_plot_item(self.getPlotItem(), app_style.current(), title)
+
     def set_probs(self, chars, probs, trained=None) -> None:
         self.chars, self.probs = list(chars), np.asarray(probs, float)
         x = np.arange(len(chars))

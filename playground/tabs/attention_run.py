@@ -17,7 +17,8 @@ class TrainingRun(QObject):
         super().__init__(tab)
         self.tab, self.runner = tab, runner
         self.steps_done = 0  # steps the current weights have been trained in this session
-        self.cheating = False
+        self.cheating = False  # this run trains with the mask off
+        self.cheated = False  # some run since the weights were loaded did
         self.base: list = []  # checkpoints from before this run
         self._last_view = 0.0
         runner.reported.connect(self._on_runner_reported)
@@ -26,6 +27,7 @@ class TrainingRun(QObject):
     def reset(self) -> None:
         """New weights: the plot and the step count start again."""
         self.steps_done = 0
+        self.cheated = False
         self.tab.loss_plot.clear_data()
 
     def start(self, values: dict, max_steps: int | None = None) -> None:
@@ -40,6 +42,7 @@ class TrainingRun(QObject):
         _, causal = tab.experiments.settings()
         model.causal, model.attention_temperature = causal, 1.0  # only the mask changes training
         self.cheating = not causal
+        self.cheated |= self.cheating
         if start == 0 and len(tab.checkpoints) == 1:
             tab.checkpoints.insert(0, ("step 0", model.state_dict()))
         self.base = tab.checkpoints[:-1]
@@ -66,7 +69,7 @@ class TrainingRun(QObject):
         tab.loss_plot.add_point("train" + suffix, step, report["loss"])
         if "val_loss" in report:
             tab.loss_plot.add_point("val" + suffix, step, report["val_loss"])
-        self._set_checkpoints([(f"step {s}", w) for s, w in report["kept"]], report["weights"], step)
+        self._set_checkpoints([(f"step {s}" + suffix, w) for s, w in report["kept"]], report["weights"], step)
         now = time.monotonic()
         if now - self._last_view >= VIEW_INTERVAL:
             self._last_view = now
@@ -82,6 +85,11 @@ class TrainingRun(QObject):
         self._set_checkpoints(kept, tab.model.state_dict(), self.steps_done)
         self._show_latest()
         tab.set_training(False)
+        c = tab.model.config
+        tab.weights_label.setText(f"trained {self.steps_done:,} steps here"
+                                  + (" (some with the mask off)" if self.cheated else "")
+                                  + f"<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} dims, "
+                                  f"{tab.model.num_params():,} parameters")
         tab._effect_timer.start()
 
     def _set_checkpoints(self, new: list, current: dict, step: int) -> None:

@@ -7,8 +7,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QSplitter, QTabWidget, QVBoxLayout)
+from PySide6.QtWidgets import QFileDialog, QSplitter, QTabWidget, QVBoxLayout
 
 from models.assets import asset_path
 from models.checkpoint import CheckpointError
@@ -17,25 +16,14 @@ from models.sort_task import SortTask
 from models.transformer_io import load_model, save_model
 from models.transformer_lab import AttentionLab
 from playground import settings
-from playground.tabs.attention_controls import TRAIN_FIELDS, ExperimentsBox
 from playground.tabs.attention_heads import HeadsPage
 from playground.tabs.attention_output import OutputPanel
 from playground.tabs.attention_run import TrainingRun
+from playground.tabs.attention_side import AttentionSide
 from playground.tabs.attention_step import StepPage
-from playground.tabs.autograd_side import SidePanel  # a side panel as wide as its contents
 from playground.tabs.base import Tab
-from playground.widgets.controls import ControlsForm
-from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
-from playground.widgets.run_controls import RunControls
 
-EXPLAIN = ("Attention: every position looks back",
-           "A transformer reads all the characters at once. In each head, every position sends a "
-           "<b>query</b> (what it looks for); every position offers a <b>key</b> (what it has) and a "
-           "<b>value</b> (what it passes on). Query·key scores, scaled, masked and softmaxed, say how "
-           "much each earlier position's value flows into this one. Stack a few layers of this with an "
-           "MLP in between, and the last position predicts the next character.",
-           "Attention(Q, K, V) = softmax(Q Kᵀ / √d + mask) V")
 DEFAULT_TEXT = {"names": "emm", "sort": "hcfadb"}
 WEIGHTS_FILTER = "Attention weights (*.npz);;All files (*)"
 
@@ -59,49 +47,20 @@ class AttentionTab(Tab):
         self.runner = self.make_runner()
         self.run = TrainingRun(self, self.runner)
 
-        # -- side panel ----------------------------------------------------------------------
-        self.task_box = QComboBox()
-        self.task_box.addItem("Names (next character)", "names")
-        self.task_box.addItem("Sort (6 letters)", "sort")
-        self.task_box.setToolTip("names: a language model of the word list; sort: read 6 letters and "
-                                 "write them sorted — each answer position looks up one input letter")
+        self.side = side = AttentionSide(self.runner)
+        self.task_box, self.source_label = side.task_box, side.source_label
+        self.text_edit, self.text_status = side.text_edit, side.text_status
+        self.experiments, self.train_form, self.run_controls = side.experiments, side.train_form, side.run_controls
+        self.weights_label = side.weights_label
         self.task_box.currentIndexChanged.connect(self._on_task_box_changed)
-        self.source_label = QLabel("")
-        self.source_label.setWordWrap(True)
-        self.text_edit = QLineEdit()
-        self.text_edit.setToolTip("names: the start of a name to continue; sort: 6 letters from a–h")
         self.text_edit.textChanged.connect(self._on_text_changed)
-        self.text_status = QLabel("")
-        self.text_status.setWordWrap(True)
-        self.experiments = ExperimentsBox()
         self.experiments.changed.connect(self._on_experiments_changed)
-        self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="attention/train")
-        self.run_controls = RunControls(self.runner, step=True)
         self.run_controls.start_requested.connect(self._on_start_requested)
         self.run_controls.step_requested.connect(self._on_step_requested)
-        self.new_button = _button("&New weights", "Fresh random weights (same shape): watch attention "
-                                  "form from nothing", self._on_new_clicked)
-        self.shipped_button = _button("&Trained weights", "Load the shipped model of this task",
-                                      self._on_shipped_clicked)
-        self.load_button = _button("&Load…", "Load weights saved by this tab or `playground train "
-                                   "attention` (Ctrl+L)", self._on_load_clicked, "Ctrl+L")
-        self.save_button = _button("Sa&ve…", "Save the weights and their checkpoints (Ctrl+S)",
-                                   self._on_save_clicked, "Ctrl+S")
-        self.weights_label = QLabel("")
-        self.weights_label.setWordWrap(True)
-        weights_box = _group("Weights")
-        for pair in ((self.new_button, self.shipped_button), (self.load_button, self.save_button)):
-            row = QHBoxLayout()
-            row.addWidget(pair[0])
-            row.addWidget(pair[1])
-            weights_box.layout().addLayout(row)
-        weights_box.layout().addWidget(self.weights_label)
-        self.explain = ExplainPanel(*EXPLAIN)
-        self.explain.setMinimumHeight(220)
-        side_scroll = SidePanel([_group("Task", self.task_box, self.source_label),
-                                 _group("Text", self.text_edit, self.text_status), self.experiments,
-                                 _group("Training", self.train_form, self.run_controls), weights_box,
-                                 self.explain])
+        side.new_button.clicked.connect(self._on_new_clicked)
+        side.shipped_button.clicked.connect(self._on_shipped_clicked)
+        side.load_button.clicked.connect(self._on_load_clicked)
+        side.save_button.clicked.connect(self._on_save_clicked)
 
         # -- pages ---------------------------------------------------------------------------
         self.heads = HeadsPage()
@@ -125,7 +84,7 @@ class AttentionTab(Tab):
         self.pages.addTab(self.step_page, "Step through")
         self.pages.addTab(self.loss_plot, "Training")
         splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(side_scroll)
+        splitter.addWidget(side)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 1200])
@@ -275,9 +234,8 @@ class AttentionTab(Tab):
         self.step_page.show_details(details, ctx.tokens, self.layer, self.head, self.query)
         chars = list(self.lab.itos)
         row = self.query
-        self.output.plot._title = f"Next character after position {row} ('{ctx.tokens[row]}')"
+        self.output.plot.set_title(f"Next character after position {row} ('{ctx.tokens[row]}')")
         self.output.plot.set_probs(chars, view.probs[row], None if trained is None else trained[row])
-        self.output.plot._apply(_style())
 
     def _select_head(self, layer: int, head: int) -> None:
         self.layer, self.head = layer, head
@@ -323,9 +281,12 @@ class AttentionTab(Tab):
             text += f"<br>Sorted exactly right: {100 * was['exact']:.0f}%"
             if self.experiments.active():
                 text += f" → {100 * now['exact']:.0f}%"
-        if not causal:
+        if not causal and not self.run.cheated:
             text += ("<br>With the mask off, this model (trained with it) sees letters it never learned to "
                      "use. Train with the mask off to see the loss drop by copying the future.")
+        elif causal and self.run.cheated:
+            text += ("<br>These weights learned with the mask off: they copy the next character from "
+                     "the input, so with the mask on they are lost.")
         self.experiments.effect.setText(text)
         self.refresh()
 
@@ -369,9 +330,7 @@ class AttentionTab(Tab):
         self.run.start(self.train_form.values(), max_steps=1)
 
     def set_training(self, busy: bool) -> None:
-        """While a run owns the model: no task switch, no weights swap."""
-        for w in (self.task_box, self.new_button, self.shipped_button, self.load_button, self.train_form):
-            w.setEnabled(not busy)
+        self.side.set_busy(busy)
 
     @Slot()
     def _on_new_clicked(self) -> None:
@@ -397,8 +356,10 @@ class AttentionTab(Tab):
             self.save_weights(path)
 
     def save_weights(self, path) -> None:
-        snaps = [(int(label.split()[-1]), state) for label, state in self.checkpoints[:-1]
-                 if label.startswith("step ")][-6:]
+        snaps = [(int(label.split()[1]), state) for label, state in self.checkpoints[:-1]
+                 if label.startswith("step ")]
+        if len(snaps) > 6:  # a few, spread over the run (the early ones are where patterns form)
+            snaps = [snaps[i] for i in sorted(set(np.linspace(0, len(snaps) - 1, 6).round().astype(int)))]
         try:
             save_model(path, self.model, self.lab.itos, self.lab.task, self.lab.sort,
                        {"step": self.run.steps_done, "source": "Playground Attention tab"}, snaps)
@@ -406,26 +367,3 @@ class AttentionTab(Tab):
             self.show_error(f"Could not save: {e}")
             return
         self.status_message.emit(f"Saved {path}")
-
-
-def _style():
-    from playground import style
-
-    return style.current()
-
-
-def _button(text, tip, slot, shortcut=None) -> QPushButton:
-    b = QPushButton(text)
-    b.setToolTip(tip)
-    if shortcut:
-        b.setShortcut(shortcut)
-    b.clicked.connect(slot)
-    return b
-
-
-def _group(title: str, *widgets) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    for w in widgets:
-        layout.addWidget(w)
-    return box

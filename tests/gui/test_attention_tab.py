@@ -2,7 +2,7 @@
 enlarge, step through, experiments, sampling, sort task, training with checkpoints, save/load."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
 from models.checkpoint import save
 from playground import settings
@@ -137,7 +137,8 @@ def test_training_with_the_mask_off_keeps_checkpoints(tab, qtbot):
     xs, _ = tab.loss_plot.series("train (mask off)")
     assert len(xs) >= 1 and xs[-1] == 40 and tab.run.steps_done == 40
     labels = [label for label, _ in tab.checkpoints]
-    assert labels[0] == "step 0" and "step 10" in labels and labels[-1].startswith("current weights")
+    assert labels[0] == "step 0" and "step 10 (mask off)" in labels and labels[-1].startswith("current weights")
+    assert "trained 40 steps here (some with the mask off)" in tab.weights_label.text()
     assert tab.task_box.isEnabled() and tab.model.causal  # the mask is a view setting again
     current = tab.heads.grid.maps.copy()
     tab.heads.scrub.setValue(0)
