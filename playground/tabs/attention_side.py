@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from playground.tabs.attention_controls import TRAIN_FIELDS, ExperimentsBox
-from playground.tabs.autograd_side import SidePanel, group  # a side panel as wide as its contents
+from playground.widgets.side_panel import SidePanel, group  # a side panel as wide as its contents
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
 from models.autograd import backward_steps
 from models.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
                                leaf_numerical_grads, parse)
-from playground.tabs.autograd_side import SidePanel, group
+from playground.widgets.side_panel import SidePanel, group
 from playground.tabs.autograd_text import node_html, step_html
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.graph_view import GraphView

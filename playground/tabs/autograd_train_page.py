@@ -20,7 +20,7 @@ from models.checkpoint import CheckpointError
 from models.toy_data import DATASETS, make_dataset
 from playground.tabs.autograd_network_form import NetworkForm
 from playground.tabs.autograd_plane import DecisionPlane
-from playground.tabs.autograd_side import SidePanel
+from playground.widgets.side_panel import SidePanel
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
 from playground.widgets.run_controls import RunControls

@@ -16,6 +16,7 @@ from playground.tabs.bigram_sample import SamplePage
 from playground.tabs.bigram_state import (MODES, SMOOTHING_STEPS, BigramData, cell_info,
                                           cell_values, display_char, format_nll, load_reports)
 from playground.widgets.explain import ExplainPanel
+from playground.widgets.side_panel import group
 
 EXPLAIN = {
     "counts": ("Counting bigrams",
@@ -61,7 +62,7 @@ class BigramTab(Tab):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.hide()
-        data_box = _group("Word list", self.source_label, self.open_button, self.progress)
+        data_box = group("Word list", self.source_label, self.open_button, self.progress)
 
         self.mode_buttons = QButtonGroup(self)
         mode_widgets = []
@@ -82,12 +83,12 @@ class BigramTab(Tab):
                                          "normalising, so no pair has probability 0")
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
         self.smoothing_label = QLabel("Smoothing: k = 0")
-        show_box = _group("Show", *mode_widgets, self.smoothing_label, self.smoothing_slider)
+        show_box = group("Show", *mode_widgets, self.smoothing_label, self.smoothing_slider)
 
         self.cell_label = QLabel("Hover over or click a cell.")
         self.cell_label.setWordWrap(True)
         self.cell_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        cell_box = _group("Cell", self.cell_label)
+        cell_box = group("Cell", self.cell_label)
 
         self.nll_labels = {key: QLabel("–") for key in ("all", "train", "val", "test")}
         nll_grid = QGridLayout()
@@ -310,11 +311,3 @@ class BigramTab(Tab):
     @Slot(int)
     def _on_pages_current_changed(self, index: int) -> None:
         self.explain.set_text(*EXPLAIN[("counts", "sample", "learn")[index]])
-
-
-def _group(title: str, *widgets) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    for w in widgets:
-        layout.addWidget(w)
-    return box
