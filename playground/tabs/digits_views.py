@@ -2,6 +2,8 @@
 ten probability bars, and a grid of small images (weights, activations, misclassified digits)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
@@ -11,15 +13,18 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from playground import style as app_style
 
 
+@lru_cache(maxsize=64)
 def _font(px: int, bold: bool = False) -> QFont:
+    """A font of px pixels; cached: painting asks for the same few at every stroke event."""
     f = QFont()
     f.setPixelSize(max(1, int(px)))
     f.setBold(bold)
     return f
 
 
+@lru_cache(maxsize=8)
 def lookup(name: str) -> np.ndarray:
-    """(256, 3) uint8 colours of a pyqtgraph colormap."""
+    """(256, 3) uint8 colours of a pyqtgraph colormap (cached; do not modify)."""
     return pg.colormap.get(name).getLookupTable(0.0, 1.0, 256, alpha=False).astype(np.uint8)
 
 
@@ -125,7 +130,7 @@ class ProbabilityBars(QWidget):
         p.setFont(_font(big, bold=True))
         head = QRectF(0, 0, w * 0.55, big * 1.15)
         p.drawText(head, Qt.AlignCenter, "?" if top is None else str(top))
-        p.setFont(_font(st.font_px * 1.2))
+        p.setFont(_font(round(st.font_px * 1.2)))
         note = "draw a\ndigit" if top is None else f"{self.probs[top]:.0%}\nsure"
         p.drawText(QRectF(w * 0.55, 0, w * 0.45, big * 1.15), Qt.AlignVCenter | Qt.AlignLeft, note)
         y0 = big * 1.2
