@@ -1,7 +1,7 @@
 """Saving what is on screen: PNG and SVG of any plot or widget, CSV of a plot's data.
 
 pyqtgraph plots use pyqtgraph's exporters for PNG and CSV (their right-click menu has Export…
-too); SVG and plain widgets are rendered by Qt. A widget may offer `to_csv(path)` for its data (Heatmap does).
+too); SVG and plain widgets are rendered by Qt (see widgets/svg_exporter.py for why). A widget may offer `to_csv(path)` for its data (Heatmap does).
 Every file is written to a temporary name first and renamed, so a failed export loses nothing.
 """
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QWidget
+
+from playground.widgets.svg_exporter import write_svg
 
 FORMATS = {".png": "PNG image", ".svg": "SVG vector image", ".csv": "CSV data"}
 
@@ -79,30 +79,18 @@ def _write(widget, tmp: str, ext: str) -> None:
 
 
 def _write_svg(widget, tmp: str) -> None:
-    # pyqtgraph's SVGExporter cannot parse the paths Qt 6.12 writes, so Qt renders every SVG.
     if isinstance(widget, pg.GraphicsItem):
         widget = widget.scene().views()[0]
-    if isinstance(widget, QGraphicsView) and not isinstance(widget, pg.GraphicsView):
-        source = widget.scene().itemsBoundingRect()  # a pannable scene: all of it, not the visible part
-    elif isinstance(widget, QGraphicsView):
+    if isinstance(widget, pg.GraphicsView):  # a plot: what is on screen
         source = QRectF(widget.viewport().rect())
+        write_svg(tmp, source.width(), source.height(),
+                  lambda painter, target: QGraphicsView.render(widget, painter, target, source.toRect()))
+    elif isinstance(widget, QGraphicsView):  # a pannable scene (the autograd graph): all of it
+        source = widget.scene().itemsBoundingRect()
+        write_svg(tmp, source.width(), source.height(),
+                  lambda painter, target: widget.scene().render(painter, target, source))
     else:
-        source = QRectF(widget.rect())
-    gen = QSvgGenerator()
-    gen.setFileName(tmp)
-    gen.setSize(QSize(int(source.width()), int(source.height())))
-    gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
-    painter = QPainter(gen)
-    try:
-        target = QRectF(0, 0, source.width(), source.height())
-        if isinstance(widget, QGraphicsView) and not isinstance(widget, pg.GraphicsView):
-            widget.scene().render(painter, target, source)
-        elif isinstance(widget, QGraphicsView):
-            QGraphicsView.render(widget, painter, target, source.toRect())
-        else:
-            widget.render(painter, QPoint(0, 0))
-    finally:
-        painter.end()
+        write_svg(tmp, widget.width(), widget.height(), lambda painter, target: widget.render(painter, QPoint(0, 0)))
 
 
 def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None:
@@ -115,8 +103,14 @@ def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None
     return export(widget, path)
 
 
-def install_export_menu(widget: QWidget, name: str = "figure") -> None:
-    """A right-click menu "Export…" for a plain Qt widget (pyqtgraph plots have their own)."""
+def install_export_menu(widget: QWidget, name: str = "figure") -> bool:
+    """A right-click menu "Export…" for a plain Qt widget (pyqtgraph plots have their own).
+    Widgets that already use the right button (the drawing canvas clears on it) are left alone;
+    returns whether a menu was installed."""
+    if _plot_item(widget) is not None or widget.contextMenuPolicy() != Qt.DefaultContextMenu \
+            or widget.property("export_menu"):
+        return False
+    widget.setProperty("export_menu", True)
     widget.setContextMenuPolicy(Qt.CustomContextMenu)
 
     def show_menu(pos):  # runs on the GUI thread: a context-menu request from this widget
@@ -130,3 +124,4 @@ def install_export_menu(widget: QWidget, name: str = "figure") -> None:
                 QMessageBox.warning(widget, "Export failed", str(e))
 
     widget.customContextMenuRequested.connect(show_menu)
+    return True

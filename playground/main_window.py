@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(max(0, min(len(TABS) - 1, settings.read("window/tab", 0))))
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self.current_tab().ensure_loaded()
+        self._load(self.current_tab())
 
     # -- tabs ------------------------------------------------------------------------------
     def tab(self, name: str) -> Tab:
@@ -82,12 +82,18 @@ class MainWindow(QMainWindow):
     def show_tab(self, name: str) -> Tab:
         tab = self.tab(name)
         self.tabs.setCurrentWidget(tab)
-        tab.ensure_loaded()
+        self._load(tab)
         return tab
+
+    def _load(self, tab: Tab) -> None:
+        """Load the tab's data on first show, and give each of its views an Export… menu."""
+        tab.ensure_loaded()
+        for label, widget in tab.export_targets():
+            export.install_export_menu(widget, f"{tab.name}-{label}".replace(" ", "_"))
 
     @Slot(int)
     def _on_tabs_current_changed(self, index: int):
-        self.current_tab().ensure_loaded()
+        self._load(self.current_tab())
         self._update_open_action()
         settings.write("window/tab", index)
 

@@ -137,3 +137,28 @@ def test_loss_plot_view_grows_in_jumps_not_every_point(qtbot):
     assert plot._view[2] < 0.5  # fell below: the view grows down with headroom
     plot.set_log_y(True)
     assert plot._view[2] < np.log10(0.5) < plot._view[3]
+
+
+def test_pyqtgraph_export_dialog_offers_a_working_svg(qtbot, tmp_path):
+    import pyqtgraph.exporters as exporters
+
+    from playground.widgets.svg_exporter import QtSvgExporter
+
+    names = [cls.__name__ for cls in exporters.listExporters()]
+    assert "QtSvgExporter" in names and "SVGExporter" not in names and "MatplotlibExporter" not in names
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.set_series("train", [0, 1, 2], [3.0, 2.0, 1.5])
+    QtSvgExporter(plot.getPlotItem()).export(str(tmp_path / "p.svg"))
+    assert "<svg" in (tmp_path / "p.svg").read_text()
+
+
+def test_plain_views_get_an_export_menu_once(qtbot):
+    from PySide6.QtCore import Qt
+
+    label, plot = QLabel("x"), LossPlot()
+    qtbot.addWidget(label)
+    qtbot.addWidget(plot)
+    assert export.install_export_menu(label) and not export.install_export_menu(label)
+    assert label.contextMenuPolicy() == Qt.CustomContextMenu
+    assert not export.install_export_menu(plot)  # pyqtgraph has its own Export…
