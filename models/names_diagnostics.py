@@ -74,7 +74,8 @@ def _last_update(model, optimizer) -> np.ndarray:
         c1, c2 = 1 - b1 ** optimizer.t, 1 - b2 ** optimizer.t
         m, v = optimizer.m[0], optimizer.v[0]
         return (optimizer.lr / c1) * m / (np.sqrt(v / c2) + optimizer.eps)
-    return optimizer.lr * model.grads
+    decay = getattr(optimizer, "weight_decay", 0.0)
+    return optimizer.lr * (model.grads + decay * model.params if decay else model.grads)
 
 
 def embedding_2d(C: np.ndarray) -> np.ndarray:

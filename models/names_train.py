@@ -25,6 +25,7 @@ class TrainConfig:
     lr_decay: float = 0.1  # the rate is multiplied by this ...
     decay_at: tuple = (0.5,)  # ... at each of these fractions of the steps (step decay)
     optimizer: str = "sgd"  # "sgd" or "adam"
+    weight_decay: float = 0.0  # L2 penalty (weight_decay / 2) * |w|^2 on every parameter
     seed: int = 42  # minibatch order
     eval_every: int = 0  # estimate the val loss every this many steps (0: never)
     eval_examples: int = 0  # val examples for that estimate (0: the whole val split)
@@ -40,6 +41,8 @@ class TrainConfig:
             self.decay_at = (float(self.decay_at),)
         if not (0 < self.lr_decay <= 1) or not all(0 <= f <= 1 for f in self.decay_at):
             raise ValueError("The decay factor must be in (0, 1] and the decay points in [0, 1].")
+        if not (0 <= self.weight_decay < 1):
+            raise ValueError("The weight decay must be in [0, 1).")
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"Unknown optimizer {self.optimizer!r}: use 'sgd' or 'adam'.")
 
@@ -63,8 +66,8 @@ def learning_rate(config: TrainConfig, step: int) -> float:
 def make_optimizer(model: NamesModel, config: TrainConfig):
     # One flat parameter array and one flat gradient array: a single vectorised update.
     if config.optimizer == "adam":
-        return Adam([model.params], [model.grads], lr=config.lr)
-    return SGD([model.params], [model.grads], lr=config.lr)
+        return Adam([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay)
+    return SGD([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay)
 
 
 @dataclass

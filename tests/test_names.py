@@ -248,3 +248,15 @@ def test_embedding_2d_keeps_2d_and_projects_more():
     d_full = np.linalg.norm(big[:, None] - big[None], axis=-1)
     d_2d = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
     assert np.corrcoef(d_full.ravel(), d_2d.ravel())[0, 1] > 0.99
+
+
+def test_weight_decay_keeps_the_weights_smaller(words):
+    data = NamesData.from_words(words, 3)
+
+    def norm(decay):
+        model = NamesModel(replace(PRESETS["mlp"], vocab_size=data.vocab.size), data.vocab, seed=0)
+        for _ in train(model, data, TrainConfig(steps=300, weight_decay=decay)):
+            pass
+        return float(np.linalg.norm(model.params))
+
+    assert norm(0.01) < 0.95 * norm(0.0)

@@ -17,6 +17,7 @@ def register(train, evaluate) -> None:
     p.add_argument("--batch-size", type=int, help="examples per step (default: the preset's recipe)")
     p.add_argument("--lr", type=float, help="initial learning rate (default: the preset's recipe)")
     p.add_argument("--optimizer", choices=("sgd", "adam"), help="default: the preset's recipe (sgd)")
+    p.add_argument("--weight-decay", type=float, help="L2 weight decay (default: the preset's recipe)")
     p.add_argument("--seed", type=int, default=42, help="initialisation and minibatch order")
     p.add_argument("--out", help="weights file to write (default: names_PRESET.npz)")
     p.set_defaults(func=_train)
@@ -40,10 +41,12 @@ def _train(args) -> dict:
     from models.names_train import train
 
     changes = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
-                                 ("optimizer", args.optimizer)) if v is not None}
+                                 ("optimizer", args.optimizer), ("weight_decay", args.weight_decay))
+               if v is not None}
     config = replace(RECIPES[args.preset], seed=args.seed, **changes)
-    if config.steps < 1 or config.batch_size < 1 or not config.lr > 0:
-        raise CommandError("--steps and --batch-size must be at least 1 and --lr positive")
+    if config.steps < 1 or config.batch_size < 1 or not config.lr > 0 or not 0 <= config.weight_decay < 1:
+        raise CommandError("--steps and --batch-size must be at least 1, --lr positive and --weight-decay "
+                           "in [0, 1)")
     names_path = Path(args.names) if args.names else default_names_path()
     words = load_words(names_path)
     model_config = replace(PRESETS[args.preset])
@@ -88,7 +91,7 @@ def _train(args) -> dict:
 def _command(args, names_path, out) -> list[str]:
     words = ["playground", "train", "names", "--names", str(names_path), "--preset", args.preset]
     for flag, value in (("--steps", args.steps), ("--batch-size", args.batch_size), ("--lr", args.lr),
-                        ("--optimizer", args.optimizer)):
+                        ("--optimizer", args.optimizer), ("--weight-decay", args.weight_decay)):
         if value is not None:
             words += [flag, str(value)]
     return words + ["--seed", str(args.seed), "--out", str(out)]

@@ -46,6 +46,9 @@ TRAIN_FIELDS = [
     ChoiceField("optimizer", "Optimizer", ("sgd", "adam"), "sgd",
                 tooltip="sgd: plain gradient descent (the lectures). adam: per-weight step sizes "
                         "(try a learning rate of 0.001-0.01)"),
+    FloatField("weight_decay", "Weight decay", 0.0, 0.0, 0.1, decimals=5,
+               tooltip="L2 penalty: every step also shrinks each weight by learning rate × this. A "
+                       "little (1e-4) keeps a big model from memorising the training names"),
     IntField("seed", "Seed", 42, 0, 2_147_483_647,
              tooltip="Initial weights and minibatch order: the same seed gives the same run"),
 ]
@@ -60,7 +63,7 @@ def preset_model_values(preset: str) -> dict:
 def preset_train_values(preset: str) -> dict:
     r = RECIPES[preset]
     return {"steps": r.steps, "batch_size": r.batch_size, "lr": r.lr, "lr_decay": r.lr_decay,
-            "decay_at": r.decay_at[0], "optimizer": r.optimizer}
+            "decay_at": r.decay_at[0], "optimizer": r.optimizer, "weight_decay": r.weight_decay}
 
 
 def model_values(config: NamesConfig) -> dict:
@@ -84,7 +87,8 @@ def train_config(values: dict, eval_every: int | None = None) -> TrainConfig:
     steps = int(values["steps"])
     config = replace(TrainConfig(), steps=steps, batch_size=int(values["batch_size"]), lr=float(values["lr"]),
                      lr_decay=float(values["lr_decay"]), decay_at=(float(values["decay_at"]),),
-                     optimizer=values["optimizer"], seed=int(values["seed"]),
+                     optimizer=values["optimizer"], weight_decay=float(values["weight_decay"]),
+                     seed=int(values["seed"]),
                      eval_every=eval_every or max(200, steps // 50))
     config.validate()
     return config
