@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_tabs_current_changed(self, index: int):
+        self.statusBar().clearMessage()  # the last tab's news does not describe this one
         self._load(self.current_tab())
         self._update_open_action()
         settings.write("window/tab", index)

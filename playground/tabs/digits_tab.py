@@ -7,9 +7,8 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QRadioButton, QScrollArea, QSlider, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QRadioButton,
+                               QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from models.checkpoint import CheckpointError
 from models.mnist import MnistError, load_mnist, load_pretrained
@@ -17,13 +16,13 @@ from models.mnist_net import MLP, MLPConfig
 from models.mnist_photo import photo_to_canvas
 from models.mnist_preprocess import downsample, preprocess
 from models.mnist_strokes import draw_digit
-from playground import style as app_style
 from playground.tabs.base import Tab
 from playground.tabs.digits_inside import InsidePage
 from playground.tabs.digits_train import TrainPage
 from playground.tabs.digits_views import DigitImage, ProbabilityBars
 from playground.widgets.canvas import DrawingCanvas
 from playground.widgets.explain import ExplainPanel
+from playground.widgets.side_panel import SidePanel, button, group, hrow
 
 IMAGES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.pgm *.ppm"
 EXPLAIN = ("Reading handwriting",
@@ -84,9 +83,9 @@ class DigitsTab(Tab):
         self.pages.currentChanged.connect(self._on_pages_current_changed)
 
         # -- side panel ----------------------------------------------------------------------
-        clear = _button("&Clear", "Wipe the canvas (Delete, or right click on it)", self.clear)
-        undo = _button("&Undo", "Remove the last stroke (Ctrl+Z)", self.undo)
-        example = _button("&Example", "Draw a random digit the way a person might", self.draw_example)
+        clear = button("&Clear", "Wipe the canvas (Delete, or right click on it)", self.clear)
+        undo = button("&Undo", "Remove the last stroke (Ctrl+Z)", self.undo)
+        example = button("&Example", "Draw a random digit the way a person might", self.draw_example)
         self.pen_slider = QSlider(Qt.Horizontal)
         self.pen_slider.setRange(4, 48)
         self.pen_slider.setValue(20)
@@ -105,33 +104,22 @@ class DigitsTab(Tab):
         self.saliency_box = QCheckBox("&Saliency overlay")
         self.saliency_box.setToolTip("Colour each input pixel by the gradient of the guessed digit's score")
         self.saliency_box.toggled.connect(self._on_saliency_toggled)
-        draw_box = _group("Drawing", _hrow(clear, undo, example), self.pen_label, self.pen_slider)
-        input_box = _group("The net sees", self.centred_button, self.raw_button, self.saliency_box)
+        draw_box = group("Drawing", hrow(clear, undo, example), self.pen_label, self.pen_slider)
+        input_box = group("The net sees", self.centred_button, self.raw_button, self.saliency_box)
         self.model_label = QLabel("No model yet")
         self.model_label.setWordWrap(True)
-        self.save_button = _button("Save weights…", "Save the current net's weights (.npz)", self._on_save_clicked)
-        self.load_button = _button("Load weights…", "Load a net saved by Playground (.npz)", self._on_load_clicked)
-        self.shipped_button = _button("Shipped net", "Go back to the net that ships with Playground",
+        self.save_button = button("Save weights…", "Save the current net's weights (.npz)", self._on_save_clicked)
+        self.load_button = button("Load weights…", "Load a net saved by Playground (.npz)", self._on_load_clicked)
+        self.shipped_button = button("Shipped net", "Go back to the net that ships with Playground",
                                       self._on_shipped_clicked)
-        model_box = _group("Model", self.model_label, _hrow(self.save_button, self.load_button), self.shipped_button)
+        model_box = group("Model", self.model_label, hrow(self.save_button, self.load_button), self.shipped_button)
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(180)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        for box in (draw_box, input_box, model_box):
-            side_layout.addWidget(box)
-        side_layout.addWidget(self.explain, 1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.splitter = QSplitter(Qt.Horizontal)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(SidePanel([draw_box, input_box, model_box, self.explain]))
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         QVBoxLayout(self).addWidget(self.splitter)
-        self._fit_side_panel(app_style.current())
-        app_style.bus().changed.connect(self._on_style_changed)
 
     # -- Tab hooks -------------------------------------------------------------------------------
     def load_defaults(self) -> None:
@@ -243,16 +231,7 @@ class DigitsTab(Tab):
     def draw_example(self) -> None:
         self.canvas.set_image(draw_digit(int(self._rng.integers(10)), self._rng, size=280))
 
-    def _fit_side_panel(self, st) -> None:
-        """The side panel as wide as its text needs (presentation mode makes text 1.75x larger)."""
-        side = max(300, 24 * st.font_px)
-        self.splitter.setSizes([side, max(600, self.width() - side)])
-
     # -- slots ---------------------------------------------------------------------------------------
-    @Slot(object)
-    def _on_style_changed(self, st):
-        self._fit_side_panel(st)
-
     @Slot()
     def _on_canvas_changed(self):
         self.refresh()
@@ -308,27 +287,3 @@ class DigitsTab(Tab):
             self.set_net(load_pretrained())
         except (CheckpointError, OSError) as e:
             self.show_error(f"The shipped model could not be loaded: {e}")
-
-
-def _button(text: str, tip: str, slot) -> QPushButton:
-    b = QPushButton(text)
-    b.setToolTip(tip)
-    b.clicked.connect(slot)
-    return b
-
-
-def _hrow(*widgets) -> QWidget:
-    w = QWidget()
-    row = QHBoxLayout(w)
-    row.setContentsMargins(0, 0, 0, 0)
-    for x in widgets:
-        row.addWidget(x)
-    return w
-
-
-def _group(title: str, *widgets) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    for w in widgets:
-        layout.addWidget(w)
-    return box
