@@ -175,8 +175,9 @@ class AttentionTab(Tab):
         if loaded.task != self.lab.task:
             self.task_box.setCurrentIndex(self.task_box.findData(loaded.task))  # switches the lab
         if not self.lab.fits(loaded.model, loaded.itos):
-            self.show_error(f"{path.name if hasattr(path, 'name') else path} was trained on other "
-                            f"characters than this word list uses.")
+            if not shipped:  # the shipped model simply does not apply to another alphabet
+                self.show_error(f"{str(path).replace(chr(92), '/').split('/')[-1]} was trained on other "
+                                f"characters than this word list uses.")
             return False
         loaded.model.causal = True
         snaps = [(f"step {s}", state) for s, state in loaded.snapshots]

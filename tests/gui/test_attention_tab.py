@@ -162,6 +162,20 @@ def test_single_step_and_stop(tab, qtbot):
     assert 1 < tab.run.steps_done < 1_000_001
 
 
+def test_opening_a_word_list_with_other_characters_starts_fresh(tab, tmp_path, qtbot):
+    path = tmp_path / "greek.txt"
+    path.write_text("alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\ntheta\niota\nkappa\n" * 3)
+    errors = []
+    tab.error_raised.connect(errors.append)
+    tab.open_file(str(path))
+    assert not errors and tab.lab.itos == tuple(".abdeghiklmnopstz")
+    assert "new random weights" in tab.weights_label.text() and tab.model.config.vocab_size == 17
+    tab.text_edit.setText("th")
+    assert tab.heads.grid.tokens == [".", "t", "h"]
+    tab.words, tab.words_source = [], ""  # back to the default list for the other tests
+    tab.load_defaults()
+
+
 def test_save_and_load_weights(tab, tmp_path, qtbot):
     use_tiny_model(tab)
     train_for(qtbot, tab, 20)
