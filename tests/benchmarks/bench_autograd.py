@@ -18,10 +18,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "micrograd_reference.py"
+import benchlib
+from benchlib import REPO
+
 LINE = re.compile(r"pass: ([0-9.eE+-]+) s \(loss ([0-9.]+)\)")
 
 
@@ -126,41 +126,22 @@ def gui_timing():
           f"{lags[int(len(lags) * 0.95)]} ms, max {lags[-1]} ms")
 
 
-def run(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    match = LINE.search(out)
-    if not match:
-        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
-    return float(match.group(1)), match.group(2)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
-                        help="interpreter with micrograd==0.1.0 (env PLAYGROUND_REF_PYTHON)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--layout", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    p = benchlib.parser(__doc__, needs="micrograd==0.1.0")
+    for mode in ("--ours", "--layout", "--gui"):
+        p.add_argument(mode, action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
     if args.ours:
         return our_workload()
     if args.layout:
         return layout_timing()
     if args.gui:
         return gui_timing()
-    if not args.ref_python:
-        raise SystemExit("give --ref-python (an interpreter with micrograd==0.1.0)")
-    ours, ref = [], []
-    for _ in range(args.rounds):
-        t, ref_loss = run([args.ref_python, str(REFERENCE)])
-        ref.append(t)
-        t, our_loss = run([sys.executable, __file__, "--ours"])
-        ours.append(t)
-    print(f"micrograd 0.1.0: median {statistics.median(ref):.4g} s per pass {sorted(ref)} "
-          f"(loss {ref_loss})")
-    print(f"models.autograd: median {statistics.median(ours):.4g} s per pass {sorted(ours)} "
-          f"(loss {our_loss})")
+    ref, ours = benchlib.alternate(args, [benchlib.MICROGRAD_REFERENCE], [__file__, "--ours"], LINE)
+    ref_loss, our_loss = ref[-1].group(2), ours[-1].group(2)
+    ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
+    print(f"micrograd 0.1.0: median {statistics.median(ref):.4g} s per pass {sorted(ref)} (loss {ref_loss})")
+    print(f"models.autograd: median {statistics.median(ours):.4g} s per pass {sorted(ours)} (loss {our_loss})")
     if ref_loss != our_loss:
         print(f"WARNING: losses differ ({our_loss} vs {ref_loss}): not the same workload")
     for mode in ("--layout", "--gui"):

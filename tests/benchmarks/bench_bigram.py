@@ -20,12 +20,12 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+import benchlib
+from benchlib import REPO
+
 NAMES = REPO / "assets" / "names" / "names.txt"
 LINE = re.compile(r"count ([0-9.eE+-]+) ms, step ([0-9.eE+-]+) ms")
 REPEATS = 7
@@ -111,32 +111,17 @@ def our_workload() -> None:
           f"count {count_ms:.4g} ms, step {median_ms(step):.4g} ms")
 
 
-def run(cmd) -> tuple[float, float]:
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    match = LINE.search(out)
-    if not match:
-        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
-    print("  " + out.strip().splitlines()[-1], flush=True)
-    return float(match.group(1)), float(match.group(2))
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
-                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--side", choices=("ours", "reference"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    p = benchlib.parser(__doc__)
+    p.add_argument("--side", choices=("ours", "reference"), help=argparse.SUPPRESS)
+    args = p.parse_args()
     if args.side == "ours":
         return our_workload()
     if args.side == "reference":
         return reference_workload()
-    if not args.ref_python:
-        raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
-    ours, ref = [], []
-    for _ in range(args.rounds):
-        ref.append(run([args.ref_python, __file__, "--side", "reference"]))
-        ours.append(run([sys.executable, __file__, "--side", "ours"]))
+    ref, ours = benchlib.alternate(args, [__file__, "--side", "reference"], [__file__, "--side", "ours"], LINE)
+    ref = [(float(m.group(1)), float(m.group(2))) for m in ref]
+    ours = [(float(m.group(1)), float(m.group(2))) for m in ours]
     for name, index, unit in (("count", 0, "ms for 32,033 names"), ("step", 1, "ms per full-batch step")):
         r = statistics.median(v[index] for v in ref)
         o = statistics.median(v[index] for v in ours)

@@ -24,13 +24,12 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "torch_reference.py"
+import benchlib
+from benchlib import REPO
+
 LINE = re.compile(r"mnist-epoch: ([0-9.eE+-]+) s per epoch")
 
 
@@ -113,39 +112,17 @@ def latency(strokes: int = 6) -> None:
     tab.shutdown()
 
 
-def run(cmd, env=None) -> float:
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-    match = LINE.search(out)
-    if not match:
-        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
-    print("  " + out.strip().splitlines()[-1], flush=True)
-    return float(match.group(1))
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
-                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--latency", action="store_true", help="measure the Digits tab's stroke-to-bars latency")
-    parser.add_argument("--threads", type=int, help="limit both sides to N BLAS/OpenMP threads (default: each "
-                        "library's own default); on a loaded machine spinning threads make both erratic")
-    args = parser.parse_args()
+    p = benchlib.parser(__doc__)
+    p.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--latency", action="store_true", help="measure the Digits tab's stroke-to-bars latency")
+    args = p.parse_args()
     if args.ours:
         return our_workload()
     if args.latency:
         return latency()
-    if not args.ref_python:
-        raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
-    env = None
-    if args.threads:
-        env = dict(os.environ, **{k: str(args.threads) for k in
-                                  ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
-    ours, ref = [], []
-    for _ in range(args.rounds):
-        ref.append(run([args.ref_python, str(REFERENCE), "mnist-epoch"], env))
-        ours.append(run([sys.executable, __file__, "--ours"], env))
+    ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "mnist-epoch"], [__file__, "--ours"], LINE)
+    ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
     print(f"torch 2.13.0:     median {statistics.median(ref):.4g} s per epoch {sorted(ref)}")
     print(f"models.mnist_net: median {statistics.median(ours):.4g} s per epoch {sorted(ours)}")
     print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
