@@ -145,11 +145,21 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
     opt = optimizer or make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
     model.training = True
+    targets_seen = 0
     try:
         for step in range(start_step, config.steps):
             opt.lr = config.lr_at(step)
             x, y = sample(rng, config.batch_size)
             loss = forward_backward(x, y)
+            # Every target counts the same, whatever batch it came in: the loss is a mean over
+            # the batch's targets, so a batch of short words (fewer targets) is scaled down to
+            # its share, as if its mean had been taken over an average batch's count.
+            count = int((y >= 0).sum())
+            targets_seen += count
+            scale = count * (step - start_step + 1) / max(targets_seen, 1)
+            if scale != 1.0:
+                for grad in model.flat_grads.values():
+                    grad *= scale
             opt.step()
             report = {"step": step + 1, "loss": loss, "lr": opt.lr}
             last = step + 1 == config.steps
