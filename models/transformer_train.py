@@ -9,6 +9,7 @@ it, and may stop it between any two steps.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ class TrainConfig:
     eval_every: int = 500  # steps between validation evaluations (0: never)
     seed: int = 0  # batch order
     workers: int = 2  # threads each step's batch is split over (models.transformer_parallel)
+    ema: float = 0.0  # decay of a running average of the weights, evaluated instead (0 = off)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -140,10 +142,13 @@ def evaluate_loss(model: GPT, X, Y, batch_size: int = 256) -> float:
 def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None, start_step=0):
     """Yield {"step", "loss", "lr"} after each step; every eval_every steps (and at the last
     step) also "val_loss" = evaluate(model) when evaluate is given. `sample(rng, batch_size)`
-    returns (x, y) arrays (B, T). Pass `optimizer` and `start_step` to continue a run."""
+    returns (x, y) arrays (B, T). Pass `optimizer` and `start_step` to continue a run.
+    With config.ema, reports with "val_loss" are yielded while the model holds the averaged
+    weights (that is what was evaluated, and what a caller saving the model should save)."""
     rng = np.random.default_rng(config.seed + start_step)
     opt = optimizer or make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
+    average = WeightAverage(model, config.ema) if config.ema else None
     model.training = True
     targets_seen = 0
     try:
@@ -161,14 +166,52 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
                 for grad in model.flat_grads.values():
                     grad *= scale
             opt.step()
+            if average is not None:
+                average.update(step - start_step)
             report = {"step": step + 1, "loss": loss, "lr": opt.lr}
             last = step + 1 == config.steps
             if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
-                report["val_loss"] = evaluate(model)
+                if average is None:
+                    report["val_loss"] = evaluate(model)
+                    yield report
+                    continue
+                with average.swapped_in():
+                    report["val_loss"] = evaluate(model)
+                    yield report
+                continue
             yield report
     finally:
         model.training = False
         forward_backward.close()
+
+
+class WeightAverage:
+    """An exponential moving average of the model's weights (Polyak averaging): it wanders
+    less than the weights themselves, and usually generalises a little better."""
+
+    def __init__(self, model: GPT, decay: float):
+        self.model, self.decay = model, decay
+        self.average = {k: p.copy() for k, p in model.flat_params.items()}
+        self.scratch = {k: np.empty_like(p) for k, p in model.flat_params.items()}
+
+    def update(self, t: int) -> None:
+        d = min(self.decay, (1 + t) / (10 + t))  # short memory at first, while weights move fast
+        for k, p in self.model.flat_params.items():
+            self.average[k] *= d
+            np.multiply(p, 1 - d, out=self.scratch[k])
+            self.average[k] += self.scratch[k]
+
+    @contextmanager
+    def swapped_in(self):
+        """Within the block, the model holds the averaged weights."""
+        for k, p in self.model.flat_params.items():
+            self.scratch[k][...] = p
+            p[...] = self.average[k]
+        try:
+            yield
+        finally:
+            for k, p in self.model.flat_params.items():
+                p[...] = self.scratch[k]
 
 
 @dataclass

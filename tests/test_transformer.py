@@ -13,8 +13,8 @@ from models.optim import AdamW
 from models.transformer import GPT, GPTConfig, cross_entropy
 from models.transformer_io import load_model, save_model
 from models.transformer_parallel import ParallelStep
-from models.transformer_train import (FusedAdamW, TrainConfig, evaluate_loss, names_data,
-                                      row_sampler, train, word_examples)
+from models.transformer_train import (FusedAdamW, TrainConfig, WeightAverage, evaluate_loss,
+                                      names_data, row_sampler, train, word_examples)
 
 SMALL = GPTConfig(vocab_size=7, block_size=6, n_layer=2, n_head=2, n_embd=8, seed=1)
 
@@ -324,6 +324,28 @@ def test_training_lowers_the_loss_on_a_small_word_list():
     assert [r["step"] for r in reports] == list(range(1, 81))
     assert "val_loss" in reports[39] and "val_loss" in reports[-1]
     assert reports[-1]["val_loss"] < before - 1.0
+
+
+def test_weight_average_is_what_gets_evaluated_and_the_raw_weights_train_on():
+    model = GPT(SMALL)
+    w0 = model.param("head.W").copy()
+    average = WeightAverage(model, decay=0.5)
+    model.param("head.W")[...] += 1.0
+    average.update(t=0)  # decay min(0.5, 1/10) = 0.1 at first
+    w1 = model.param("head.W").copy()
+    with average.swapped_in():
+        np.testing.assert_allclose(model.param("head.W"), 0.1 * w0 + 0.9 * w1, rtol=1e-6)
+    np.testing.assert_array_equal(model.param("head.W"), w1)  # the raw weights are back
+
+    words = ["anna", "bob", "clara", "dave", "emma"] * 4
+    data = names_data(words)
+    model = GPT(GPTConfig(vocab_size=len(data.itos), block_size=data.block_size, n_layer=1, n_head=2, n_embd=8))
+    config = TrainConfig(steps=6, batch_size=4, lr=1e-2, warmup=1, eval_every=3, ema=0.9, workers=1)
+    for report in train(model, row_sampler(*data.train), config,
+                        evaluate=lambda m: float(m.param("head.W").sum())):
+        if "val_loss" in report:  # while the report is out, the model holds what was evaluated
+            assert report["val_loss"] == pytest.approx(float(model.param("head.W").sum()), rel=1e-5)
+    assert float(model.param("head.W").sum()) != pytest.approx(report["val_loss"], rel=1e-5)
 
 
 def test_generate_continues_each_row_with_known_tokens():

@@ -32,6 +32,8 @@ def register(train, evaluate) -> None:
     p.add_argument("--eval-every", type=_positive_int, help="steps between validation checks")
     p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.15, sort 0)")
     p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
+    p.add_argument("--ema", type=_fraction, default=0.0, metavar="DECAY",
+                   help="evaluate and save a running average of the weights (e.g. 0.999; default off)")
     p.add_argument("--workers", type=_positive_int, default=2,
                    help="threads each step is split over (default 2)")
     p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (default 0)")
@@ -116,7 +118,7 @@ def _train(args) -> dict:
     config = TrainConfig(steps=pick("steps"), batch_size=pick("batch_size"), lr=pick("lr"),
                          min_lr=pick("lr") / 10, warmup=min(200, pick("steps") // 10 + 1),
                          eval_every=pick("eval_every"), weight_decay=pick("weight_decay"),
-                         seed=args.seed, workers=args.workers)
+                         seed=args.seed, workers=args.workers, ema=args.ema)
     sort = None
     if args.task == "names":
         path, words = _words(args)
