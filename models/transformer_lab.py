@@ -25,6 +25,7 @@ class Context:
     tokens: list[str]  # their characters, '.' for the start token
     query: int  # the position whose next character matters most (the last typed one)
     answer: str = ""  # sort: the model's answer
+    expected: str = ""  # sort: the right answer
 
 
 @dataclass
@@ -72,7 +73,7 @@ class AttentionLab:
             answer = self.sort.solve(model, seqs)[0] if model is not None else self.sort.answer(seqs)[0]
             full = np.concatenate([seqs[0], [self.sort.separator_id], answer[:-1]])
             return Context(full, [self.itos[i] for i in full], self.sort.length,
-                           "".join(self.itos[i] for i in answer))
+                           self.sort.decode(answer), self.sort.decode(self.sort.answer(seqs)[0]))
         unknown = sorted(set(text) - set(self.itos) - {"."})
         if unknown:
             raise ValueError(f"the model does not know {''.join(unknown)!r}; use "

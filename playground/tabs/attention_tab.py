@@ -221,8 +221,9 @@ class AttentionTab(Tab):
             self.text_status.setText(f"<span style='color:#D55E00'>{e}</span>")
             return
         ctx = self.ctx
+        verdict = "right" if ctx.answer == ctx.expected else f"wrong: it should be {ctx.expected}"
         self.text_status.setText(f"the model reads: <b>{' '.join(ctx.tokens)}</b>"
-                                 + (f"<br>its answer: <b>{ctx.answer}</b>" if ctx.answer else ""))
+                                 + (f"<br>its answer: <b>{ctx.answer}</b> ({verdict})" if ctx.answer else ""))
         view = self.lab.inspect(model, ctx, self.output.temperature.value())
         self.query = min(self.query if self.query >= 0 else ctx.query, len(ctx.tokens) - 1)
         details = model.head_details(self.layer, self.head)
@@ -230,7 +231,6 @@ class AttentionTab(Tab):
         if self.experiments.active():
             model.attention_temperature, model.causal = 1.0, True
             trained = self.lab.inspect(model, ctx, self.output.temperature.value()).probs
-        self.view = view
         self.heads.show_maps(view.maps, ctx.tokens, view.masked, self.layer, self.head)
         self.step_page.show_details(details, ctx.tokens, self.layer, self.head, self.query)
         chars = list(self.lab.itos)

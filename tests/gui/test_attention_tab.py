@@ -122,7 +122,7 @@ def test_output_temperature_and_sampling(tab):
 
 def test_sort_task_answers_and_attends(tab):
     tab.task_box.setCurrentIndex(tab.task_box.findData("sort"))
-    assert tab.lab.task == "sort" and tab.ctx.answer == "abcdfh"
+    assert tab.lab.task == "sort" and tab.ctx.answer == "abcdfh" and "(right)" in tab.text_status.text()
     assert tab.heads.grid.tokens[:7] == list("hcfadb|")
     tab._on_effect_timer_timeout()
     assert "100%" in tab.experiments.effect.text()
