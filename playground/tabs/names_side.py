@@ -83,7 +83,7 @@ class SidePanel(QScrollArea):
 
     @Slot(object)
     def _on_style_changed(self, st) -> None:
-        QTimer.singleShot(0, self._fit_width)  # after the new fonts reached the layout
+        QTimer.singleShot(0, self, self._fit_width)  # after the new fonts reached the layout
 
     @Slot()
     def _fit_width(self) -> None:
