@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.widgets.explain import ExplainPanel
 
@@ -79,15 +79,14 @@ class StepPage(QWidget):
                                "sum, the head's output for this query")
         self.explain = ExplainPanel()
         self.explain.setMinimumHeight(150)
-        tables = QSplitter(Qt.Horizontal)
+        tables = QHBoxLayout()
         tables.addWidget(self.scores)
-        tables.addWidget(self.values)
-        tables.setSizes([480, 620])
+        tables.addWidget(self.values, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(row)
         layout.addWidget(self.q_label)
-        layout.addWidget(tables, 1)
+        layout.addLayout(tables, 1)
         layout.addWidget(self.explain)
 
     def show_details(self, details: dict, tokens: list[str], layer: int, head: int, query: int) -> None:
@@ -128,9 +127,12 @@ class StepPage(QWidget):
                 if step >= 3 and np.isneginf(masked[j]):
                     item.setForeground(self.palette().placeholderText())
                 self.scores.setItem(j, c, item)
+        self._fit_scores()
         hs = d["head_size"]
         self.values.setColumnCount(hs + 1)
         self.values.setHorizontalHeaderLabels(["w"] + [f"v{i + 1}" for i in range(hs)])
+        for header in (self.values.horizontalHeader(), self.scores.horizontalHeader()):
+            header.setFont(self.font())  # header items made later do not follow the app font
         self.values.setRowCount(T + 1 if step >= 5 else 0)
         if step >= 5:
             labels = [f"w·v {j}: '{self.tokens[j]}'" for j in range(T)] + ["out = Σ"]
@@ -143,6 +145,12 @@ class StepPage(QWidget):
             self.values.resizeColumnsToContents()
         self.back_button.setEnabled(step > 1)
         self.next_button.setEnabled(step < len(STEPS))
+
+    def _fit_scores(self) -> None:
+        """The scores table as wide as its columns (presentation mode makes them wide)."""
+        header = self.scores.horizontalHeader()
+        need = sum(header.sectionSize(c) for c in range(self.scores.columnCount()))
+        self.scores.setFixedWidth(need + 2 * self.scores.frameWidth() + self.scores.verticalScrollBar().sizeHint().width())
 
     @Slot(int)
     def _on_query_box_changed(self, index: int) -> None:
