@@ -95,17 +95,16 @@ class SortTask:
         return "".join(self.itos[int(i)] for i in ids)
 
     # -- evaluation ----------------------------------------------------------------------------
-    def solve(self, model, seqs: np.ndarray) -> np.ndarray:
-        """The model's greedy answers (N, length) for sequences (N, length)."""
-        prompt = np.concatenate([seqs, np.full((len(seqs), 1), self.separator_id)], axis=1)
-        out = model.generate(prompt, self.length, greedy=True)
-        return out[:, -self.length:]
+    def solve(self, model, seqs: np.ndarray, batch_size: int = 100) -> np.ndarray:
+        """The model's greedy answers (N, length) for sequences (N, length), a batch at a time."""
+        out = []
+        for i in range(0, len(seqs), batch_size):
+            chunk = seqs[i:i + batch_size]
+            prompt = np.concatenate([chunk, np.full((len(chunk), 1), self.separator_id)], axis=1)
+            out.append(model.generate(prompt, self.length, greedy=True)[:, -self.length:])
+        return np.concatenate(out) if out else np.zeros((0, self.length), dtype=np.int64)
 
-    def exact_match(self, model, n: int = 2000, seed: int = 1234, batch_size: int = 500) -> float:
+    def exact_match(self, model, n: int = 2000, seed: int = 1234) -> float:
         """Share of n held-out sequences the model answers exactly right (every letter)."""
         seqs = self.random_sequences(np.random.default_rng(seed), n, heldout=True)
-        right = 0
-        for i in range(0, n, batch_size):
-            chunk = seqs[i:i + batch_size]
-            right += int(np.all(self.solve(model, chunk) == self.answer(chunk), axis=1).sum())
-        return right / n
+        return float(np.all(self.solve(model, seqs) == self.answer(seqs), axis=1).mean())

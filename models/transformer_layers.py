@@ -7,7 +7,8 @@ and the optimiser updates all of them in a handful of NumPy calls.
 Speed: activations go into buffers reused from step to step (`Layer.buffer`). Fresh arrays of
 this size (128 KB and more) are handed out by the C allocator as new pages that must be faulted
 in each time, which costs more than the arithmetic. Arrays a layer returns are therefore only
-valid until its next forward/backward; copy them to keep them.
+valid until its next forward/backward; copy them to keep them. The storage stays as large as the
+largest batch seen, so measure in modest batches (evaluate_loss uses 64 rows).
 """
 from __future__ import annotations
 
@@ -23,12 +24,16 @@ class Layer:
     param_names: tuple[str, ...] = ()
 
     def buffer(self, key: str, shape: tuple, dtype=None) -> np.ndarray:
-        """A scratch array of this shape, reused across calls while the shape stays the same."""
+        """A scratch array of this shape: a view of storage kept from call to call and grown
+        when a larger shape asks for it (batches of short words are shorter, but use the same
+        memory as the long ones)."""
+        dtype = np.dtype(dtype or DTYPE)
+        size = math.prod(shape)
         bufs = self.__dict__.setdefault("_buffers", {})
-        buf = bufs.get(key)
-        if buf is None or buf.shape != shape:
-            buf = bufs[key] = np.empty(shape, dtype or DTYPE)
-        return buf
+        store = bufs.get(key)
+        if store is None or store.size < size or store.dtype != dtype:
+            store = bufs[key] = np.empty(size, dtype)
+        return store[:size].reshape(shape)
 
     def named_leaves(self, prefix: str = ""):
         """(dotted name, layer) of every layer at or below this one that owns parameters."""

@@ -122,7 +122,7 @@ def row_sampler(X, Y, bucket: int = 1, cut: bool = True):
     return sample
 
 
-def evaluate_loss(model: GPT, X, Y, batch_size: int = 256) -> float:
+def evaluate_loss(model: GPT, X, Y, batch_size: int = 64) -> float:
     """Mean loss over every target of X, Y that is not -1 (batches weighted by their targets)."""
     total, count = 0.0, 0
     training, model.training = model.training, False  # no dropout when measuring
