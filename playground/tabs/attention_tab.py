@@ -113,7 +113,11 @@ class AttentionTab(Tab):
     def prepare_shot(self) -> None:
         self.ensure_loaded()
         self.pages.setCurrentIndex(0)
-        self._select_head(0, 0)
+        maps = self.heads.grid.maps  # (L, H, T, T)
+        if maps.ndim == 4 and maps.shape[-1] > 1:
+            focus = maps[:, :, 1:, 1:].max(axis=-1).mean(axis=-1)  # how sharply heads pick a letter
+            layer, head = np.unravel_index(int(focus.argmax()), focus.shape)
+            self._select_head(int(layer), int(head))
 
     def open_file(self, path: str) -> None:
         if self.runner.is_busy():
