@@ -70,7 +70,7 @@ def _train(args) -> dict:
 
     def recorded(reports):
         for report in reports:
-            if report["step"] % every == 0 or "val_loss" in report:
+            if report["step"] % every == 0 or report["step"] == 1 or "val_loss" in report:
                 history.append((report["step"], round(report["loss_ema"], 5),
                                 round(report["val_loss"], 5) if "val_loss" in report else None))
             yield report

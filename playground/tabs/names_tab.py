@@ -139,8 +139,8 @@ class NamesTab(Tab):
         self.words, self.source = words, source
         self.data = None
         chars = sorted(set("".join(words)))
-        self.source_label.setText(f"<b>{source}</b><br>{len(words):,} words · {len(chars)} characters + '.'"
-                                  f"<br>split 80/10/10 (train/val/test)")
+        self.source_label.setText(f"<b>{source}</b><br>{len(words):,} words<br>{len(chars)} characters, and '.' "
+                                  f"for start/end<br>split 80/10/10 (train/val/test)")
 
     def _data_for(self, model: NamesModel) -> NamesData:
         """Examples for this model's context and alphabet (ValueError if the list does not fit it)."""
