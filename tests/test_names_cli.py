@@ -26,7 +26,7 @@ def parse(line):
 def test_train_then_eval(names_file, tmp_path, capsys):
     out = tmp_path / "w.npz"
     code = cli.main(["train", "names", "--names", str(names_file), "--preset", "batchnorm", "--steps", "600",
-                     "--seed", "3", "--out", str(out)])
+                     "--batch-size", "32", "--decay-at", "0.5,0.8", "--seed", "3", "--out", str(out)])
     assert code == 0
     line = last_line(capsys)
     assert line.split()[-2].startswith("train_loss=") and line.split()[-1].startswith("val_loss=")
@@ -35,7 +35,8 @@ def test_train_then_eval(names_file, tmp_path, capsys):
     assert float(result["val_loss"]) < 2.9  # well below ln(27) = 3.30 after 600 steps
     model, meta = NamesModel.load(out)
     assert meta["command"].startswith("playground train names --names ")
-    assert meta["steps"] == 600 and model.config.batchnorm
+    assert meta["steps"] == 600 and model.config.batchnorm and "--decay-at 0.5,0.8" in meta["command"]
+    assert meta["history"][0][0] == 1 and meta["history"][-1][0] == 600
 
     assert cli.main(["eval", "names", "--weights", str(out), "--names", str(names_file)]) == 0
     evaluated = parse(last_line(capsys))
@@ -55,6 +56,8 @@ def test_bad_inputs_are_one_line_errors(names_file, tmp_path, capsys):
     assert "missing.txt" in capsys.readouterr().err
     assert cli.main(["train", "names", "--names", str(names_file), "--steps", "0"]) == 2
     assert "--steps" in capsys.readouterr().err
+    assert cli.main(["train", "names", "--names", str(names_file), "--decay-at", "half"]) == 2
+    assert "--decay-at must look like" in capsys.readouterr().err
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, x=np.zeros(2))
     assert cli.main(["eval", "names", "--weights", str(foreign), "--names", str(names_file)]) == 2

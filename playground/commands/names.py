@@ -17,6 +17,8 @@ def register(train, evaluate) -> None:
     p.add_argument("--batch-size", type=int, help="examples per step (default: the preset's recipe)")
     p.add_argument("--lr", type=float, help="initial learning rate (default: the preset's recipe)")
     p.add_argument("--optimizer", choices=("sgd", "adam"), help="default: the preset's recipe (sgd)")
+    p.add_argument("--decay-at", help="fractions of the steps where the rate drops tenfold, e.g. 0.5 or "
+                   "0.5,0.8, or 'never' (default: the preset's recipe)")
     p.add_argument("--weight-decay", type=float, help="L2 weight decay (default: the preset's recipe)")
     p.add_argument("--seed", type=int, default=42, help="initialisation and minibatch order")
     p.add_argument("--out", help="weights file to write (default: names_PRESET.npz)")
@@ -43,10 +45,17 @@ def _train(args) -> dict:
     changes = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
                                  ("optimizer", args.optimizer), ("weight_decay", args.weight_decay))
                if v is not None}
+    if args.decay_at is not None:
+        try:
+            changes["decay_at"] = () if args.decay_at == "never" else tuple(
+                float(p) for p in args.decay_at.split(","))
+        except ValueError:
+            raise CommandError(f"--decay-at must look like 0.5 or 0.5,0.8 or never, not {args.decay_at!r}") from None
     config = replace(RECIPES[args.preset], seed=args.seed, **changes)
-    if config.steps < 1 or config.batch_size < 1 or not config.lr > 0 or not 0 <= config.weight_decay < 1:
-        raise CommandError("--steps and --batch-size must be at least 1, --lr positive and --weight-decay "
-                           "in [0, 1)")
+    try:
+        config.validate()
+    except ValueError as e:
+        raise CommandError(f"{e} (check --steps, --batch-size, --lr, --decay-at, --weight-decay)") from None
     names_path = Path(args.names) if args.names else default_names_path()
     words = load_words(names_path)
     model_config = replace(PRESETS[args.preset])
@@ -91,7 +100,8 @@ def _train(args) -> dict:
 def _command(args, names_path, out) -> list[str]:
     words = ["playground", "train", "names", "--names", str(names_path), "--preset", args.preset]
     for flag, value in (("--steps", args.steps), ("--batch-size", args.batch_size), ("--lr", args.lr),
-                        ("--optimizer", args.optimizer), ("--weight-decay", args.weight_decay)):
+                        ("--optimizer", args.optimizer), ("--decay-at", args.decay_at),
+                        ("--weight-decay", args.weight_decay)):
         if value is not None:
             words += [flag, str(value)]
     return words + ["--seed", str(args.seed), "--out", str(out)]

@@ -10,6 +10,7 @@ from playground.widgets.controls import BoolField, ChoiceField, FloatField, IntF
 
 PRESET_CHOICES = ("mlp", "batchnorm", "wavenet", "custom")
 STRUCTURES = ("flat", "wavenet")
+DECAY_CHOICES = ("0.5", "0.5, 0.8", "0.75", "never")
 PRESET_TIPS = {
     "mlp": "Bengio et al. 2003: the last 3 characters, each a 10-number embedding, concatenated into "
            "one tanh layer of 200 neurons",
@@ -41,8 +42,9 @@ TRAIN_FIELDS = [
     FloatField("lr", "Learning rate", 0.1, 1e-5, 10.0, decimals=5, tooltip="Step size at the start"),
     FloatField("lr_decay", "Decay factor", 0.1, 0.001, 1.0, decimals=3,
                tooltip="The learning rate is multiplied by this at the decay point (1 = no decay)"),
-    FloatField("decay_at", "Decay at", 0.5, 0.0, 1.0, decimals=2,
-               tooltip="Fraction of the steps after which the rate decays (0.5 = half way)"),
+    ChoiceField("decay_at", "Decay at", DECAY_CHOICES, "0.5",
+                tooltip="Where, as fractions of the steps, the rate is multiplied by the decay factor: "
+                        "0.5 = half way (the lectures); 0.5, 0.8 = twice; never = a constant rate"),
     ChoiceField("optimizer", "Optimizer", ("sgd", "adam"), "sgd",
                 tooltip="sgd: plain gradient descent (the lectures). adam: per-weight step sizes "
                         "(try a learning rate of 0.001-0.01)"),
@@ -63,7 +65,15 @@ def preset_model_values(preset: str) -> dict:
 def preset_train_values(preset: str) -> dict:
     r = RECIPES[preset]
     return {"steps": r.steps, "batch_size": r.batch_size, "lr": r.lr, "lr_decay": r.lr_decay,
-            "decay_at": r.decay_at[0], "optimizer": r.optimizer, "weight_decay": r.weight_decay}
+            "decay_at": decay_text(r.decay_at), "optimizer": r.optimizer, "weight_decay": r.weight_decay}
+
+
+def decay_text(points) -> str:
+    return ", ".join(f"{p:g}" for p in points) or "never"
+
+
+def decay_points(text: str) -> tuple:
+    return () if text == "never" else tuple(float(p) for p in text.split(","))
 
 
 def model_values(config: NamesConfig) -> dict:
@@ -86,7 +96,7 @@ def model_config(values: dict, vocab_size: int) -> NamesConfig:
 def train_config(values: dict, eval_every: int | None = None) -> TrainConfig:
     steps = int(values["steps"])
     config = replace(TrainConfig(), steps=steps, batch_size=int(values["batch_size"]), lr=float(values["lr"]),
-                     lr_decay=float(values["lr_decay"]), decay_at=(float(values["decay_at"]),),
+                     lr_decay=float(values["lr_decay"]), decay_at=decay_points(values["decay_at"]),
                      optimizer=values["optimizer"], weight_decay=float(values["weight_decay"]),
                      seed=int(values["seed"]),
                      eval_every=eval_every or max(200, steps // 50))
