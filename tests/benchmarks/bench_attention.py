@@ -1,6 +1,6 @@
 """Our character transformer against PyTorch on the reference's `attention-step` workload.
 
-    python tests/benchmarks/bench_attention.py --ref-python /root/refenv/bin/python [--rounds 3]
+    python tests/benchmarks/bench_attention.py --ref-python /root/refenv/bin/python [--rounds 3] [--threads N]
 
 Runs ../shared/bench/torch_reference.py attention-step with the reference interpreter, and the
 same workload with models.transformer in a process of its own, alternating `rounds` times:
@@ -16,7 +16,6 @@ and last `ratio=<ours / reference>`.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -24,8 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "torch_reference.py"
+import benchlib
+from benchlib import REPO, TORCH_REFERENCE as REFERENCE
+
 LINE = re.compile(r"attention-step: ([0-9.eE+-]+) ms per step")
 
 
@@ -116,20 +116,8 @@ def cross_check(ref_python: str) -> None:
           f"{out[1]} of the largest gradient")
 
 
-def run(cmd) -> float:
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    match = LINE.search(out)
-    if not match:
-        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
-    print("  " + out.strip().splitlines()[-1], flush=True)
-    return float(match.group(1))
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
-                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = benchlib.parser(__doc__)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ours:
@@ -137,10 +125,9 @@ def main():
     if not args.ref_python:
         raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
     cross_check(args.ref_python)
-    ours, ref = [], []
-    for _ in range(args.rounds):
-        ref.append(run([args.ref_python, str(REFERENCE), "attention-step"]))
-        ours.append(run([sys.executable, __file__, "--ours"]))
+    ref, ours = benchlib.alternate(args, [REFERENCE, "attention-step"], [__file__, "--ours"], LINE)
+    ref = [float(m.group(1)) for m in ref]
+    ours = [float(m.group(1)) for m in ours]
     print(f"torch 2.13.0:       median {statistics.median(ref):.4g} ms per step {sorted(ref)}")
     print(f"models.transformer: median {statistics.median(ours):.4g} ms per step {sorted(ours)}")
     print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
