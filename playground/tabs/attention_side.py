@@ -2,13 +2,13 @@
 weights buttons and the explanation. Widgets only; the tab connects them."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit
 
 from playground.tabs.attention_controls import TRAIN_FIELDS, ExperimentsBox
-from playground.widgets.side_panel import SidePanel, group  # a side panel as wide as its contents
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
+from playground.widgets.side_panel import SidePanel, button, group
 
 EXPLAIN = ("Attention: every position looks back",
            "A transformer reads all the characters at once. In each head, every position sends a "
@@ -35,12 +35,12 @@ class AttentionSide(SidePanel):
         self.experiments = ExperimentsBox()
         self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="attention/train")
         self.run_controls = RunControls(runner, step=True)
-        self.new_button = _button("&New weights", "Fresh random weights (same shape): watch attention "
+        self.new_button = button("&New weights", "Fresh random weights (same shape): watch attention "
                                   "form from nothing")
-        self.shipped_button = _button("&Trained weights", "Load the shipped model of this task")
-        self.load_button = _button("&Load…", "Load weights saved by this tab or `playground train "
-                                   "attention` (Ctrl+L)", "Ctrl+L")
-        self.save_button = _button("Sa&ve…", "Save the weights and their checkpoints (Ctrl+S)", "Ctrl+S")
+        self.shipped_button = button("&Trained weights", "Load the shipped model of this task")
+        self.load_button = button("&Load…", "Load weights saved by this tab or `playground train "
+                                   "attention` (Ctrl+L)", shortcut="Ctrl+L")
+        self.save_button = button("Sa&ve…", "Save the weights and their checkpoints (Ctrl+S)", shortcut="Ctrl+S")
         self.weights_label = QLabel("")
         self.weights_label.setWordWrap(True)
         weights_box = group("Weights")
@@ -62,11 +62,3 @@ class AttentionSide(SidePanel):
         for w in (self.task_box, self.new_button, self.shipped_button, self.load_button):
             w.setEnabled(not busy)
         self.train_form.set_editable(not busy)
-
-
-def _button(text, tip, shortcut=None) -> QPushButton:
-    b = QPushButton(text)
-    b.setToolTip(tip)
-    if shortcut:
-        b.setShortcut(shortcut)
-    return b

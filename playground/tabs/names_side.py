@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from playground import style as app_style
 from playground.tabs.names_controls import MODEL_FIELDS, TRAIN_FIELDS
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
+from playground.widgets.side_panel import button, group
 
 EXPLAIN = {  # per page: title, plain words, formula
     "training": ("A neural network that reads context",
@@ -48,12 +49,12 @@ class SidePanel(QScrollArea):
         self.model_form = ControlsForm(MODEL_FIELDS, settings_key="names/model")
         self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="names/train")
         self.run_controls = RunControls(runner, step=True)
-        self.reset_button = _button("&New weights", "Fresh random weights (Kaiming init) for these settings")
-        self.shipped_button = _button("Trained &preset", "Load the shipped, trained weights of the chosen preset")
-        self.load_button = _button("&Load weights…", "Load a .npz saved by this tab or by `playground train "
-                                   "names` (Ctrl+L)", "Ctrl+L")
-        self.save_button = _button("Sa&ve weights…", "Save this model (weights, batch-norm statistics, "
-                                   "settings) to a .npz (Ctrl+S)", "Ctrl+S")
+        self.reset_button = button("&New weights", "Fresh random weights (Kaiming init) for these settings")
+        self.shipped_button = button("Trained &preset", "Load the shipped, trained weights of the chosen preset")
+        self.load_button = button("&Load weights…", "Load a .npz saved by this tab or by `playground train "
+                                   "names` (Ctrl+L)", shortcut="Ctrl+L")
+        self.save_button = button("Sa&ve weights…", "Save this model (weights, batch-norm statistics, "
+                                   "settings) to a .npz (Ctrl+S)", shortcut="Ctrl+S")
         self.weight_buttons = (self.reset_button, self.shipped_button, self.load_button, self.save_button)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
@@ -61,7 +62,7 @@ class SidePanel(QScrollArea):
         self.explain = ExplainPanel(*EXPLAIN["training"])
         self.explain.setMinimumHeight(220)
 
-        weights_box = _group("Weights")
+        weights_box = group("Weights")
         for pair in ((self.reset_button, self.shipped_button), (self.load_button, self.save_button)):
             row = QHBoxLayout()
             for b in pair:
@@ -70,9 +71,9 @@ class SidePanel(QScrollArea):
         weights_box.layout().addWidget(self.status_label)
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        layout.addWidget(_group("Word list", self.source_label))
-        layout.addWidget(_group("Model", self.model_form))
-        layout.addWidget(_group("Training", self.train_form, self.run_controls))
+        layout.addWidget(group("Word list", self.source_label))
+        layout.addWidget(group("Model", self.model_form))
+        layout.addWidget(group("Training", self.train_form, self.run_controls))
         layout.addWidget(weights_box)
         layout.addWidget(self.explain, 1)
         self.setWidget(inner)
@@ -100,19 +101,3 @@ class SidePanel(QScrollArea):
         self.train_form.set_editable(idle)
         for b in self.weight_buttons:
             b.setEnabled(idle)
-
-
-def _button(text, tip, shortcut=None) -> QPushButton:
-    b = QPushButton(text)
-    b.setToolTip(tip)
-    if shortcut:
-        b.setShortcut(shortcut)
-    return b
-
-
-def _group(title: str, *widgets) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    for w in widgets:
-        layout.addWidget(w)
-    return box
