@@ -38,3 +38,23 @@ def main_window(qtbot):
     window.show()
     yield window
     window.shutdown()
+
+
+@pytest.fixture
+def open_tab(qtbot):
+    """open_tab(TabClass) -> the tab shown at 1400x900 with its defaults loaded; every tab it
+    opened must shut down (no thread left) when the test ends."""
+    opened = []
+
+    def open_(cls):
+        tab = cls()
+        qtbot.addWidget(tab)
+        tab.resize(1400, 900)
+        tab.show()
+        tab.ensure_loaded()
+        opened.append(tab)
+        return tab
+
+    yield open_
+    for tab in opened:
+        assert tab.shutdown(3000)

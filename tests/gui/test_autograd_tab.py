@@ -9,14 +9,8 @@ from playground.tabs.autograd_tab import AutogradTab
 
 
 @pytest.fixture
-def tab(qtbot):
-    tab = AutogradTab()
-    qtbot.addWidget(tab)
-    tab.resize(1400, 900)
-    tab.show()
-    tab.ensure_loaded()
-    yield tab
-    tab.shutdown(3000)
+def tab(open_tab):
+    return open_tab(AutogradTab)
 
 
 def leaf(page, name):

@@ -18,14 +18,8 @@ SMALL = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann", "olivia",
 
 
 @pytest.fixture
-def tab(qtbot):
-    tab = BigramTab()
-    qtbot.addWidget(tab)
-    tab.resize(1400, 900)
-    tab.show()
-    tab.ensure_loaded()
-    yield tab
-    assert tab.shutdown(3000)
+def tab(open_tab):
+    return open_tab(BigramTab)
 
 
 def small_tab(tab):

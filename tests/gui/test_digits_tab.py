@@ -2,7 +2,7 @@
 File > Open of photos and weights, training in the worker with Stop keeping the best weights."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -12,14 +12,8 @@ from playground.tabs.digits_tab import DigitsTab
 
 
 @pytest.fixture
-def tab(qtbot):
-    tab = DigitsTab()
-    qtbot.addWidget(tab)
-    tab.resize(1400, 900)
-    tab.show()
-    tab.ensure_loaded()
-    yield tab
-    assert tab.shutdown(3000)
+def tab(open_tab):
+    return open_tab(DigitsTab)
 
 
 def widget_point(canvas, x, y):

@@ -8,15 +8,10 @@ from playground.tabs.names_tab import NamesTab
 
 
 @pytest.fixture
-def tab(qtbot):
-    tab = NamesTab()
-    qtbot.addWidget(tab)
-    tab.resize(1400, 900)
-    tab.show()
-    tab.ensure_loaded()
+def tab(open_tab):
+    tab = open_tab(NamesTab)
     tab.model_form.set_values({"preset": "mlp"})  # whatever an earlier test left in the settings
-    yield tab
-    assert tab.shutdown(3000)
+    return tab
 
 
 def train_for(qtbot, tab, steps, **values):
