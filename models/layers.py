@@ -87,14 +87,12 @@ class Embedding(Layer):
         # matrix (V, n) times dout (n, D) is one small matmul.
         V, D = self.weight.shape
         ids = self.idx.reshape(-1)  # (n,)
-        n = ids.size
-        onehot = self._buffer("onehot", (V, n), self.weight.dtype)
-        cols = self._scratch.get("cols")
-        if cols is None or cols.size != n:
-            cols = self._scratch["cols"] = np.arange(n)
-        onehot.fill(0)
-        onehot[ids, cols] = 1
-        np.matmul(onehot, dout.reshape(n, D), out=self.grads["weight"])  # (V, D)
+        eye = self._scratch.get("eye")
+        if eye is None or eye.shape[0] != V or eye.dtype != self.weight.dtype:
+            eye = self._scratch["eye"] = np.eye(V, dtype=self.weight.dtype)
+        onehot = self._buffer("onehot", (ids.size, V), self.weight.dtype)
+        eye.take(ids, axis=0, out=onehot)  # (n, V): row i is the one-hot of ids[i]
+        np.matmul(onehot.T, dout.reshape(ids.size, D), out=self.grads["weight"])  # (V, D)
         return None  # integer ids have no gradient
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.mnist_augment import AugmentConfig, augment
-from models.mnist_blas import ThreadTuner
+from models.blas import ThreadTuner
 from models.mnist_net import MLP
 from models.optim import Adam
 

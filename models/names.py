@@ -17,7 +17,7 @@ from models import checkpoint
 from models.data import Vocab, context_windows, standard_split
 from models.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
                            Sequential, Tanh, log_softmax, pack_parameters, softmax)
-from models.names_blas import blas_threads
+from models.blas import blas_threads
 
 KIND = "names-mlp"
 TANH_GAIN = 5 / 3  # Kaiming gain for tanh (as torch.nn.init.calculate_gain("tanh"))

@@ -11,7 +11,7 @@ import numpy as np
 
 from models.gradcheck import max_relative_error, numerical_grad
 from models.layers import Tanh
-from models.names_blas import blas_threads
+from models.blas import blas_threads
 from models.optim import Adam
 
 SATURATED = 0.97  # |tanh| above this: the gradient through it is nearly gone (1 - 0.97^2 = 0.06)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.names import NamesData, NamesModel
-from models.names_blas import blas_threads
+from models.blas import blas_threads
 from models.optim import SGD, Adam
 
 
@@ -87,7 +87,7 @@ def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: i
     over ~100 steps), "lr", "state"}, plus "val_loss" every eval_every steps and at the last step.
     Once measured, "last_val" = (step, val loss) rides along in every later report, so a viewer
     that sees only some reports still gets every val point. `start_step` resumes a schedule.
-    BLAS runs single-threaded meanwhile (names_blas): these matrices are too small to share."""
+    BLAS runs single-threaded meanwhile (models.blas): these matrices are too small to share."""
     config.validate()
     if data.block_size != model.block_size:
         raise ValueError(f"The data has context {data.block_size}, the model {model.block_size}.")
@@ -108,12 +108,14 @@ def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: i
 def _steps(model, opt, Xtr, Ytr, n, xval, yval, config, start_step, rng):
     state = TrainState(model, opt, Xtr[:0], Ytr[:0])
     ema, ema_weight, last_val = 0.0, 0.0, None
-    chunk = 1024  # draw minibatch indices a thousand steps at a time
+    # Draw and gather the minibatches of ~32k examples at once: one fancy index per chunk, not per step.
+    chunk = max(16, 32768 // config.batch_size)
     for step in range(start_step, config.steps):
-        if (step - start_step) % chunk == 0:
+        k = (step - start_step) % chunk
+        if k == 0:
             batches = rng.integers(0, n, (chunk, config.batch_size))  # (chunk, B)
-        ix = batches[(step - start_step) % chunk]
-        xb, yb = Xtr[ix], Ytr[ix]  # (B, T), (B,)
+            xchunk, ychunk = Xtr[batches], Ytr[batches]  # (chunk, B, T), (chunk, B)
+        xb, yb = xchunk[k], ychunk[k]  # (B, T), (B,)
         opt.lr = learning_rate(config, step)
         loss = model.loss_and_backward(xb, yb)
         opt.step()

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models.names_blas import blas_threads
+from models.blas import blas_threads
 from models.transformer_layers import DTYPE, Block, Dropout, Layer, LayerNorm, Linear
 
 

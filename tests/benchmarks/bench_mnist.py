@@ -7,7 +7,7 @@ workload with our training generator (models.mnist_train) in a process of its ow
 `rounds` times: 784-128-10 ReLU MLP, softmax cross-entropy, plain SGD lr 0.01, batch 64, one
 shuffled epoch over 60,000 random float32 inputs with random labels (938 steps), no
 augmentation and no evaluation (and, as in every training run of ours, the BLAS thread count
-chosen by timing: models.mnist_blas). Each process reports the median of 3 epochs after a
+chosen by timing: models.blas). Each process reports the median of 3 epochs after a
 warm-up epoch, as the reference does. Prints each side's median seconds per epoch and last
 `ratio=<ours / reference>`.
 

@@ -1,5 +1,8 @@
-"""The BLAS thread tuner picks the faster thread count and follows changes of load."""
-from models import mnist_blas
+"""The BLAS thread controls: the tuner picks the faster thread count and follows changes of load;
+blas_threads sets the calling thread's count for a block and puts it back."""
+import pytest
+
+from models import blas as models_blas
 
 
 class FakeBlas:
@@ -8,9 +11,9 @@ class FakeBlas:
     def __init__(self, monkeypatch, cost):
         self.threads, self.cost, self.now = 2, dict(cost), 0.0
         self.calls = []
-        monkeypatch.setattr(mnist_blas, "get_threads", lambda: self.threads)
-        monkeypatch.setattr(mnist_blas, "set_threads", self.set)
-        monkeypatch.setattr(mnist_blas.time, "perf_counter", lambda: self.now)
+        monkeypatch.setattr(models_blas, "get_threads", lambda: self.threads)
+        monkeypatch.setattr(models_blas, "set_threads", self.set)
+        monkeypatch.setattr(models_blas.time, "perf_counter", lambda: self.now)
 
     def set(self, n):
         self.threads = n
@@ -28,7 +31,7 @@ class FakeBlas:
 
 def test_a_busy_machine_gets_one_thread_and_pays_little_for_finding_out(monkeypatch):
     blas = FakeBlas(monkeypatch, {1: 0.001, 2: 0.100})  # two threads stall: 100x slower
-    tuner = mnist_blas.ThreadTuner(probe=6, every=1000)
+    tuner = models_blas.ThreadTuner(probe=6, every=1000)
     used = blas.run(tuner, 2000)
     assert tuner.chosen == 1
     assert used.count(2) <= 4  # each trial of two threads is cut after one slow step
@@ -38,14 +41,14 @@ def test_a_busy_machine_gets_one_thread_and_pays_little_for_finding_out(monkeypa
 
 def test_an_idle_machine_keeps_two_threads(monkeypatch):
     blas = FakeBlas(monkeypatch, {1: 0.002, 2: 0.0012})
-    tuner = mnist_blas.ThreadTuner(probe=6, every=1000)
+    tuner = models_blas.ThreadTuner(probe=6, every=1000)
     used = blas.run(tuner, 1000)
     assert tuner.chosen == 2 and used[-100:] == [2] * 100
 
 
 def test_load_arriving_mid_run_triggers_new_trials(monkeypatch):
     blas = FakeBlas(monkeypatch, {1: 0.002, 2: 0.0012})
-    tuner = mnist_blas.ThreadTuner(probe=6, every=100000)
+    tuner = models_blas.ThreadTuner(probe=6, every=100000)
     blas.run(tuner, 50)
     assert tuner.chosen == 2
     blas.cost[2] = 0.2  # another program takes the second core
@@ -54,9 +57,19 @@ def test_load_arriving_mid_run_triggers_new_trials(monkeypatch):
 
 
 def test_without_openblas_nothing_happens(monkeypatch):
-    monkeypatch.setattr(mnist_blas, "get_threads", lambda: None)
-    tuner = mnist_blas.ThreadTuner()
+    monkeypatch.setattr(models_blas, "get_threads", lambda: None)
+    tuner = models_blas.ThreadTuner()
     tuner.before_step()
     tuner.after_step()
     tuner.restore()
     assert tuner.options == []
+
+
+def test_blas_threads_sets_this_threads_count_for_the_block_only():
+    set_local = models_blas._blas().get("set_local")
+    if set_local is None:
+        pytest.skip("this NumPy's BLAS has no thread-local thread count")
+    before = set_local(3)  # read the current count by setting a known one
+    with models_blas.blas_threads(1):
+        assert set_local(1) == 1
+    assert set_local(before) == 3

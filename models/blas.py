@@ -1,0 +1,152 @@
+"""How many threads OpenBLAS (bundled with NumPy) uses for our matmuls.
+
+Our models' matrices are small. OpenBLAS splits even a (64, 256) @ (256, 128) product over its
+threads; on a busy two-core machine the threads wait for each other and one such product took
+13 ms instead of 0.3 ms. Two tools:
+
+- `blas_threads(n)`: a block in which the calling thread alone uses n threads
+  (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27), so a training worker can go
+  single-threaded without slowing anything else in the process. The names and transformer
+  models train this way.
+- `ThreadTuner`: the MNIST net's matmuls are large enough for two threads to win on an idle
+  machine, so it times a few steps with each count now and then and keeps the faster one.
+
+The library is found through ctypes, the way threadpoolctl does it. Where it is not found
+(another BLAS, an unusual install), everything here quietly does nothing.
+"""
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import statistics
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+# Symbol names differ between builds: NumPy's wheels prefix and suffix some (64-bit integers), not all.
+_NAMES = {
+    "get": ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads", "openblas_get_num_threads64_",
+            "openblas_get_num_threads"),
+    "set": ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads", "openblas_set_num_threads64_",
+            "openblas_set_num_threads"),
+    "set_local": ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local64_",
+                  "scipy_openblas_set_num_threads_local"),
+}
+_functions: dict | None = None
+
+
+def _library_paths() -> list[str]:
+    root = os.path.dirname(np.__file__)
+    paths = (glob.glob(os.path.join(root, "..", "numpy.libs", "*openblas*"))  # Linux, Windows wheels
+             + glob.glob(os.path.join(root, ".dylibs", "*openblas*")))  # macOS wheels
+    try:  # whatever OpenBLAS this process has actually loaded (Linux)
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths += sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        pass
+    return paths
+
+
+def _blas() -> dict:
+    """{"get", "set", "set_local"} C functions of the loaded OpenBLAS; missing ones are absent."""
+    global _functions
+    if _functions is None:
+        _functions = {}
+        for path in _library_paths():
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            found = {key: getattr(lib, name) for key, names in _NAMES.items()
+                     for name in reversed(names) if hasattr(lib, name)}  # reversed: the first name wins
+            if "get" in found and "set" in found:
+                found["get"].restype = ctypes.c_int
+                if "set_local" in found:
+                    found["set_local"].restype, found["set_local"].argtypes = ctypes.c_int, [ctypes.c_int]
+                _functions = found
+                break
+    return _functions
+
+
+def get_threads() -> int | None:
+    fn = _blas().get("get")
+    return int(fn()) if fn else None
+
+
+def set_threads(n: int) -> None:
+    """The thread count for the whole process."""
+    fn = _blas().get("set")
+    if fn:
+        fn(int(n))
+
+
+@contextmanager
+def blas_threads(n: int = 1):
+    """Within the block, BLAS calls made by this thread use `n` threads."""
+    setter = _blas().get("set_local")
+    if setter is None:
+        yield
+        return
+    previous = setter(n)
+    try:
+        yield
+    finally:
+        setter(previous)
+
+
+class ThreadTuner:
+    """Call `before_step()` and `after_step()` around each training step. Every `every` steps it
+    tries each thread count (1, then the default) for up to `probe` steps, cutting a trial short
+    when a step is far slower than the best so far, and keeps the faster count until the next
+    trials, which also start at once when steps turn 4x slower than the trials said (the load
+    on the machine changed). `restore()` puts the default back."""
+
+    def __init__(self, probe: int = 6, every: int = 1000):
+        self.default = get_threads()
+        self.options = [1, self.default] if self.default and self.default > 1 else []  # 1 first: the safe one
+        self.probe, self.every = probe, every
+        self.chosen = self.default
+        self._step = 0
+        self._trial = 0 if self.options else None  # index into options under trial, or None
+        self._times: dict[int, list[float]] = {}
+        self._t0 = 0.0
+        self.expected = None  # seconds per step of the chosen count, from the last trials
+        self._slow = 0  # consecutive steps far slower than expected
+
+    def before_step(self) -> None:
+        if not self.options:
+            return
+        if self._trial is None and self._step % self.every == 0:
+            self._trial, self._times = 0, {}
+        n = self.options[self._trial] if self._trial is not None else self.chosen
+        if n != get_threads():
+            set_threads(n)
+        self._t0 = time.perf_counter()
+
+    def after_step(self) -> None:
+        self._step += 1
+        if self._trial is None:
+            if self.expected is not None:
+                slow = time.perf_counter() - self._t0 > 4 * self.expected
+                self._slow = self._slow + 1 if slow else 0
+                if self._slow >= 3:  # the machine got busier (or quieter): try again now
+                    self._trial, self._times, self._slow = 0, {}, 0
+            return
+        n = self.options[self._trial]
+        times = self._times.setdefault(n, [])
+        times.append(time.perf_counter() - self._t0)
+        best = min((statistics.median(t) for k, t in self._times.items() if k != n), default=self.expected)
+        too_slow = best is not None and times[-1] > 4 * best
+        if len(times) >= self.probe or too_slow:
+            self._trial += 1
+            if self._trial == len(self.options):  # all tried: keep the fastest (first step is warm-up)
+                medians = {k: statistics.median(t[1:] or t) for k, t in self._times.items()}
+                self.chosen = min(medians, key=medians.get)
+                self.expected = medians[self.chosen]
+                self._trial = None
+
+    def restore(self) -> None:
+        if self.options and self.default:
+            set_threads(self.default)
