@@ -10,8 +10,8 @@ the `models.names_train.train` generator (minibatch draw, forward, backward, upd
 Each process reports the median over 7 rounds of 2,000 steps after a warm-up round, as the
 reference does. Prints each side's median microseconds per step and last `ratio=<ours / reference>`.
 
-`--ref-threads N` sets OMP_NUM_THREADS for the reference (default: torch's own choice, which is
-what the ratio is defined with); at these tiny sizes one thread is often faster for torch.
+`--threads N` limits both sides to N threads (default: each library's own choice, which is what
+the ratio is defined with); at these tiny sizes one thread is often faster for torch.
 """
 from __future__ import annotations
 
@@ -19,13 +19,12 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "torch_reference.py"
+import benchlib
+from benchlib import REPO
+
 LINE = re.compile(r"names-step: ([0-9.eE+-]+) us per step")
 
 
@@ -57,34 +56,14 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {report['loss']:.3f})")
 
 
-def run(cmd, env=None) -> float:
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-    match = LINE.search(out)
-    if not match:
-        raise SystemExit(f"unexpected output from {cmd}: {out!r}")
-    print("  " + out.strip().splitlines()[-1], flush=True)
-    return float(match.group(1))
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-python", default=os.environ.get("PLAYGROUND_REF_PYTHON"),
-                        help="interpreter with torch==2.13.0 (env PLAYGROUND_REF_PYTHON)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ref-threads", type=int, help="OMP_NUM_THREADS for the reference (default: unset)")
-    parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    p = benchlib.parser(__doc__)
+    p.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
     if args.ours:
         return our_workload()
-    if not args.ref_python:
-        raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
-    ref_env = dict(os.environ)
-    if args.ref_threads:
-        ref_env["OMP_NUM_THREADS"] = str(args.ref_threads)
-    ours, ref = [], []
-    for _ in range(args.rounds):
-        ref.append(run([args.ref_python, str(REFERENCE), "names-step"], ref_env))
-        ours.append(run([sys.executable, __file__, "--ours"]))
+    ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "names-step"], [__file__, "--ours"], LINE)
+    ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
     print(f"torch 2.13.0: median {statistics.median(ref):.4g} us per step {sorted(ref)}")
     print(f"models.names: median {statistics.median(ours):.4g} us per step {sorted(ours)}")
     print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
