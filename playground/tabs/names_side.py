@@ -1,15 +1,14 @@
 """The Names tab's side panel: word list, model and training forms, run buttons, weights."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel
 
-from playground import style as app_style
 from playground.tabs.names_controls import MODEL_FIELDS, TRAIN_FIELDS
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
-from playground.widgets.side_panel import button, group
+from playground.widgets.side_panel import SidePanel, button, group
 
 EXPLAIN = {  # per page: title, plain words, formula
     "training": ("A neural network that reads context",
@@ -39,11 +38,10 @@ EXPLAIN = {  # per page: title, plain words, formula
 }
 
 
-class SidePanel(QScrollArea):
+class NamesSidePanel(SidePanel):
     """Widgets only; the tab connects them. Scrolls when the window is short (presentation mode)."""
 
     def __init__(self, runner, parent=None):
-        super().__init__(parent)
         self.source_label = QLabel("No word list yet")
         self.source_label.setWordWrap(True)
         self.model_form = ControlsForm(MODEL_FIELDS, settings_key="names/model")
@@ -69,28 +67,9 @@ class SidePanel(QScrollArea):
                 row.addWidget(b)
             weights_box.layout().addLayout(row)
         weights_box.layout().addWidget(self.status_label)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.addWidget(group("Word list", self.source_label))
-        layout.addWidget(group("Model", self.model_form))
-        layout.addWidget(group("Training", self.train_form, self.run_controls))
-        layout.addWidget(weights_box)
-        layout.addWidget(self.explain, 1)
-        self.setWidget(inner)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self._fit_width()
-        app_style.bus().changed.connect(self._on_style_changed)
-
-    @Slot(object)
-    def _on_style_changed(self, st) -> None:
-        QTimer.singleShot(0, self, self._fit_width)  # after the new fonts reached the layout
-
-    @Slot()
-    def _fit_width(self) -> None:
-        """As wide as the forms need (presentation mode makes them much wider), never cut off."""
-        need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-        self.setMinimumWidth(max(380, need + 6))
+        super().__init__([group("Word list", self.source_label), group("Model", self.model_form),
+                          group("Training", self.train_form, self.run_controls), weights_box, self.explain],
+                         parent=parent)
 
     def explain_page(self, page: str) -> None:
         self.explain.set_text(*EXPLAIN[page])

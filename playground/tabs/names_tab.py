@@ -20,7 +20,7 @@ from playground.tabs.names_controls import (PRESETS, model_config, model_values,
 from playground.tabs.names_gradcheck import GradCheckPage
 from playground.tabs.names_health import EmbeddingPlot, HealthPage, keep_log_ticks_readable
 from playground.tabs.names_sample import SamplePage
-from playground.tabs.names_side import SidePanel
+from playground.tabs.names_side import NamesSidePanel
 from playground.widgets.loss_plot import LossPlot
 
 WEIGHTS_FILTER = "Names MLP weights (*.npz);;All files (*)"
@@ -51,7 +51,7 @@ class NamesTab(Tab):
         self.checker.reported.connect(self._on_checker_reported)
         self.checker.finished.connect(self._on_checker_finished)
 
-        self.side = SidePanel(self.runner)
+        self.side = NamesSidePanel(self.runner)
         side = self.side
         self.source_label, self.status_label = side.source_label, side.status_label
         self.model_form, self.train_form, self.run_controls = side.model_form, side.train_form, side.run_controls
