@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 
-# Per task: model shape and training recipe used when the flags are not given.
+# Per task: model shape and training recipe used when the flags are not given. The names recipe
+# is the one that reaches test loss 1.94 on the lecture list: at 25k steps and dropout 0.15 the
+# model stopped at 1.97; more dropout, twice the steps and a running average of the weights
+# (evaluated and saved instead of the raw weights) gained the last 0.03.
 DEFAULTS = {
-    "names": dict(layers=4, heads=4, embd=64, steps=25000, batch_size=64, lr=1e-3, eval_every=500,
-                  dropout=0.15, weight_decay=0.1),
+    "names": dict(layers=4, heads=4, embd=64, steps=60000, batch_size=64, lr=1e-3, eval_every=500,
+                  dropout=0.2, weight_decay=0.1, ema=0.999),
     "sort": dict(layers=2, heads=4, embd=64, steps=3000, batch_size=64, lr=2e-3, eval_every=250,
-                 dropout=0.0, weight_decay=0.01),
+                 dropout=0.0, weight_decay=0.01, ema=0.0),
 }
 SNAPSHOT_FRACTIONS = (0.0, 0.02, 0.1, 0.4)  # when to keep a copy of the weights for the viewer
 
@@ -23,17 +26,18 @@ def register(train, evaluate) -> None:
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="names: a language model of a word list; sort: sort 6 letters (default names)")
     _add_names(p)
-    p.add_argument("--steps", type=_positive_int, help="training steps (names 25000, sort 3000)")
+    p.add_argument("--steps", type=_positive_int, help="training steps (names 60000, sort 3000)")
     p.add_argument("--batch-size", type=_positive_int, help="sequences per step (default 64)")
     p.add_argument("--lr", type=_positive, help="peak learning rate (names 1e-3, sort 2e-3)")
     p.add_argument("--layers", type=_positive_int, help="transformer blocks (names 4, sort 2)")
     p.add_argument("--heads", type=_positive_int, help="attention heads per block (default 4)")
     p.add_argument("--embd", type=_positive_int, help="embedding width (default 64)")
     p.add_argument("--eval-every", type=_positive_int, help="steps between validation checks")
-    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.15, sort 0)")
+    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.2, sort 0)")
     p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
-    p.add_argument("--ema", type=_fraction, default=0.0, metavar="DECAY",
-                   help="evaluate and save a running average of the weights (e.g. 0.999; default off)")
+    p.add_argument("--ema", type=_fraction, metavar="DECAY",
+                   help="evaluate and save a running average of the weights with this decay "
+                        "(names 0.999, sort 0: off)")
     p.add_argument("--workers", type=_positive_int, default=2,
                    help="threads each step is split over (default 2)")
     p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (default 0)")
@@ -118,7 +122,7 @@ def _train(args) -> dict:
     config = TrainConfig(steps=pick("steps"), batch_size=pick("batch_size"), lr=pick("lr"),
                          min_lr=pick("lr") / 10, warmup=min(200, pick("steps") // 10 + 1),
                          eval_every=pick("eval_every"), weight_decay=pick("weight_decay"),
-                         seed=args.seed, workers=args.workers, ema=args.ema)
+                         seed=args.seed, workers=args.workers, ema=pick("ema"))
     sort = None
     if args.task == "names":
         path, words = _words(args)
