@@ -128,9 +128,7 @@ def main():
     ref, ours = benchlib.alternate(args, [REFERENCE, "attention-step"], [__file__, "--ours"], LINE)
     ref = [float(m.group(1)) for m in ref]
     ours = [float(m.group(1)) for m in ours]
-    print(f"torch 2.13.0:       median {statistics.median(ref):.4g} ms per step {sorted(ref)}")
-    print(f"models.transformer: median {statistics.median(ours):.4g} ms per step {sorted(ours)}")
-    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+    benchlib.report("models.transformer", ref, ours, "ms per step")
 
 
 if __name__ == "__main__":

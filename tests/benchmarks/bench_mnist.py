@@ -123,9 +123,7 @@ def main():
         return latency()
     ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "mnist-epoch"], [__file__, "--ours"], LINE)
     ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
-    print(f"torch 2.13.0:     median {statistics.median(ref):.4g} s per epoch {sorted(ref)}")
-    print(f"models.mnist_net: median {statistics.median(ours):.4g} s per epoch {sorted(ours)}")
-    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+    benchlib.report("models.mnist_net", ref, ours, "s per epoch")
 
 
 if __name__ == "__main__":

@@ -64,9 +64,7 @@ def main():
         return our_workload()
     ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "names-step"], [__file__, "--ours"], LINE)
     ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
-    print(f"torch 2.13.0: median {statistics.median(ref):.4g} us per step {sorted(ref)}")
-    print(f"models.names: median {statistics.median(ours):.4g} us per step {sorted(ours)}")
-    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
+    benchlib.report("models.names", ref, ours, "us per step")
 
 
 if __name__ == "__main__":

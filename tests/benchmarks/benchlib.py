@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,12 @@ def alternate(args, reference_cmd, ours_cmd, pattern: re.Pattern) -> tuple[list[
         ref.append(run([args.ref_python, *reference_cmd], pattern, env))
         ours.append(run([sys.executable, *ours_cmd], pattern, env))
     return ref, ours
+
+
+def report(ours_name: str, ref: list[float], ours: list[float], unit: str,
+           ref_name: str = "torch 2.13.0") -> None:
+    """Each side's median (and every round), then, last, ratio=<ours / reference>."""
+    width = max(len(ref_name), len(ours_name)) + 1
+    print(f"{ref_name + ':':{width}} median {statistics.median(ref):.4g} {unit} {sorted(ref)}")
+    print(f"{ours_name + ':':{width}} median {statistics.median(ours):.4g} {unit} {sorted(ours)}")
+    print(f"ratio={statistics.median(ours) / statistics.median(ref):.4f}")
