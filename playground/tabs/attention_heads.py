@@ -21,7 +21,7 @@ class HeadsPage(QWidget):
         super().__init__(parent)
         self.grid = AttentionGrid()
         self.grid.head_clicked.connect(self._on_grid_head_clicked)
-        self.big = Heatmap(title="Layer 1, head 1", colorbar=False, x_label="key (looked at), weights in %",
+        self.big = Heatmap(title="Layer 1, head 1", colorbar=False, x_label="key (looked at), %",
                            y_label="query (looking)")
         self.big.setToolTip("The chosen head: row t shows how much position t takes from each "
                             "position (in %). Hatched cells are masked: a position may not look ahead. "

@@ -44,6 +44,7 @@ class StepPage(QWidget):
         self.tokens: list[str] = []
         self.query = 0
         self.title = QLabel("")
+        self.title.setWordWrap(True)  # long in presentation mode: wrap, never widen the window
         self.query_box = QComboBox()
         self.query_box.setToolTip("The position whose attention is computed (the query row)")
         self.query_box.currentIndexChanged.connect(self._on_query_box_changed)

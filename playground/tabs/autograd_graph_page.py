@@ -126,6 +126,7 @@ class GraphPage(QWidget):
             b.clicked.connect(slot)
             bar.addWidget(b)
         hint = QLabel("drag to pan · wheel to zoom · click a box")
+        hint.setWordWrap(True)  # wraps rather than widening the window on a small projector
         bar.addWidget(hint, 1)
         right = QWidget()
         right_layout = QVBoxLayout(right)

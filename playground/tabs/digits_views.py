@@ -81,9 +81,13 @@ class DigitImage(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(st.background))
         p.setPen(QColor(st.foreground))
-        p.setFont(_font(st.font_px))
-        head = st.font_px * 2
-        p.drawText(QRectF(0, 0, self.width(), head), Qt.AlignCenter, self.title)
+        font = _font(st.font_px)
+        p.setFont(font)
+        # The title wraps onto a second line rather than losing its ends in a narrow column
+        # (presentation mode's large text).
+        title_box = QFontMetrics(font).boundingRect(0, 0, self.width(), 10_000, Qt.TextWordWrap, self.title)
+        head = title_box.height() + st.font_px * 0.6
+        p.drawText(QRectF(0, 0, self.width(), head), Qt.AlignCenter | Qt.TextWordWrap, self.title)
         side = max(28, min(self.width(), self.height() - head) // 28 * 28)
         target = QRectF((self.width() - side) // 2, head, side, side)
         if self._scaled is None or self._scaled.width() != side:  # nearest neighbour: pixels stay pixels

@@ -105,9 +105,11 @@ class AttentionGrid(QWidget):
             p.drawRect(r.adjusted(-2, -2, 2, 2) if selected else r)
         self._images = images
         p.setPen(fg)
+        short = fm.horizontalAdvance(f"head {H}") > rects[(0, 0)].width() + 4  # narrow cells: "h1"
         for head in range(H):  # column titles
             r = rects[(0, head)]
-            p.drawText(QRectF(r.left(), 0, r.width(), top - 4), Qt.AlignCenter | Qt.AlignBottom, f"head {head + 1}")
+            p.drawText(QRectF(r.left() - 2, 0, r.width() + 4, top - 4), Qt.AlignCenter | Qt.AlignBottom,
+                       f"h{head + 1}" if short else f"head {head + 1}")
         for layer in range(L):  # row titles, and the query tokens of the first column
             r = rects[(layer, 0)]
             p.drawText(QRectF(0, r.top(), fm.horizontalAdvance("layer 4") + 6, r.height()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
 
 from playground import style as app_style
 from playground.widgets.plot_style import font, style_plot_item
@@ -53,6 +53,12 @@ class Heatmap(pg.GraphicsLayoutWidget):
         self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
+
+    def minimumSizeHint(self):
+        # As small as the plot's title, axes and labels allow: a layout squeezed below that
+        # (a splitter in presentation mode) would draw the plot past the widget's right edge.
+        size = self.ci.effectiveSizeHint(Qt.MinimumSize)
+        return QSize(int(size.width()) + 2, int(size.height()) + 2)
 
     def _colormap(self):
         return pg.colormap.get(self._colormap_name or app_style.current().colormap)

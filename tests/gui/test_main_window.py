@@ -44,6 +44,17 @@ def test_presentation_mode_makes_text_at_least_24px(main_window, qtbot):
     assert QApplication.font().pixelSize() < 24
 
 
+def test_presentation_mode_fits_a_1280_wide_projector(main_window, qtbot):
+    # Every tab is visited: a tab's minimum width only counts once its pages are built.
+    main_window.presentation_action.trigger()
+    for i in range(main_window.tabs.count()):
+        main_window.tabs.setCurrentIndex(i)
+        QApplication.processEvents()
+    widest = main_window.minimumSizeHint().width()
+    main_window.presentation_action.trigger()
+    assert widest <= 1280, f"presentation mode needs a window {widest} px wide"
+
+
 def test_zoom_in_out_reset(main_window, qtbot):
     base = QApplication.font().pixelSize()
     qtbot.keyClick(main_window, Qt.Key_Equal, Qt.ControlModifier)
