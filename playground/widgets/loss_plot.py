@@ -61,12 +61,16 @@ class LossPlot(pg.PlotWidget):
         self._redraw(series, only_last=True)
 
     def set_series(self, series: str, xs, ys) -> None:
+        was_empty = self._view is None
         self._data[series] = (list(np.asarray(xs, float)), list(np.asarray(ys, float)))
         self._ema.pop(series, None)
         if series in self.smoothed and self.smoothing > 0:
             for x, y in zip(*self._data.pop(series)):
                 self.add_point(series, x, y)
-        self._redraw(series)
+        if was_empty:  # a whole history into an empty plot: the view fits it exactly
+            self._refit()
+        else:
+            self._redraw(series)
 
     def series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = self._data.get(name, ([], []))
@@ -116,9 +120,12 @@ class LossPlot(pg.PlotWidget):
         changed = first
         if lo_x < x0 or hi_x > x1:
             x0 = min(x0, lo_x)
-            span = max(x1 - x0, 10.0)
-            while x0 + span < hi_x:
-                span *= 2
+            if first and hi_x > lo_x:  # many points at once (a loaded history): exactly their extent
+                span = hi_x - x0
+            else:  # a live run: jump ahead, so the view does not move with every point
+                span = max(x1 - x0, 10.0)
+                while x0 + span < hi_x:
+                    span *= 2
             x1, changed = x0 + span, True
         if lo_y < y0 or hi_y > y1:
             headroom = 0.2 * max(y1 - y0 if not first else 0.0, hi_y - lo_y, abs(hi_y) * 0.05, 1e-6)

@@ -162,3 +162,13 @@ def test_plain_views_get_an_export_menu_once(qtbot):
     assert export.install_export_menu(label) and not export.install_export_menu(label)
     assert label.contextMenuPolicy() == Qt.CustomContextMenu
     assert not export.install_export_menu(plot)  # pyqtgraph has its own Export…
+
+
+def test_loss_plot_fits_a_loaded_history_exactly_and_grows_in_jumps_after(qtbot):
+    plot = LossPlot(smoothing=0.9, smoothed=("train",))
+    qtbot.addWidget(plot)
+    plot.set_series("train", np.arange(0, 200_001, 1000), np.linspace(3.0, 2.0, 201))
+    x0, x1, _, _ = plot._view
+    assert (x0, x1) == (0, 200_000)  # not the next power-of-two jump (327,680)
+    plot.add_point("train", 201_000, 2.0)
+    assert plot._view[1] == 400_000  # live points beyond it: the view doubles
