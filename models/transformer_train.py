@@ -9,7 +9,7 @@ it, and may stop it between any two steps.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -171,11 +171,7 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
             report = {"step": step + 1, "loss": loss, "lr": opt.lr}
             last = step + 1 == config.steps
             if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
-                if average is None:
-                    report["val_loss"] = evaluate(model)
-                    yield report
-                    continue
-                with average.swapped_in():
+                with average.swapped_in() if average is not None else nullcontext():
                     report["val_loss"] = evaluate(model)
                     yield report
                 continue

@@ -6,9 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from playground import style as app_style
 from playground.widgets.attention_grid import AttentionGrid
-from playground.widgets.plot_style import style_plot_item
 from playground.widgets.heatmap import Heatmap
 
 
@@ -74,8 +72,7 @@ class HeadsPage(QWidget):
             text = np.where(masked, "", np.vectorize(lambda w: f"{100 * w:.0f}")(np.nan_to_num(weights)))
         labels = [f"{t}" for t in tokens]
         self.big.set_matrix(weights, row_labels=labels, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
-        self.big._title = f"Layer {layer + 1}, head {head + 1}"
-        style_plot_item(self.big.plot, app_style.current(), self.big._title)
+        self.big.set_title(f"Layer {layer + 1}, head {head + 1}")
 
     @Slot(int, int)
     def _on_grid_head_clicked(self, layer: int, head: int) -> None:

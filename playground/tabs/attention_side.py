@@ -2,13 +2,13 @@
 weights buttons and the explanation. Widgets only; the tab connects them."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from playground.tabs.attention_controls import TRAIN_FIELDS, ExperimentsBox
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
-from playground.widgets.side_panel import SidePanel, button, group
+from playground.widgets.side_panel import SidePanel, button, group, hrow
 
 EXPLAIN = ("Attention: every position looks back",
            "A transformer reads all the characters at once. In each head, every position sends a "
@@ -43,13 +43,8 @@ class AttentionSide(SidePanel):
         self.save_button = button("Sa&ve…", "Save the weights and their checkpoints (Ctrl+S)", shortcut="Ctrl+S")
         self.weights_label = QLabel("")
         self.weights_label.setWordWrap(True)
-        weights_box = group("Weights")
-        for pair in ((self.new_button, self.shipped_button), (self.load_button, self.save_button)):
-            row = QHBoxLayout()
-            row.addWidget(pair[0])
-            row.addWidget(pair[1])
-            weights_box.layout().addLayout(row)
-        weights_box.layout().addWidget(self.weights_label)
+        weights_box = group("Weights", hrow(self.new_button, self.shipped_button),
+                            hrow(self.load_button, self.save_button), self.weights_label)
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(220)
         super().__init__([group("Task", self.task_box, self.source_label),

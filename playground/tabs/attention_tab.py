@@ -4,6 +4,7 @@ temperature, mask off) and training with checkpoints to scrub through."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -180,7 +181,7 @@ class AttentionTab(Tab):
             self.task_box.setCurrentIndex(self.task_box.findData(loaded.task))  # switches the lab
         if not self.lab.fits(loaded.model, loaded.itos):
             if not shipped:  # the shipped model simply does not apply to another alphabet
-                self.show_error(f"{str(path).replace(chr(92), '/').split('/')[-1]} was trained on other "
+                self.show_error(f"{Path(path).name} was trained on other "
                                 f"characters than this word list uses.")
             return False
         loaded.model.causal = True

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel
+from PySide6.QtWidgets import QLabel
 
 from playground.tabs.names_controls import MODEL_FIELDS, TRAIN_FIELDS
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
-from playground.widgets.side_panel import SidePanel, button, group
+from playground.widgets.side_panel import SidePanel, button, group, hrow
 
 EXPLAIN = {  # per page: title, plain words, formula
     "training": ("A neural network that reads context",
@@ -60,13 +60,8 @@ class NamesSidePanel(SidePanel):
         self.explain = ExplainPanel(*EXPLAIN["training"])
         self.explain.setMinimumHeight(220)
 
-        weights_box = group("Weights")
-        for pair in ((self.reset_button, self.shipped_button), (self.load_button, self.save_button)):
-            row = QHBoxLayout()
-            for b in pair:
-                row.addWidget(b)
-            weights_box.layout().addLayout(row)
-        weights_box.layout().addWidget(self.status_label)
+        weights_box = group("Weights", hrow(self.reset_button, self.shipped_button),
+                            hrow(self.load_button, self.save_button), self.status_label)
         super().__init__([group("Word list", self.source_label), group("Model", self.model_form),
                           group("Training", self.train_form, self.run_controls), weights_box, self.explain],
                          parent=parent)

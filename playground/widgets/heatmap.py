@@ -149,6 +149,10 @@ class Heatmap(pg.GraphicsLayoutWidget):
         if cell != (-1, -1):
             self.cell_clicked.emit(*cell)
 
+    def set_title(self, title: str) -> None:
+        self._title = title
+        style_plot_item(self.plot, app_style.current(), title)
+
     def _apply(self, st) -> None:
         self.setBackground(st.background)
         style_plot_item(self.plot, st, self._title)
