@@ -12,7 +12,7 @@ import sys
 from playground.progress import format_result
 
 # Modules in playground/commands/ that add `train` / `eval` targets (register(train, evaluate)).
-COMMAND_MODULES = ("autograd", "bigram", "names", "mnist", "attention")
+COMMAND_MODULES = ("autograd", "bigram", "names", "digits", "attention")
 TAB_NAMES = ("autograd", "bigram", "names", "digits", "attention")
 
 
@@ -39,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="target", metavar="MODEL", required=True)
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"playground.commands.{name}")
+            module = importlib.import_module(f"playground.tabs.{name}.commands")
         except ModuleNotFoundError as e:
-            if e.name != f"playground.commands.{name}":
+            if e.name != f"playground.tabs.{name}.commands":
                 raise
             continue  # that model's commands are not written yet
         module.register(train, evaluate)

@@ -16,11 +16,11 @@ from playground.tabs.placeholder import PlaceholderTab
 
 # (CLI name, tab label, module, class): the order of the tabs, Ctrl+1 … Ctrl+5.
 TABS = (
-    ("autograd", "Autograd", "playground.tabs.autograd_tab", "AutogradTab"),
-    ("bigram", "Bigram", "playground.tabs.bigram_tab", "BigramTab"),
-    ("names", "Names MLP", "playground.tabs.names_tab", "NamesTab"),
-    ("digits", "Digits", "playground.tabs.digits_tab", "DigitsTab"),
-    ("attention", "Attention", "playground.tabs.attention_tab", "AttentionTab"),
+    ("autograd", "Autograd", "playground.tabs.autograd.tab", "AutogradTab"),
+    ("bigram", "Bigram", "playground.tabs.bigram.tab", "BigramTab"),
+    ("names", "Names MLP", "playground.tabs.names.tab", "NamesTab"),
+    ("digits", "Digits", "playground.tabs.digits.tab", "DigitsTab"),
+    ("attention", "Attention", "playground.tabs.attention.tab", "AttentionTab"),
 )
 SHUTDOWN_WAIT_MS = 3000
 

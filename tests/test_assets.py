@@ -3,13 +3,13 @@ import os
 import subprocess
 import sys
 
-from models.assets import asset_path, find_data
+from models.core.assets import asset_path, find_data
 
 
 def test_installed_package_finds_its_assets(tmp_path):
     # A fresh interpreter outside the source tree: it imports whichever `models` pip installed.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLAYGROUND_DATA_DIR")}
-    code = "import models.assets as a; d = a.assets_dir(); print(d); print((d / 'names' / 'names.txt').is_file())"
+    code = "import models.core.assets as a; d = a.assets_dir(); print(d); print((d / 'names' / 'names.txt').is_file())"
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == "True", out.stdout

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from models.checkpoint import save
-from models.transformer_io import load_model
+from models.core.checkpoint import save
+from models.attention.saving import load_model
 from playground.cli import main
 
 TINY = ["--layers", "1", "--heads", "2", "--embd", "16", "--batch-size", "16"]

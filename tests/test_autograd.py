@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from models.autograd import (MLP, Neuron, Value, backward_steps, dot, numerical_grads,
+from models.autograd.engine import (MLP, Neuron, Value, backward_steps, dot, numerical_grads,
                              topological_order, total)
-from models.gradcheck import max_relative_error
+from models.core.gradcheck import max_relative_error
 
 UNARY = {
     "tanh": lambda a: a.tanh(),

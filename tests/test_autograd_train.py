@@ -5,12 +5,12 @@ import random
 import numpy as np
 import pytest
 
-from models import checkpoint
-from models.autograd import MLP, Value, numerical_grads
-from models.autograd_train import (LOSSES, TrainConfig, accuracy, decision_grid, learning_rate,
+from models.core import checkpoint
+from models.autograd.engine import MLP, Value, numerical_grads
+from models.autograd.train import (LOSSES, TrainConfig, accuracy, decision_grid, learning_rate,
                                    load_mlp, loss_of, make_mlp, plot_bounds, save_mlp,
                                    scores_numpy, snapshot, train, weight_arrays)
-from models.toy_data import DATASETS, make_dataset, moons
+from models.autograd.toy_data import DATASETS, make_dataset, moons
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -165,7 +165,7 @@ def test_foreign_files_give_a_clear_message(tmp_path):
 
 
 def test_boundary_segments_lie_on_the_zero_line():
-    from models.autograd_train import boundary_segments
+    from models.autograd.train import boundary_segments
 
     bounds = (-1.0, 1.0, -1.0, 1.0)
     xs = ys = np.linspace(-1, 1, 41)

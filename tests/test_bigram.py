@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from models.bigram import (BigramCounts, NeuralBigram, NeuralBigramConfig, bigram_pairs,
+from models.bigram.model import (BigramCounts, NeuralBigram, NeuralBigramConfig, bigram_pairs,
                            count_bigrams, names_with_pair, nll_from_counts, row_probs, sample_words,
                            scatter_rows, split_nll, train_neural)
-from models.data import Vocab
-from models.gradcheck import max_relative_error, numerical_grad
+from models.core.data import Vocab
+from models.core.gradcheck import max_relative_error, numerical_grad
 
 WORDS = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann"]
 
@@ -214,7 +214,7 @@ def test_a_too_large_learning_rate_stops_with_a_message():
 
 def test_on_real_names_the_network_reaches_the_count_nll():
     """The issue's criterion, on 3,203 of the shipped names (the val split) to stay quick."""
-    from models.data import default_names_path, load_words, standard_split
+    from models.core.data import default_names_path, load_words, standard_split
 
     words = standard_split(load_words(default_names_path())).val
     counts = BigramCounts.fit(words)
@@ -233,7 +233,7 @@ def test_nll_from_counts_equals_the_average_over_pairs():
 
 
 def test_training_in_slices_is_the_same_full_batch(monkeypatch):
-    import models.bigram as bigram
+    import models.bigram.model as bigram
 
     counts = BigramCounts.fit(WORDS)
     xs, ys = bigram_pairs(WORDS, counts.vocab)

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import checkpoint
+from models.core import checkpoint
 from playground.cli import main
 
 SHARED_NAMES = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"

@@ -2,9 +2,7 @@
 blas_threads sets the calling thread's count for a block and puts it back."""
 import pytest
 
-from models import blas as models_blas
-
-
+from models.core import blas as models_blas
 class FakeBlas:
     """Thread count state plus a clock where a step costs what `cost[threads]` says."""
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from models import checkpoint
-from models.checkpoint import CheckpointError
+from models.core import checkpoint
+from models.core.checkpoint import CheckpointError
 
 
 def test_round_trip_keeps_arrays_config_and_meta(tmp_path):

@@ -5,8 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from models import data
-from models.data import (Vocab, WordListError, context_windows, iter_load_words, load_words,
+from models.core import data
+from models.core.data import (Vocab, WordListError, context_windows, iter_load_words, load_words,
                          parse_words, standard_split)
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.autograd import numerical_grads, topological_order
-from models.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
+from models.autograd.engine import numerical_grads, topological_order
+from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
                                build, parse)
 
 ACCEPTED = [

@@ -1,8 +1,8 @@
 """The layered DAG layout: left to right, no overlaps, fewer crossings, stable keys."""
 import pytest
 
-from models.expression import PRESETS, MLPGraph, build
-from models.graph_layout import layered_layout, layout_value_graph, value_graph
+from models.autograd.expression import PRESETS, MLPGraph, build
+from models.autograd.graph_layout import layered_layout, layout_value_graph, value_graph
 
 
 def boxes_overlap(layout, sizes, gap):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from models.gradcheck import max_relative_error, numerical_grad
-from models.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
+from models.core.gradcheck import max_relative_error, numerical_grad
+from models.core.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
                            Sequential, Tanh, log_softmax, pack_parameters, softmax)
 
 F64 = np.float64

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from models.mnist import MnistError, load_mnist, read_images, read_labels, to_float
+from models.digits.mnist import MnistError, load_mnist, read_images, read_labels, to_float
 
 
 def idx_bytes(magic: int, shape, data: bytes) -> bytes:

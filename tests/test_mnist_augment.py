@@ -1,7 +1,7 @@
 """Batch distortions: the identity is exact, shifts move pixels, stroke weight goes both ways."""
 import numpy as np
 
-from models.mnist_augment import AugmentConfig, augment, random_affine, random_stroke_weight
+from models.digits.augment import AugmentConfig, augment, random_affine, random_stroke_weight
 
 NONE = AugmentConfig(rotate=0, shear=0, scale=(1, 1), aspect=0, shift=0, thicken=0, thin=0)
 
@@ -24,7 +24,7 @@ def test_a_shift_moves_the_image_by_whole_pixels():
     out = random_affine(x, rng, cfg)
     np.testing.assert_allclose(out, x, atol=1e-6)
     # a forward shift of (+2, -3): what was at (r, c) is now at (r + 2, c - 3)
-    from models import mnist_augment
+    from models.digits import augment as mnist_augment
     t = np.array([[2.0, -3.0]])
     H = W = 28
     yy, xx = np.mgrid[0:H, 0:W]
@@ -52,7 +52,7 @@ def test_stroke_weight_thickens_and_thins():
 
 
 def test_flags_are_drawn_down_and_left_from_the_top_of_a_one():
-    from models.mnist_augment import add_flags
+    from models.digits.augment import add_flags
 
     one = np.zeros((1, 28, 28), np.float32)
     one[0, 4:24, 14:16] = 1.0  # an upright stem

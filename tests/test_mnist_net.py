@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from models import checkpoint
-from models.gradcheck import max_relative_error, numerical_grad
-from models.mnist_net import MLP, MLPConfig, parse_arch
-from models.mnist_train import InPlaceMomentum, TrainConfig, Training, confusion_matrix
+from models.core import checkpoint
+from models.core.gradcheck import max_relative_error, numerical_grad
+from models.digits.net import MLP, MLPConfig, parse_arch
+from models.digits.train import InPlaceMomentum, TrainConfig, Training, confusion_matrix
 
 
 def small_net(sizes=(784, 16, 10), seed=0):

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from models.mnist import load_mnist, load_pretrained, preprocess
-from models.mnist_photo import photo_to_canvas
-from models.mnist_preprocess import centre_of_mass, downsample, ink_bbox
-from models.mnist_strokes import draw_digit, drawing_set, render
+from models.digits.mnist import load_mnist, load_pretrained, preprocess
+from models.digits.photo import photo_to_canvas
+from models.digits.preprocess import centre_of_mass, downsample, ink_bbox
+from models.digits.strokes import draw_digit, drawing_set, render
 
 
 def box_canvas(top, left, h, w, size=280):

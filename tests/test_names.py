@@ -5,12 +5,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from models.assets import asset_path
-from models.checkpoint import CheckpointError, save
-from models.data import Vocab, load_words
-from models.names import PRESETS, NamesData, NamesModel, char_probs, sample, word_loss
-from models.names_diagnostics import check_gradients, embedding_2d, snapshot, update_ratios
-from models.names_train import TrainConfig, calibrate_batchnorm, learning_rate, train
+from models.core.assets import asset_path
+from models.core.checkpoint import CheckpointError, save
+from models.core.data import Vocab, load_words
+from models.names.model import PRESETS, NamesData, NamesModel, char_probs, sample, word_loss
+from models.names.diagnostics import check_gradients, embedding_2d, snapshot, update_ratios
+from models.names.train import TrainConfig, calibrate_batchnorm, learning_rate, train
 
 VOCAB = Vocab(tuple(".abcdefghijklmnopqrstuvwxyz"))
 
@@ -57,8 +57,7 @@ def test_whole_model_gradients_match_finite_differences(preset):
 
 
 def test_gradient_check_catches_a_wrong_backward(monkeypatch):
-    from models import layers
-
+    from models.core import layers
     model = NamesModel(replace(PRESETS["mlp"], n_hidden=8), VOCAB, seed=1)
     xb, yb = random_batch(model)
     monkeypatch.setattr(layers.Tanh, "backward", lambda self, dout: dout)  # forgets tanh'

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from models.assets import asset_path
-from models.data import load_words
-from models.names import NamesModel
+from models.core.assets import asset_path
+from models.core.data import load_words
+from models.names.model import NamesModel
 from playground import cli
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from models.gradcheck import max_relative_error, numerical_grad
-from models.optim import SGD, Adam, AdamW
+from models.core.gradcheck import max_relative_error, numerical_grad
+from models.core.optim import SGD, Adam, AdamW
 
 
 def test_sgd_with_momentum_matches_the_textbook_update():

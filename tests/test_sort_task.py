@@ -3,9 +3,9 @@ transformer learns it in a short run."""
 import numpy as np
 import pytest
 
-from models.sort_task import SortTask
-from models.transformer import GPT, GPTConfig
-from models.transformer_train import TrainConfig, train
+from models.attention.sort_task import SortTask
+from models.attention.model import GPT, GPTConfig
+from models.attention.train import TrainConfig, train
 
 
 def test_examples_read_the_input_and_score_only_the_answer():

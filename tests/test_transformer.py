@@ -5,15 +5,15 @@ import math
 import numpy as np
 import pytest
 
-import models.transformer as transformer
-import models.transformer_layers as layers
-from models.checkpoint import CheckpointError, save
-from models.gradcheck import numerical_grad
-from models.optim import AdamW
-from models.transformer import GPT, GPTConfig, cross_entropy
-from models.transformer_io import load_model, save_model
-from models.transformer_parallel import ParallelStep
-from models.transformer_train import (FusedAdamW, TrainConfig, WeightAverage, evaluate_loss,
+import models.attention.model as transformer
+import models.attention.layers as layers
+from models.core.checkpoint import CheckpointError, save
+from models.core.gradcheck import numerical_grad
+from models.core.optim import AdamW
+from models.attention.model import GPT, GPTConfig, cross_entropy
+from models.attention.saving import load_model, save_model
+from models.attention.parallel import ParallelStep
+from models.attention.train import (FusedAdamW, TrainConfig, WeightAverage, evaluate_loss,
                                       names_data, row_sampler, train, word_examples)
 
 SMALL = GPTConfig(vocab_size=7, block_size=6, n_layer=2, n_head=2, n_embd=8, seed=1)

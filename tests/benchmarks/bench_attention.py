@@ -3,11 +3,11 @@
     python tests/benchmarks/bench_attention.py --ref-python /root/refenv/bin/python [--rounds 3] [--threads N]
 
 Runs ../shared/bench/torch_reference.py attention-step with the reference interpreter, and the
-same workload with models.transformer in a process of its own, alternating `rounds` times:
+same workload with models.attention.model in a process of its own, alternating `rounds` times:
 vocab 27, block 16, 4 layers x 4 heads x 64 dims, batch 32 of random tokens, cross-entropy over
 every position, AdamW (lr 5e-4, weight decay 0.01, betas 0.9/0.99, eps 1e-8), float32. Ours is
-the step models.transformer_train.train takes: the batch split over TrainConfig.workers threads
-(models.transformer_parallel), single-threaded BLAS in each; torch uses its default threads.
+the step models.attention.train.train takes: the batch split over TrainConfig.workers threads
+(models.attention.parallel), single-threaded BLAS in each; torch uses its default threads.
 Each process reports the median over 5 rounds of 50 steps after a warm-up round, as the
 reference does. First checks that both compute the same thing (the reference's GPT
 given our weights: same loss, same gradients). Prints each side's median milliseconds per step
@@ -34,9 +34,9 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from models.transformer import GPT, GPTConfig
-    from models.transformer_parallel import ParallelStep
-    from models.transformer_train import TrainConfig, make_optimizer
+    from models.attention.model import GPT, GPTConfig
+    from models.attention.parallel import ParallelStep
+    from models.attention.train import TrainConfig, make_optimizer
 
     model = GPT(GPTConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, seed=0))
     config = TrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
@@ -54,7 +54,7 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
         if r:
             times.append((time.perf_counter() - t0) / steps * 1e3)
     forward_backward.close()
-    print(f"attention-step: {statistics.median(times):.4g} ms per step (models.transformer, "
+    print(f"attention-step: {statistics.median(times):.4g} ms per step (models.attention.model, "
           f"{config.workers} threads, loss {loss:.3f})")
 
 
@@ -96,7 +96,7 @@ def cross_check(ref_python: str) -> None:
 
     import numpy as np
 
-    from models.transformer import GPT, GPTConfig
+    from models.attention.model import GPT, GPTConfig
 
     model = GPT(GPTConfig(seed=3))
     rng = np.random.default_rng(0)
@@ -128,7 +128,7 @@ def main():
     ref, ours = benchlib.alternate(args, [REFERENCE, "attention-step"], [__file__, "--ours"], LINE)
     ref = [float(m.group(1)) for m in ref]
     ours = [float(m.group(1)) for m in ours]
-    benchlib.report("models.transformer", ref, ours, "ms per step")
+    benchlib.report("models.attention.model", ref, ours, "ms per step")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python tests/benchmarks/bench_autograd.py --ref-python /root/refenv/bin/python [--rounds 3]
 
 Runs ../shared/bench/micrograd_reference.py with the reference interpreter and the same
-workload written with models.autograd (below, line for line the reference's loop) in a process
+workload written with models.autograd.engine (below, line for line the reference's loop) in a process
 of its own, alternating `rounds` times. Prints each side's median seconds per pass, the loss
 after the passes (the two must agree: same data, same initial weights, same updates), the time
 to lay out and draw a few-hundred-node graph, the GUI's lag while the tab trains, and last
@@ -30,8 +30,8 @@ def our_workload():
     sys.path.insert(0, str(REPO))
     import random
 
-    from models.autograd import MLP, Value
-    from models.toy_data import moons
+    from models.autograd.engine import MLP, Value
+    from models.autograd.toy_data import moons
 
     random.seed(1337)
     X, y = moons(100, 0.1, seed=1)
@@ -59,8 +59,8 @@ def layout_timing():
     sys.path.insert(0, str(REPO))
     import random
 
-    from models.autograd import MLP
-    from models.graph_layout import layout_value_graph
+    from models.autograd.engine import MLP
+    from models.autograd.graph_layout import layout_value_graph
 
     model = MLP(2, [8, 8, 1], ["tanh", "tanh", "linear"], rng=random.Random(0), fused=False)
     times = []
@@ -80,9 +80,9 @@ def gui_timing():
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtGui import QImage, QPainter
 
-    from models.expression import MLPGraph
+    from models.autograd.expression import MLPGraph
     from playground.app import application
-    from playground.tabs.autograd_tab import AutogradTab
+    from playground.tabs.autograd.tab import AutogradTab
 
     app = application()
     tab = AutogradTab()
@@ -141,7 +141,7 @@ def main():
     ref_loss, our_loss = ref[-1].group(2), ours[-1].group(2)
     ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
     print(f"micrograd 0.1.0: median {statistics.median(ref):.4g} s per pass {sorted(ref)} (loss {ref_loss})")
-    print(f"models.autograd: median {statistics.median(ours):.4g} s per pass {sorted(ours)} (loss {our_loss})")
+    print(f"models.autograd.engine: median {statistics.median(ours):.4g} s per pass {sorted(ours)} (loss {our_loss})")
     if ref_loss != our_loss:
         print(f"WARNING: losses differ ({our_loss} vs {ref_loss}): not the same workload")
     for mode in ("--layout", "--gui"):

@@ -5,7 +5,7 @@
 ../shared/bench/ has no bigram workload, so the reference is the lecture notebook's own code,
 run by this script with the reference interpreter (torch 2.13.0, CPU) in a process of its own:
 - count: the 27x27 count matrix of the 32,033 names of assets/names/names.txt. Reference: the
-  notebook's loop (`N[ix1, ix2] += 1` on a torch tensor, pair by pair); ours: models.bigram
+  notebook's loop (`N[ix1, ix2] += 1` on a torch tensor, pair by pair); ours: models.bigram.model
   (Vocab + count_bigrams, vectorised). The issue asks for under 20 ms.
 - step: one full-batch gradient-descent step of the neural bigram on all 228,602 pairs, float32.
   Reference: the notebook's `F.one_hot(xs).float() @ W`, softmax by exp/sum, NLL + 0.01 mean(W^2),
@@ -89,9 +89,9 @@ def our_workload() -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from models.bigram import NeuralBigram, bigram_pairs, count_bigrams
-    from models.data import Vocab, load_words
-    from models.optim import SGD
+    from models.bigram.model import NeuralBigram, bigram_pairs, count_bigrams
+    from models.core.data import Vocab, load_words
+    from models.core.optim import SGD
 
     words = load_words(NAMES)
     count_ms = median_ms(lambda: count_bigrams(words, Vocab.from_words(words)), repeats=21)
@@ -107,7 +107,7 @@ def our_workload() -> None:
         model.backward()
         opt.step()
 
-    print(f"models.bigram (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}): "
+    print(f"models.bigram.model (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}): "
           f"count {count_ms:.4g} ms, step {median_ms(step):.4g} ms")
 
 
@@ -125,7 +125,7 @@ def main():
     for name, index, unit in (("count", 0, "ms for 32,033 names"), ("step", 1, "ms per full-batch step")):
         r = statistics.median(v[index] for v in ref)
         o = statistics.median(v[index] for v in ours)
-        print(f"{name}: torch lecture code median {r:.4g} {unit}; models.bigram median {o:.4g} "
+        print(f"{name}: torch lecture code median {r:.4g} {unit}; models.bigram.model median {o:.4g} "
               f"{unit} (ours/reference {o / r:.4f})")
     print(f"ratio={statistics.median(v[1] for v in ours) / statistics.median(v[1] for v in ref):.4f}")
 

@@ -3,11 +3,11 @@
     python tests/benchmarks/bench_mnist.py --ref-python /root/refenv/bin/python [--rounds 3]
 
 Runs ../shared/bench/torch_reference.py mnist-epoch with the reference interpreter, and the same
-workload with our training generator (models.mnist_train) in a process of its own, alternating
+workload with our training generator (models.digits.train) in a process of its own, alternating
 `rounds` times: 784-128-10 ReLU MLP, softmax cross-entropy, plain SGD lr 0.01, batch 64, one
 shuffled epoch over 60,000 random float32 inputs with random labels (938 steps), no
 augmentation and no evaluation (and, as in every training run of ours, the BLAS thread count
-chosen by timing: models.blas). Each process reports the median of 3 epochs after a
+chosen by timing: models.core.blas). Each process reports the median of 3 epochs after a
 warm-up epoch, as the reference does. Prints each side's median seconds per epoch and last
 `ratio=<ours / reference>`.
 
@@ -38,8 +38,8 @@ def our_workload(repeats: int = 3) -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from models.mnist_net import MLP, MLPConfig
-    from models.mnist_train import TrainConfig, Training
+    from models.digits.net import MLP, MLPConfig
+    from models.digits.train import TrainConfig, Training
 
     rng = np.random.default_rng(0)
     x = rng.random((60000, 784), dtype=np.float32)  # (60000, 784)
@@ -55,7 +55,7 @@ def our_workload(repeats: int = 3) -> None:
             pass
         if epoch:
             times.append(time.perf_counter() - t0)
-    print(f"mnist-epoch: {statistics.median(times):.4g} s per epoch (models.mnist_net, "
+    print(f"mnist-epoch: {statistics.median(times):.4g} s per epoch (models.digits.net, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, "
           f"{report['step']} steps, loss {report['loss']:.3f})")
 
@@ -70,8 +70,8 @@ def latency(strokes: int = 6) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from models.mnist_strokes import TEMPLATES
-    from playground.tabs.digits_tab import DigitsTab
+    from models.digits.strokes import TEMPLATES
+    from playground.tabs.digits.tab import DigitsTab
 
     tab = DigitsTab()
     tab.resize(1400, 900)
@@ -123,7 +123,7 @@ def main():
         return latency()
     ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "mnist-epoch"], [__file__, "--ours"], LINE)
     ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
-    benchlib.report("models.mnist_net", ref, ours, "s per epoch")
+    benchlib.report("models.digits.net", ref, ours, "s per epoch")
 
 
 if __name__ == "__main__":

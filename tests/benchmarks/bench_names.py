@@ -3,10 +3,10 @@
     python tests/benchmarks/bench_names.py --ref-python /root/refenv/bin/python [--rounds 3]
 
 Runs ../shared/bench/torch_reference.py names-step with the reference interpreter, and the same
-workload with models.names in a process of its own, alternating `rounds` times: vocab 27,
+workload with models.names.model in a process of its own, alternating `rounds` times: vocab 27,
 context 3, embedding 10, hidden 200 tanh (with biases), output 27, batch 32 drawn from 200,000
 random examples, cross-entropy, plain SGD lr 0.1, float32. Ours is the real training code path:
-the `models.names_train.train` generator (minibatch draw, forward, backward, update, report).
+the `models.names.train.train` generator (minibatch draw, forward, backward, update, report).
 Each process reports the median over 7 rounds of 2,000 steps after a warm-up round, as the
 reference does. Prints each side's median microseconds per step and last `ratio=<ours / reference>`.
 
@@ -33,9 +33,9 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from models.data import Vocab
-    from models.names import PRESETS, NamesData, NamesModel
-    from models.names_train import TrainConfig, train
+    from models.core.data import Vocab
+    from models.names.model import PRESETS, NamesData, NamesModel
+    from models.names.train import TrainConfig, train
 
     rng = np.random.default_rng(1)
     xs = rng.integers(0, 27, (200000, 3))  # (N, 3) random contexts, as the reference draws them
@@ -52,7 +52,7 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
             report = next(run)
         if r:
             times.append((time.perf_counter() - t0) / steps * 1e6)
-    print(f"names-step: {statistics.median(times):.4g} us per step (models.names, "
+    print(f"names-step: {statistics.median(times):.4g} us per step (models.names.model, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {report['loss']:.3f})")
 
 
@@ -64,7 +64,7 @@ def main():
         return our_workload()
     ref, ours = benchlib.alternate(args, [benchlib.TORCH_REFERENCE, "names-step"], [__file__, "--ours"], LINE)
     ref, ours = [float(m.group(1)) for m in ref], [float(m.group(1)) for m in ours]
-    benchlib.report("models.names", ref, ours, "us per step")
+    benchlib.report("models.names.model", ref, ours, "us per step")
 
 
 if __name__ == "__main__":

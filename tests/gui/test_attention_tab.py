@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from models.checkpoint import save
+from models.core.checkpoint import save
 from playground import settings
-from playground.tabs.attention_tab import DEFAULT_TEXT, AttentionTab
+from playground.tabs.attention.tab import DEFAULT_TEXT, AttentionTab
 
 
 @pytest.fixture(scope="module")

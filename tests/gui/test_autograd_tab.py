@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from models.expression import MLP_PRESET
-from playground.tabs.autograd_tab import AutogradTab
+from models.autograd.expression import MLP_PRESET
+from playground.tabs.autograd.tab import AutogradTab
 
 
 @pytest.fixture

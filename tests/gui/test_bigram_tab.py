@@ -10,9 +10,9 @@ from PySide6.QtGui import QImage
 from playground import export
 from playground import style as app_style
 from playground import theme
-from playground.tabs.bigram_matrix import MatrixView
-from playground.tabs.bigram_state import BigramData, cell_values, load_reports
-from playground.tabs.bigram_tab import BigramTab
+from playground.tabs.bigram.matrix import MatrixView
+from playground.tabs.bigram.state import BigramData, cell_values, load_reports
+from playground.tabs.bigram.tab import BigramTab
 
 SMALL = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann", "olivia", "liam"]
 

@@ -6,9 +6,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from models.mnist_net import MLP, MLPConfig
-from models.mnist_strokes import TEMPLATES
-from playground.tabs.digits_tab import DigitsTab
+from models.digits.net import MLP, MLPConfig
+from models.digits.strokes import TEMPLATES
+from playground.tabs.digits.tab import DigitsTab
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_raw_view_and_saliency(tab, qtbot):
 
 
 def test_open_a_photo_dark_on_light(tab, tmp_path):
-    from models.mnist_strokes import draw_digit
+    from models.digits.strokes import draw_digit
 
     ink = draw_digit(2, np.random.default_rng(5), size=200, height=0.7, width=14.0)
     gray = np.ascontiguousarray((235 - 200 * ink).astype(np.uint8))

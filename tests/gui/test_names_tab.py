@@ -3,8 +3,8 @@ stop, presets and custom sizes, gradient check, sampling with hover, save/load (
 import numpy as np
 import pytest
 
-from models.names import NamesModel
-from playground.tabs.names_tab import NamesTab
+from models.names.model import NamesModel
+from playground.tabs.names.tab import NamesTab
 
 
 @pytest.fixture

@@ -1,0 +1,152 @@
+"""What the Attention tab does, without Qt: a task (names or sort) with its data, text to tokens,
+one look inside the model, the effect of the experiments, sampling, and the in-app training run.
+
+    lab = AttentionLab.for_names(words)            # or AttentionLab.for_sort(SortTask())
+    view = lab.inspect(model, lab.context("em"))   # attention maps, next-character probabilities
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.attention.sort_task import SEPARATOR, SortTask
+from models.attention.model import GPT, GPTConfig
+from models.attention.train import (NamesData, TrainConfig, evaluate_loss, names_data, row_sampler,
+                                      train)
+
+EFFECT_NAMES = 500  # validation names scored when an experiment changes (fast enough to feel live)
+EFFECT_SEQUENCES = 200  # held-out sort sequences scored likewise
+
+
+@dataclass
+class Context:
+    ids: np.ndarray  # (T,) token ids the model reads
+    tokens: list[str]  # their characters, '.' for the start token
+    query: int  # the position whose next character matters most (the last typed one)
+    answer: str = ""  # sort: the model's answer
+    expected: str = ""  # sort: the right answer
+
+
+@dataclass
+class View:
+    maps: np.ndarray  # (n_layer, n_head, T, T) attention weights
+    masked: np.ndarray  # (T, T) True where a query may not look
+    probs: np.ndarray  # (T, V) next-character probabilities after each position
+
+
+class AttentionLab:
+    def __init__(self, task: str, itos, names: NamesData | None = None, sort: SortTask | None = None):
+        self.task, self.itos = task, tuple(itos)
+        self.names, self.sort = names, sort
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+        self._effect_data = None
+
+    @classmethod
+    def for_names(cls, words, itos=None, block_size: int | None = None) -> "AttentionLab":
+        data = names_data(words, itos, block_size)
+        return cls("names", data.itos, names=data)
+
+    @classmethod
+    def for_sort(cls, sort: SortTask) -> "AttentionLab":
+        return cls("sort", sort.itos, sort=sort)
+
+    @property
+    def block_size(self) -> int:
+        return self.names.block_size if self.task == "names" else self.sort.block_size
+
+    def new_model(self, n_layer=4, n_head=4, n_embd=64, seed=0) -> GPT:
+        return GPT(GPTConfig(vocab_size=len(self.itos), block_size=self.block_size, n_layer=n_layer,
+                             n_head=n_head, n_embd=n_embd, seed=seed))
+
+    def fits(self, model: GPT, itos) -> bool:
+        return tuple(itos) == self.itos and model.block_size >= self.block_size
+
+    # -- text ----------------------------------------------------------------------------------
+    def context(self, text: str, model: GPT | None = None) -> Context:
+        """Typed text -> what the model reads. names: '.' + the prefix; sort: the letters, '|' and
+        the model's own answer (so every answer position shows its attention). ValueError with
+        a message for the user on text the task cannot read."""
+        text = text.strip().lower()
+        if self.task == "sort":
+            seqs = self.sort.encode(text.split(SEPARATOR)[0])
+            answer = self.sort.solve(model, seqs)[0] if model is not None else self.sort.answer(seqs)[0]
+            full = np.concatenate([seqs[0], [self.sort.separator_id], answer[:-1]])
+            return Context(full, [self.itos[i] for i in full], self.sort.length,
+                           self.sort.decode(answer), self.sort.decode(self.sort.answer(seqs)[0]))
+        unknown = sorted(set(text) - set(self.itos) - {"."})
+        if unknown:
+            raise ValueError(f"the model does not know {''.join(unknown)!r}; use "
+                             f"{''.join(self.itos[1:])!r}")
+        ids = np.array([0] + [self.stoi[c] for c in text.replace(".", "")], dtype=np.int64)
+        ids = ids[:self.block_size]
+        return Context(ids, [self.itos[i] for i in ids], len(ids) - 1)
+
+    # -- a look inside -------------------------------------------------------------------------
+    @staticmethod
+    def inspect(model: GPT, ctx: Context, output_temperature: float = 1.0) -> View:
+        logits, _ = model.forward(ctx.ids[None, :])
+        maps = np.stack([a[0] for a in model.attention()])  # (L, H, T, T), copied by stack
+        T = len(ctx.ids)
+        masked = np.triu(np.ones((T, T), bool), 1) if model.causal else np.zeros((T, T), bool)
+        z = logits[0].astype(np.float64) / max(output_temperature, 1e-6)  # (T, V)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return View(maps, masked, p / p.sum(axis=1, keepdims=True))
+
+    def sample(self, model: GPT, ctx: Context, temperature: float, n: int, rng) -> list[str]:
+        """n continuations of the text (names: until the end token; sort: the answer letters)."""
+        if self.task == "sort":
+            prompt = np.tile(ctx.ids[:self.sort.length + 1], (n, 1))
+            out = model.generate(prompt, self.sort.length, temperature, rng)
+            return [self.sort.decode(row[self.sort.length + 1:]) for row in out]
+        start = np.tile(ctx.ids, (n, 1))
+        room = max(1, self.block_size - len(ctx.ids))
+        out = model.generate(start, room, temperature, rng)[:, 1:]  # drop the start token
+        words = []
+        for row in out:
+            cut = np.flatnonzero(row[len(ctx.ids) - 1:] == 0)
+            row = row[:len(ctx.ids) - 1 + cut[0]] if cut.size else row
+            words.append("".join(self.itos[i] for i in row))
+        return words
+
+    def score(self, model: GPT) -> dict:
+        """The quick measure the experiments are judged by: loss on a few hundred validation
+        names, or exact-match and loss on a few hundred held-out sort sequences."""
+        if self.task == "names":
+            X, Y = self.names.val
+            return {"loss": evaluate_loss(model, X[:EFFECT_NAMES], Y[:EFFECT_NAMES])}
+        if self._effect_data is None:
+            seqs = self.sort.random_sequences(np.random.default_rng(7), EFFECT_SEQUENCES, heldout=True)
+            self._effect_data = (seqs, *self.sort.examples(seqs))
+        seqs, x, y = self._effect_data
+        right = np.all(self.sort.solve(model, seqs) == self.sort.answer(seqs), axis=1).mean()
+        return {"loss": evaluate_loss(model, x, y), "exact": float(right)}
+
+    # -- training --------------------------------------------------------------------------------
+    def sampler_and_eval(self, causal: bool = True):
+        """(sample(rng, B), evaluate(model)) for models.attention.train.train."""
+        if self.task == "names":
+            X, Y = self.names.val
+            return (row_sampler(*self.names.train, bucket=4, cut=causal),
+                    lambda m: evaluate_loss(m, X[:EFFECT_NAMES], Y[:EFFECT_NAMES]))
+        seqs = self.sort.random_sequences(np.random.default_rng(8), 500, heldout=True)
+        x, y = self.sort.examples(seqs)
+        return self.sort.sampler(), lambda m: evaluate_loss(m, x, y)
+
+    def training(self, model: GPT, config: TrainConfig, kept: list, keep_steps, start_step: int = 0):
+        """The in-app run: train's reports, and a copy of the weights appended to `kept` as
+        (step, state) at each of keep_steps (counted from start_step), for the checkpoint slider."""
+        sample, evaluate = self.sampler_and_eval(model.causal)
+        keep_steps = set(keep_steps)
+        for report in train(model, sample, config, evaluate=evaluate):
+            if report["step"] in keep_steps:
+                kept.append((start_step + report["step"], model.state_dict()))
+            yield report
+
+
+def keep_schedule(steps: int) -> list[int]:
+    """Checkpoint steps of an in-app run: roughly geometric (patterns form early), and the end."""
+    marks = [s for s in (10, 30, 100, 200, 400, 700, 1000, 1500, 2000, 3000, 5000, 8000, 12000,
+                         20000, 30000, 50000) if s < steps]
+    return marks + [steps]

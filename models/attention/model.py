@@ -1,0 +1,270 @@
+"""A character-level GPT in NumPy, after nanoGPT/makemore, with the backward written by hand.
+
+    model = GPT(GPTConfig(vocab_size=27))
+    logits, loss = model.forward(idx, targets)   # idx, targets (B, T); targets -1 are ignored
+    model.backward()                             # fills every gradient (overwrites, no zeroing)
+    optimiser.step()                             # models.core.optim.AdamW over model.param_groups()
+
+Token + learned position embeddings, `n_layer` pre-LayerNorm blocks (causal multi-head
+self-attention, 4x GELU MLP), a final LayerNorm and a bias-free linear head. After a forward,
+`model.attention()` holds every head's attention weights, for the viewer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from models.core.blas import blas_threads
+from models.attention.layers import DTYPE, Block, Dropout, Layer, LayerNorm, Linear
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int = 27  # characters, with the start/end token '.' at index 0
+    block_size: int = 16  # longest context the model reads, in characters
+    n_layer: int = 4  # transformer blocks
+    n_head: int = 4  # attention heads per block
+    n_embd: int = 64  # width of the residual stream (head size = n_embd / n_head)
+    dropout: float = 0.0  # share of activations zeroed while training (regularisation; 0 = none)
+    seed: int = 0  # initial weights (and dropout masks)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Embeddings(Layer):
+    """Token embedding plus learned position embedding: idx (B, T) -> x (B*T, C)."""
+    param_names = ("wte", "wpe")
+
+    def __init__(self, vocab_size, block_size, n_embd, rng):
+        self.wte = (rng.standard_normal((vocab_size, n_embd)) * 0.02).astype(DTYPE)
+        self.wpe = (rng.standard_normal((block_size, n_embd)) * 0.02).astype(DTYPE)
+        self._grads_like_params()
+
+    def forward(self, idx):
+        B, T = idx.shape
+        self.T, self.idx = T, idx.reshape(-1)  # (B*T,)
+        x = np.take(self.wte, self.idx, axis=0, out=self.buffer("x", (B * T, self.wte.shape[1])))
+        x.reshape(B, T, -1)[...] += self.wpe[:T]
+        return x  # (B*T, C)
+
+    def backward(self, dx):
+        V = self.wte.shape[0]
+        onehot = (self.idx[None, :] == np.arange(V)[:, None]).astype(DTYPE)  # (V, B*T)
+        np.matmul(onehot, dx, out=self.dwte)  # (V, C): rows summed per token
+        self.dwpe[self.T:] = 0.0  # positions beyond this context got no gradient
+        np.sum(dx.reshape(-1, self.T, dx.shape[1]), axis=0, out=self.dwpe[:self.T])  # (T, C)
+
+
+def cross_entropy(logits, targets):
+    """Mean negative log-likelihood over the targets that are not -1, and its gradient.
+    logits (N, V), targets (N,) -> (loss float, dlogits (N, V)). Softmax and loss fused."""
+    N, V = logits.shape
+    valid = targets >= 0  # (N,)
+    count = int(valid.sum())
+    rows = np.arange(N)
+    picked = np.where(valid, targets, 0)  # (N,)
+    z = logits - logits.max(axis=1, keepdims=True)  # (N, V)
+    target_z = z[rows, picked]  # (N,)
+    probs = np.exp(z, out=z)
+    sums = probs.sum(axis=1)  # (N,)
+    nll = np.log(sums) - target_z  # (N,)
+    loss = float(np.sum(nll[valid], dtype=np.float64) / max(count, 1))
+    probs /= sums[:, None]
+    probs[rows, picked] -= 1.0
+    probs *= (valid / max(count, 1)).astype(DTYPE)[:, None]
+    return loss, probs  # probs is now dloss/dlogits
+
+
+class GPT:
+    """The character transformer. `forward` and `backward` follow the makemore contract."""
+
+    def __init__(self, config: GPTConfig):
+        self.config = c = config
+        rng = np.random.default_rng(c.seed)
+        proj_std = 0.02 / math.sqrt(2 * c.n_layer)  # GPT-2: residual projections scaled down
+        self.embed = Embeddings(c.vocab_size, c.block_size, c.n_embd, rng)
+        self.drop = Dropout(c.dropout, int(rng.integers(2**31)))
+        self.blocks = [Block(c.n_embd, c.n_head, rng, proj_std, c.dropout) for _ in range(c.n_layer)]
+        self.ln_f = LayerNorm(c.n_embd)
+        self.head = Linear(c.n_embd, c.vocab_size, rng, bias=False)
+        self._flatten()
+
+    def dropouts(self) -> list[Dropout]:
+        return [self.drop] + [d for b in self.blocks for d in (b.drop_attn, b.drop_mlp)]
+
+    @property
+    def training(self) -> bool:
+        """True while training: dropout is on (it is off for losses, the viewer, sampling)."""
+        return self.drop.training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        for d in self.dropouts():
+            d.training = bool(value)
+
+    def reseed_dropout(self, seed: int) -> None:
+        """Fresh dropout streams (a replica must not repeat the masks of the model it helps)."""
+        rng = np.random.default_rng(seed)
+        for d in self.dropouts():
+            d.rng = np.random.default_rng(int(rng.integers(2**31)))
+
+    @property
+    def block_size(self) -> int:
+        return self.config.block_size
+
+    # -- parameters ---------------------------------------------------------------------------
+    def named_leaves(self):
+        yield from self.embed.named_leaves("embed.")
+        for i, block in enumerate(self.blocks):
+            yield from block.named_leaves(f"blocks.{i}.")
+        yield from self.ln_f.named_leaves("ln_f.")
+        yield from self.head.named_leaves("head.")
+
+    def _flatten(self):
+        """Move every parameter and gradient into two flat float32 buffers (matrices, which get
+        weight decay, and vectors, which do not) and make each layer's arrays views into them."""
+        entries = [(f"{prefix}.{n}", layer, n) for prefix, layer in self.named_leaves()
+                   for n in layer.param_names]
+        groups = {True: [], False: []}  # decayed? -> entries
+        for e in entries:
+            groups[getattr(e[1], e[2]).ndim >= 2].append(e)
+        self.flat_params, self.flat_grads, self._views = {}, {}, {}
+        for decay, group in groups.items():
+            total = sum(getattr(layer, n).size for _, layer, n in group)
+            flat, gflat = np.zeros(total, DTYPE), np.zeros(total, DTYPE)
+            offset = 0
+            for name, layer, n in group:
+                value = getattr(layer, n)
+                view = flat[offset:offset + value.size].reshape(value.shape)
+                view[...] = value
+                setattr(layer, n, view)
+                setattr(layer, "d" + n, gflat[offset:offset + value.size].reshape(value.shape))
+                self._views[name] = (layer, n)
+                offset += value.size
+            self.flat_params[decay], self.flat_grads[decay] = flat, gflat
+
+    def param_groups(self):
+        """(params, grads, decay_mask) for models.core.optim.AdamW: decay on matrices only."""
+        return ([self.flat_params[True], self.flat_params[False]],
+                [self.flat_grads[True], self.flat_grads[False]], [True, False])
+
+    def num_params(self) -> int:
+        return sum(f.size for f in self.flat_params.values())
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter by dotted name."""
+        return {name: getattr(layer, n).copy() for name, (layer, n) in self._views.items()}
+
+    def shapes(self) -> dict[str, tuple]:
+        return {name: getattr(layer, n).shape for name, (layer, n) in self._views.items()}
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray]) -> None:
+        for name, (layer, n) in self._views.items():
+            getattr(layer, n)[...] = arrays[name]
+
+    def grad(self, name: str) -> np.ndarray:
+        layer, n = self._views[name]
+        return getattr(layer, "d" + n)
+
+    def param(self, name: str) -> np.ndarray:
+        layer, n = self._views[name]
+        return getattr(layer, n)
+
+    # -- experiments --------------------------------------------------------------------------
+    @property
+    def attention_temperature(self) -> float:
+        return self.blocks[0].attn.temperature
+
+    @attention_temperature.setter
+    def attention_temperature(self, value: float) -> None:
+        """Divide every attention score by this before the softmax (1 = as trained)."""
+        for block in self.blocks:
+            block.attn.temperature = float(value)
+
+    @property
+    def causal(self) -> bool:
+        return self.blocks[0].attn.causal
+
+    @causal.setter
+    def causal(self, value: bool) -> None:
+        """False lifts the causal mask: every position also sees the characters after it."""
+        for block in self.blocks:
+            block.attn.causal = bool(value)
+
+    # -- forward / backward -------------------------------------------------------------------
+    def forward(self, idx, targets=None):
+        """idx (B, T) ints -> logits (B, T, V) and, with targets (B, T), the mean loss over
+        targets that are not -1 (else None)."""
+        idx = np.asarray(idx)
+        if idx.ndim == 1:
+            idx = idx[None, :]
+        B, T = idx.shape
+        if T > self.config.block_size:
+            raise ValueError(f"context of {T} tokens is longer than block_size {self.config.block_size}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
+            raise ValueError(f"token ids must be in 0..{self.config.vocab_size - 1}")
+        with blas_threads(1):  # these matrices are small: a second BLAS thread only waits
+            x = self.drop.forward(self.embed.forward(idx))  # (B*T, C)
+            for block in self.blocks:
+                x = block.forward(x, B, T)
+            logits = self.head.forward(self.ln_f.forward(x))  # (B*T, V)
+        loss = None
+        if targets is not None:
+            targets = np.asarray(targets).reshape(-1)
+            loss, self._dlogits = cross_entropy(logits, targets)
+        return logits.reshape(B, T, -1).copy(), loss
+
+    def backward(self) -> None:
+        """Gradients of the last forward's loss with respect to every parameter."""
+        with blas_threads(1):
+            dx = self.ln_f.backward(self.head.backward(self._dlogits))  # (B*T, C)
+            for block in reversed(self.blocks):
+                dx = block.backward(dx)
+            self.embed.backward(self.drop.backward(dx))
+
+    def attention(self) -> list[np.ndarray]:
+        """Per layer, the attention weights (B, n_head, T, T) of the last forward (live buffers:
+        copy them to keep them past the next forward)."""
+        return [block.attn.att for block in self.blocks]
+
+    def head_details(self, layer: int, head: int, row: int = 0) -> dict:
+        """One head's attention of the last forward, step by step, for the viewer (copies):
+        q, k, v (T, hs); scores = q k^T (T, T); scale (1 / (sqrt(hs) * temperature)); masked
+        scores (-inf above the diagonal when causal); weights (T, T); out = weights v (T, hs)."""
+        attn = self.blocks[layer].attn
+        q, k, v = (a[row, head].astype(np.float64) for a in (attn.q, attn.k, attn.v))  # (T, hs)
+        scores = q @ k.T  # (T, T)
+        masked = scores * attn.scale
+        if attn.causal:
+            masked[np.triu_indices(len(q), 1)] = -np.inf
+        weights = attn.att[row, head].astype(np.float64)  # (T, T)
+        return {"q": q, "k": k, "v": v, "scores": scores, "scale": attn.scale, "masked": masked,
+                "weights": weights, "out": weights @ v, "head_size": attn.head_size,
+                "temperature": attn.temperature, "causal": attn.causal}
+
+    # -- sampling -----------------------------------------------------------------------------
+    def next_token_probs(self, idx, temperature: float = 1.0) -> np.ndarray:
+        """Distribution of the token after each context row: idx (B, T) -> (B, V)."""
+        logits, _ = self.forward(np.asarray(idx)[:, -self.config.block_size:])
+        z = logits[:, -1, :].astype(np.float64) / max(temperature, 1e-6)  # (B, V)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, rng=None,
+                 greedy: bool = False) -> np.ndarray:
+        """Append max_new_tokens sampled tokens to each row of idx (B, T) -> (B, T + new)."""
+        rng = rng if rng is not None else np.random.default_rng()
+        idx = np.asarray(idx, dtype=np.int64)
+        for _ in range(max_new_tokens):
+            p = self.next_token_probs(idx, temperature)  # (B, V)
+            if greedy:
+                nxt = p.argmax(axis=1)
+            else:
+                nxt = (p.cumsum(axis=1) < rng.random((p.shape[0], 1))).sum(axis=1)
+                nxt = np.minimum(nxt, p.shape[1] - 1)
+            idx = np.concatenate([idx, nxt[:, None]], axis=1)
+        return idx

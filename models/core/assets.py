@@ -1,0 +1,36 @@
+"""Where shipped files and user data live, from a source checkout or an installed wheel."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "PLAYGROUND_DATA_DIR"
+
+
+def assets_dir() -> Path:
+    """The assets folder: `assets/` in a source tree, the `playground_assets` package when installed."""
+    source = Path(__file__).resolve().parents[2] / "assets"
+    if source.is_dir():
+        return source
+    import playground_assets  # installed wheel: assets/ was packaged under this name
+
+    return Path(playground_assets.__file__).resolve().parent
+
+
+def asset_path(*parts: str) -> Path:
+    """A shipped file, e.g. asset_path("weights", "names_mlp.npz")."""
+    return assets_dir().joinpath(*parts)
+
+
+def data_dir() -> Path | None:
+    """The user's data folder from $PLAYGROUND_DATA_DIR, if set and present."""
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value and Path(value).expanduser().is_dir() else None
+
+
+def find_data(*parts: str) -> Path:
+    """A data file: from $PLAYGROUND_DATA_DIR when it has it, else the shipped copy in assets/."""
+    user = data_dir()
+    if user is not None and user.joinpath(*parts).exists():
+        return user.joinpath(*parts)
+    return asset_path(*parts)

@@ -1,0 +1,1 @@
+"""The Attention tab: train a character transformer and read every head and stage."""

@@ -1,0 +1,88 @@
+"""The Heads page of the Attention tab: every head as a small map, the chosen head enlarged with its
+numbers, and a slider over the checkpoints saved while the model trained."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+
+from playground.tabs.attention.grid import AttentionGrid
+from playground.widgets.heatmap import Heatmap
+
+
+class HeadsPage(QWidget):
+    head_selected = Signal(int, int)  # layer, head
+    query_selected = Signal(int)  # the query row clicked in the enlarged map
+    checkpoint_changed = Signal(int)  # index into the checkpoints; the last one is "now"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = AttentionGrid()
+        self.grid.head_clicked.connect(self._on_grid_head_clicked)
+        self.big = Heatmap(title="Layer 1, head 1", colorbar=False, x_label="key (looked at), %",
+                           y_label="query (looking)")
+        self.big.setToolTip("The chosen head: row t shows how much position t takes from each "
+                            "position (in %). Hatched cells are masked: a position may not look ahead. "
+                            "Click a row to step through it.")
+        self.big.cell_clicked.connect(self._on_big_cell_clicked)
+        self.scrub = QSlider(Qt.Horizontal)
+        self.scrub.setRange(0, 0)
+        self.scrub.setPageStep(1)
+        self.scrub.setToolTip("Scrub through checkpoints saved during training and watch the "
+                              "attention patterns form (right end: the current weights). ←/→ step.")
+        self.scrub.valueChanged.connect(self._on_scrub_value_changed)
+        self.scrub_label = QLabel("checkpoint: current weights")
+        self.scrub_label.setMinimumWidth(260)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Checkpoint"))
+        top.addWidget(self.scrub, 1)
+        top.addWidget(self.scrub_label)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.grid)
+        splitter.addWidget(self.big)
+        splitter.setSizes([680, 440])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.steps: list[str] = []
+
+    def set_checkpoints(self, labels: list[str], index: int | None = None) -> None:
+        """labels: one per checkpoint, oldest first, the last being the current weights."""
+        self.steps = list(labels)
+        self.scrub.blockSignals(True)
+        self.scrub.setRange(0, max(0, len(labels) - 1))
+        self.scrub.setValue(len(labels) - 1 if index is None else index)
+        self.scrub.blockSignals(False)
+        self.scrub.setEnabled(len(labels) > 1)
+        self._label()
+
+    def _label(self) -> None:
+        i = self.scrub.value()
+        if self.steps:
+            self.scrub_label.setText(f"checkpoint {i + 1}/{len(self.steps)}: {self.steps[i]}")
+
+    def show_maps(self, maps: np.ndarray, tokens: list[str], masked: np.ndarray, layer: int, head: int) -> None:
+        self.grid.set_selected(layer, head)
+        self.grid.set_maps(maps, tokens, masked)
+        weights = maps[layer, head].copy()  # (T, T)
+        weights[masked] = np.nan
+        T = len(tokens)
+        text = None
+        if T <= 16:
+            text = np.where(masked, "", np.vectorize(lambda w: f"{100 * w:.0f}")(np.nan_to_num(weights)))
+        labels = [f"{t}" for t in tokens]
+        self.big.set_matrix(weights, row_labels=labels, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
+        self.big.set_title(f"Layer {layer + 1}, head {head + 1}")
+
+    @Slot(int, int)
+    def _on_grid_head_clicked(self, layer: int, head: int) -> None:
+        self.head_selected.emit(layer, head)
+
+    @Slot(int, int)
+    def _on_big_cell_clicked(self, row: int, col: int) -> None:
+        self.query_selected.emit(row)
+
+    @Slot(int)
+    def _on_scrub_value_changed(self, value: int) -> None:
+        self._label()
+        self.checkpoint_changed.emit(value)

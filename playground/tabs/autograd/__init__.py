@@ -1,0 +1,1 @@
+"""The Autograd tab: an expression's Value graph stepped through backprop, and a tiny MLP page."""

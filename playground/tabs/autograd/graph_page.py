@@ -1,0 +1,347 @@
+"""The Autograd tab's first page: type (or pick) an expression, see its graph, and run
+backprop one node at a time with the chain rule written out in numbers."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from models.autograd.engine import backward_steps
+from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
+                               leaf_numerical_grads, parse)
+from playground.widgets.side_panel import SidePanel, group
+from playground.tabs.autograd.text import node_html, step_html
+from playground.widgets.explain import ExplainPanel
+from playground.tabs.autograd.graph_view import GraphView
+
+CUSTOM = "Your own…"
+DONE_TEXT = ("Backward is done. Press Forward to run it again on fresh values (the inputs' grads "
+             "then accumulate), or Zero grad.")
+MLP_TEXT = ("# Built in code, not typed: MLP(2, [8, 8, 1]) with tanh hidden layers, on the point\n"
+            "# x = (0.5, -1.0), each neuron as micrograd writes it: b + w1*x1 + w2*x2 + ...\n"
+            "# Every weight is a leaf: click one to change it and run forward again.")
+EXPLAIN = ("Backpropagation, one node at a time",
+           "Every box is a number (<i>data</i>) and the derivative of the output with respect to "
+           "it (<i>grad</i>). <b>Forward</b> computes the data from left to right. <b>Backward "
+           "step</b> fills one grad, right to left: the local derivative of the op times the grad "
+           "flowing back from the output (the chain rule). A value used twice adds both "
+           "contributions. Grads accumulate: run Backward all twice without <b>Zero grad</b> and "
+           "they double, which is why training zeroes them every step.",
+           "dL/da = Σ<sub>c uses a</sub> (∂c/∂a) · dL/dc")
+
+
+class GraphPage(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.graph = None  # ExpressionGraph or MLPGraph
+        self.steps = None  # the backward_steps generator while stepping
+        self.done = False  # this graph's backward pass is complete
+        self.step_count = 0
+        self.selected: int | None = None
+
+        self.preset = QComboBox()
+        self.preset.addItems([*PRESETS, MLP_PRESET, CUSTOM])
+        self.preset.setToolTip("Examples to start from; edit the text to make your own")
+        self.preset.currentTextChanged.connect(self._on_preset_changed)
+        self.editor = QPlainTextEdit()
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.Monospace)
+        self.editor.setFont(mono)
+        self.editor.setToolTip("One assignment per line. `x = 2.0` makes an input you can edit; "
+                               "then + - * / **, tanh relu sigmoid exp log. Ctrl+Enter builds.")
+        self.editor.setMinimumHeight(180)
+        self.build_button = QPushButton("Build graph")
+        self.build_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.build_button.setToolTip("Parse the text and draw its graph (Ctrl+Enter)")
+        self.build_button.clicked.connect(self._on_build_clicked)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #D55E00; font-weight: bold")
+        self.error_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        expr_box = group("Expression", self.preset, self.editor, self.build_button,
+                          self.error_label)
+
+        buttons = [("Forward", "F6", "Compute every value from the inputs (F6)", self.forward),
+                   ("Backward step", "F7", "Fill the next grad, right to left (F7)",
+                    self.backward_step),
+                   ("Backward all", "Shift+F7", "Fill every remaining grad (Shift+F7)",
+                    self.backward_all),
+                   ("Zero grad", "F9", "Set every grad to 0 (F9)", self.zero_grad),
+                   ("Reset", "Ctrl+R", "Back to the text's own input values (Ctrl+R)",
+                    self.reset)]
+        grid = QGridLayout()
+        self.buttons = {}
+        for i, (text, key, tip, slot) in enumerate(buttons):
+            b = QPushButton(text)
+            b.setShortcut(QKeySequence(key))
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            grid.addWidget(b, i // 2, i % 2)
+            self.buttons[text] = b
+        self.check_box = QCheckBox("Check with finite differences")
+        self.check_box.setToolTip("Show each input's numerical gradient (f(x+h) − f(x−h)) / 2h "
+                                  "next to the one backprop computed")
+        self.check_box.toggled.connect(self._on_check_toggled)
+        self.step_label = QLabel("")
+        self.step_label.setWordWrap(True)
+        step_widget = QWidget()
+        step_widget.setLayout(grid)
+        steps_box = group("Run", step_widget, self.check_box, self.step_label)
+
+        self.chain_label = _rich_label("Press Backward step to see the chain rule at work.")
+        chain_box = group("Chain rule", self.chain_label)
+
+        self.node_label = _rich_label("Click a box in the graph.")
+        self.value_edit = QLineEdit()
+        self.value_edit.setPlaceholderText("new value of the selected input")
+        self.value_edit.setToolTip("Type a number and press Enter: the input changes and "
+                                   "forward runs again")
+        self.value_edit.returnPressed.connect(self._on_value_entered)
+        self.value_edit.setEnabled(False)
+        node_box = group("Selected node", self.node_label, self.value_edit)
+
+        self.explain = ExplainPanel(*EXPLAIN)
+        self.explain.setMinimumHeight(200)
+        scroll = SidePanel([expr_box, steps_box, chain_box, node_box, self.explain])
+
+        self.view = GraphView()
+        self.view.node_clicked.connect(self._on_view_node_clicked)
+        bar = QHBoxLayout()
+        self.panel_button = QPushButton("Hide panel")
+        self.panel_button.setCheckable(True)
+        self.panel_button.setToolTip("Give the graph the whole width, e.g. on a projector "
+                                     "(Ctrl+H)")
+        self.panel_button.setShortcut(QKeySequence("Ctrl+H"))
+        self.panel_button.toggled.connect(self._on_panel_toggled)
+        bar.addWidget(self.panel_button)
+        for text, tip, slot in (("Fit", "Show the whole graph (F on the graph)", self.view.fit),
+                                ("−", "Zoom out (wheel, or − on the graph)", self.view.zoom_out),
+                                ("+", "Zoom in (wheel, or + on the graph)", self.view.zoom_in)):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        hint = QLabel("drag to pan · wheel to zoom · click a box")
+        hint.setWordWrap(True)  # wraps rather than widening the window on a small projector
+        bar.addWidget(hint, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(bar)
+        right_layout.addWidget(self.view, 1)
+
+        self.side = scroll
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([440, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    @Slot(bool)
+    def _on_panel_toggled(self, hidden: bool) -> None:
+        self.side.setVisible(not hidden)
+        self.panel_button.setText("Show panel" if hidden else "Hide panel")
+
+    # -- building --------------------------------------------------------------------------------
+    def load_preset(self, name: str) -> None:
+        if self.preset.currentText() != name:
+            self.preset.setCurrentText(name)  # -> _on_preset_changed
+        else:
+            self._on_preset_changed(name)
+
+    @Slot(str)
+    def _on_preset_changed(self, name: str) -> None:
+        if name == CUSTOM:
+            self.editor.setReadOnly(False)
+            return
+        self.editor.setReadOnly(name == MLP_PRESET)
+        self.editor.setPlainText(MLP_TEXT if name == MLP_PRESET else PRESETS[name])
+        self.build()
+
+    @Slot()
+    def _on_build_clicked(self) -> None:
+        self.build()
+
+    def build(self) -> bool:
+        """Parse the editor's text and draw it; a problem is shown under the text."""
+        try:
+            if self.preset.currentText() == MLP_PRESET and self.editor.isReadOnly():
+                graph = MLPGraph()
+            else:
+                graph = ExpressionGraph(parse(self.editor.toPlainText()))
+            graph.forward()
+        except ExpressionError as e:
+            self.error_label.setText(str(e))
+            return False
+        self.error_label.setText("")
+        self.graph = graph
+        self.selected = None
+        self.view.select(None)
+        self._restart_steps()
+        self.view.show_graph(graph.root)
+        self._update_numeric()
+        self._show_selected()
+        n = len(self.view.values)
+        self.status_message.emit(f"Graph: {n} values, {n - len(graph.leaves)} made by ops")
+        return True
+
+    # -- stepping --------------------------------------------------------------------------------
+    @Slot()
+    def forward(self) -> None:
+        if self.graph is None:
+            return
+        try:
+            self.graph.forward()
+        except ExpressionError as e:
+            self.error_label.setText(str(e))
+            return
+        self.error_label.setText("")
+        self._restart_steps()
+        self.view.show_graph(self.graph.root)
+        self._update_numeric()
+        self._show_selected()
+
+    @Slot()
+    def backward_step(self) -> bool:
+        """Fill the next grad and show how; False when there is nothing left to fill."""
+        step = self._advance()
+        if step is not None:
+            self._show_step(step)
+        return step is not None
+
+    @Slot()
+    def backward_all(self) -> None:
+        last = None
+        while (step := self._advance()) is not None:
+            last = step
+        if last is not None:  # one redraw at the end, not one per node
+            self._show_step(last)
+            self.step_label.setText("Every grad is filled. Compare them with the check; press "
+                                    "Forward and Backward all again to see them accumulate.")
+
+    def _advance(self):
+        """The next BackwardStep, or None (and a note why) when backward is complete."""
+        if self.graph is None:
+            return None
+        if not self.done:
+            if self.steps is None:
+                self.steps = backward_steps(self.graph.root)
+                self.step_count = 0
+            step = next(self.steps, None)
+            if step is not None:
+                self.step_count += 1
+                return step
+            self.steps, self.done = None, True
+            self.view.set_highlight(None)
+            self.view.refresh()
+        self.step_label.setText(DONE_TEXT)
+        return None
+
+    def _show_step(self, step) -> None:
+        values = self.view.values
+        where = {v: i for i, v in enumerate(values)}
+        self.view.set_highlight(where[step.node], [where[c] for c, _, _ in step.terms])
+        self.view.refresh()
+        total = len(values)
+        self.chain_label.setText(step_html(step, values, self.step_count, total,
+                                           self.graph.root.label or "L"))
+        self.step_label.setText(f"{self.step_count} of {total} grads filled.")
+        self._show_selected()
+
+    @Slot()
+    def zero_grad(self) -> None:
+        if self.graph is None:
+            return
+        for v in self.view.values:
+            v.grad = 0.0
+        self._restart_steps()
+        self.view.refresh()
+        self._show_selected()
+
+    @Slot()
+    def reset(self) -> None:
+        self.build()
+
+    def _restart_steps(self) -> None:
+        self.steps, self.done = None, False
+        self.step_count = 0
+        self.view.set_highlight(None)
+        self.step_label.setText("")
+        self.chain_label.setText("Press Backward step to see the chain rule at work.")
+
+    # -- check and selection ---------------------------------------------------------------------
+    @Slot(bool)
+    def _on_check_toggled(self, on: bool) -> None:
+        self._update_numeric()
+
+    def _update_numeric(self) -> None:
+        if self.graph is None or not self.check_box.isChecked():
+            self.view.set_numeric({})
+            return
+        try:
+            by_name = leaf_numerical_grads(self.graph)
+        except ExpressionError as e:
+            self.error_label.setText(str(e))
+            self.view.set_numeric({})
+            return
+        where = {v: i for i, v in enumerate(self.view.values)}
+        self.view.set_numeric({where[leaf]: by_name[name] for name, leaf in self.graph.leaves.items()
+                               if leaf in where})
+
+    @Slot(int)
+    def _on_view_node_clicked(self, index: int) -> None:
+        self.selected = index
+        self.view.select(index)
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        values = self.view.values
+        if self.selected is None or self.selected >= len(values):
+            self.node_label.setText("Click a box in the graph.")
+            self.value_edit.setEnabled(False)
+            return
+        v = values[self.selected]
+        self.node_label.setText(node_html(values, self.selected,
+                                          self.view.numeric.get(self.selected)))
+        editable = self.graph is not None and v in set(self.graph.leaves.values())
+        self.value_edit.setEnabled(editable)
+        self.value_edit.setPlaceholderText("type a new value, Enter" if editable else
+                                           "only inputs (blue boxes) can be edited")
+
+    @Slot()
+    def _on_value_entered(self) -> None:
+        if self.selected is None or self.graph is None:
+            return
+        leaf = self.view.values[self.selected]
+        try:
+            value = float(self.value_edit.text().replace("−", "-"))
+            if not abs(value) < 1e12:
+                raise ValueError
+        except ValueError:
+            self.error_label.setText(f"{self.value_edit.text()!r} is not a number a leaf can "
+                                     "hold (at most 1e12 in size)")
+            return
+        old = leaf.data
+        leaf.data = value
+        self.value_edit.clear()
+        self.forward()
+        if self.error_label.text():  # e.g. log of a negative now: put the old value back
+            message = self.error_label.text()
+            leaf.data = old
+            self.forward()
+            self.error_label.setText(message + f" (kept {old:g})")
+
+
+def _rich_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.RichText)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label

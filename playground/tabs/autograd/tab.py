@@ -1,0 +1,70 @@
+"""The Autograd tab: a scalar Value engine you can watch. Page one draws the graph of an
+expression and runs backprop node by node; page two trains a tiny MLP of Values on 2-D data."""
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout
+
+from playground.tabs.autograd.graph_page import GraphPage
+from playground.tabs.autograd.train_page import TrainPage
+from playground.tabs.base import Tab
+
+DEFAULT_PRESET = "Single neuron (lecture)"
+
+
+class AutogradTab(Tab):
+    name = "autograd"
+    title = "Autograd"
+    open_filter = "Autograd MLP weights (*.npz);;All files (*)"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runner = self.make_runner()
+        self.runner.max_rate = 10  # redraws a second while training: the engine needs the GIL
+        self.graph_page = GraphPage()
+        self.train_page = TrainPage(self.runner)
+        self.pages = QTabWidget()
+        self.pages.addTab(self.graph_page, "Graph and backprop")
+        self.pages.addTab(self.train_page, "Train a tiny MLP")
+        self.pages.setTabToolTip(0, "An expression as a graph of Values; gradients one node "
+                                 "at a time")
+        self.pages.setTabToolTip(1, "A small network of Values learning to separate two classes")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        for page in (self.graph_page, self.train_page):
+            page.status_message.connect(self._on_page_status_message)
+        self.train_page.error_raised.connect(self._on_page_error_raised)
+
+    def load_defaults(self) -> None:
+        self.graph_page.load_preset(DEFAULT_PRESET)
+        self.train_page.load_defaults()
+
+    def prepare_shot(self) -> None:
+        """The lecture's neuron, halfway through backprop, with the check on."""
+        self.ensure_loaded()
+        self.pages.setCurrentWidget(self.graph_page)
+        self.graph_page.load_preset(DEFAULT_PRESET)
+        self.graph_page.check_box.setChecked(True)
+        for _ in range(5):
+            self.graph_page.backward_step()
+
+    def open_file(self, path: str) -> None:
+        self.ensure_loaded()
+        if self.runner.is_busy():
+            self.show_error("Stop training before loading other weights.")
+            return
+        if self.train_page.load(path):
+            self.pages.setCurrentWidget(self.train_page)
+
+    def export_targets(self):
+        return [("graph", self.graph_page.view), ("decision regions", self.train_page.plane),
+                ("loss", self.train_page.loss_plot)]
+
+    @Slot(str)
+    def _on_page_status_message(self, message: str) -> None:
+        self.status_message.emit(message)
+
+    @Slot(str)
+    def _on_page_error_raised(self, message: str) -> None:
+        self.show_error(message)

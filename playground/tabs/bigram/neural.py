@@ -1,0 +1,234 @@
+"""The Bigram tab's "Learn W" page: the same model learned by gradient descent, live.
+
+The count probabilities and softmax(W) sit side by side on the same colour scale; while the
+worker trains, the right matrix turns into the left one and the loss falls to the counts' NLL.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
+
+from models.bigram.model import NeuralBigram, NeuralBigramConfig, log_probs, train_neural
+from playground import style as app_style
+from playground.tabs.bigram.matrix import MatrixView
+from playground.tabs.bigram.state import BigramData, display_char
+from playground.widgets.controls import ControlsForm, FloatField, IntField
+from playground.widgets.loss_plot import LossPlot
+from playground.widgets.run_controls import RunControls
+
+
+class _Run:
+    """The model being trained and how many steps it has had (counted by the worker)."""
+
+    def __init__(self, vocab_size: int, seed: int):
+        self.model = NeuralBigram(vocab_size, seed=seed)
+        self.steps = 0
+
+
+class NeuralPage(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, tab, parent=None):
+        super().__init__(parent)
+        self.data: BigramData | None = None
+        self.target = np.zeros((0, 0))  # the count probabilities shown on the left
+        self.learned: np.ndarray | None = None  # softmax(W) from the latest report
+        self.run: _Run | None = None
+        self._generation = 0  # bumped on reset/new data; older reports are dropped
+        self._reset_when_idle = False  # new data arrived while a run was stopping
+        self.runner = tab.make_runner()
+        self.runner.reported.connect(self._on_runner_reported)
+        self.runner.finished.connect(self._on_runner_finished)
+
+        self.form = ControlsForm([
+            FloatField("lr", "Learning rate", 50.0, 0.001, 1000.0, decimals=3,
+                       tooltip="Gradient-descent step size. 50 converges in a few hundred steps; "
+                               "much more and the loss jumps about."),
+            FloatField("l2", "L2 weight", 0.0, 0.0, 100.0, decimals=3,
+                       tooltip="Adds l2 · mean(W²) to the loss: pulls W towards 0, i.e. softmax "
+                               "towards uniform, like add-k smoothing of the counts."),
+            IntField("steps", "Steps per run", 300, 1, 100_000,
+                     tooltip="Full-batch gradient steps that Train takes before it stops."),
+            IntField("seed", "Seed", 42, 0, 2_147_483_647,
+                     tooltip="W starts as random normal numbers from this seed (Reset W)."),
+        ], settings_key="bigram/neural")
+        self.controls = RunControls(self.runner, step=True)
+        self.controls.start_requested.connect(self._on_controls_start_requested)
+        self.controls.step_requested.connect(self._on_controls_step_requested)
+        self.reset_button = QPushButton("Reset W")
+        self.reset_button.setToolTip("Start again from random weights (the seed above)")
+        self.reset_button.clicked.connect(self._on_reset_clicked)
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setToolTip("Colour by log-probability: shows the rare pairs converge too")
+        self.log_box.toggled.connect(self._on_log_toggled)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+
+        self.count_view = MatrixView(fit=True)
+        self.net_view = MatrixView(fit=True)
+        for view in (self.count_view, self.net_view):
+            view.cell_hovered.connect(self._on_view_cell_hovered)
+        self.loss_plot = LossPlot(title="Loss while learning W", y_label="average NLL")
+        self._guide: pg.InfiniteLine | None = None
+
+        left = QVBoxLayout()
+        left.addWidget(self.form)
+        left.addWidget(self.controls)
+        left.addWidget(self.reset_button)
+        left.addWidget(self.log_box)
+        left.addWidget(self.status)
+        left.addStretch(1)
+        grid = QGridLayout()
+        for col, text in enumerate(("<b>Counts</b>: P(next | previous)",
+                                    "<b>Network</b>: softmax(W), row by row")):
+            title = QLabel(text)
+            title.setWordWrap(True)
+            title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # equal columns
+            grid.addWidget(title, 0, col)
+        grid.addWidget(self.count_view, 1, 0)
+        grid.addWidget(self.net_view, 1, 1)
+        grid.addWidget(self.loss_plot, 2, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(2, 2)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 0)
+        layout.addLayout(grid, 1)
+
+    # -- data from the tab -----------------------------------------------------------------
+    def set_data(self, data: BigramData) -> None:
+        self.data = data
+        self._generation += 1  # reports of a run on the previous list are dropped
+        if self.runner.is_busy():  # a new vocabulary needs a new W: once the run has stopped
+            self._reset_when_idle = True
+            self.runner.stop()
+        else:
+            self.reset()
+
+    def set_target(self, P: np.ndarray) -> None:
+        """The count probabilities (with the tab's smoothing) to compare with."""
+        self.target = P
+        self._redraw()
+
+    def reset(self) -> None:
+        if self.data is None or self.runner.is_busy():
+            return
+        self._generation += 1
+        self.run = _Run(len(self.data.itos), self.form.value("seed"))
+        self.learned = self.run.model.probs()
+        self.loss_plot.clear_data()
+        self._set_guide(self.data.nll(0.0)["all"])
+        self.status.setText("W is random: press Train (or Step) to learn it.")
+        self._redraw()
+
+    def _set_guide(self, y: float) -> None:
+        """The dashed line the loss should reach: the count model's NLL (one line, moved)."""
+        st = app_style.current()
+        if self._guide is None:
+            self._guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(st.muted, width=st.pen_width, style=Qt.DashLine),
+                                          label="", labelOpts={"position": 0.15, "color": st.muted})
+            self.loss_plot.addItem(self._guide)
+        self._guide.setValue(y)
+        self._guide.label.setFormat(f"counts {y:.4f}")
+
+    def learned_probs(self) -> np.ndarray | None:
+        """softmax(W) for the current list, or None while W is being replaced."""
+        if self.data is None or self.learned is None or len(self.learned) != len(self.data.itos):
+            return None
+        return self.learned
+
+    # -- training --------------------------------------------------------------------------
+    def start(self, max_steps: int | None = None) -> None:
+        if self.data is None or self.run is None or self.runner.is_busy():
+            return
+        values = self.form.values()
+        config = NeuralBigramConfig(lr=values["lr"], l2=values["l2"], steps=values["steps"])
+        run, data, generation = self.run, self.data, self._generation
+
+        def reports():  # runs in the worker
+            for report in train_neural(run.model, data.xs, data.ys, config):
+                run.steps += 1
+                yield dict(report, step=run.steps)
+
+        def snapshot(report):  # runs in the worker, only for reports that are shown
+            return {"generation": generation, "step": report["step"], "loss": report["loss"],
+                    "nll": report["nll"], "P": run.model.probs()}
+
+        self.form.set_editable(False)
+        self.reset_button.setEnabled(False)
+        self.runner.start(reports, snapshot=snapshot, max_steps=max_steps)
+
+    @Slot()
+    def _on_controls_start_requested(self) -> None:
+        self.start()
+
+    @Slot()
+    def _on_controls_step_requested(self) -> None:
+        self.start(max_steps=1)
+
+    @Slot()
+    def _on_reset_clicked(self) -> None:
+        self.reset()
+
+    @Slot(object)
+    def _on_runner_reported(self, report) -> None:
+        if report["generation"] != self._generation or self.data is None:
+            return
+        self.learned = report["P"]
+        self.loss_plot.add_point("network", report["step"], report["loss"])
+        count_nll = self.data.nll(0.0)["all"]
+        gap = report["loss"] - count_nll
+        self.status.setText(f"step {report['step']:,}<br>loss <b>{report['loss']:.4f}</b><br>"
+                            f"counts {count_nll:.4f}<br>gap {gap:+.4f}")
+        self._redraw()
+
+    @Slot(int)
+    def _on_runner_finished(self, steps: int) -> None:
+        self.form.set_editable(True)
+        self.reset_button.setEnabled(True)
+        if self._reset_when_idle:
+            self._reset_when_idle = False
+            self.reset()
+        if self.run is not None:
+            self.status_message.emit(f"Neural bigram: {self.run.steps:,} steps so far")
+
+    @Slot(bool)
+    def _on_log_toggled(self, on: bool) -> None:
+        self._redraw()
+
+    @Slot(int, int)
+    def _on_view_cell_hovered(self, r: int, c: int) -> None:
+        for view in (self.count_view, self.net_view):
+            view.hovered = (r, c)
+            view.viewport().update()
+        if r >= 0 and self.data is not None and self.learned is not None and self.target.size:
+            pair = display_char(self.data.itos[r]) + display_char(self.data.itos[c])
+            self.status_message.emit(f"{pair}: counts P = {self.target[r, c]:.4f}, "
+                                     f"network P = {self.learned[r, c]:.4f}")
+
+    def _redraw(self) -> None:
+        if self.data is None or self.learned is None or self.target.shape != self.learned.shape:
+            return
+        labels = [display_char(c) for c in self.data.itos]
+        left, right = self.target, self.learned
+        if self.log_box.isChecked():
+            left, right = log_probs(left), log_probs(right)
+            finite = left[np.isfinite(left)]
+            levels = (max(-10.0, float(finite.min())), 0.0) if finite.size else (-10.0, 0.0)
+        else:
+            levels = (0.0, max(float(left.max()), 1e-9))
+        for view, values in ((self.count_view, left), (self.net_view, right)):
+            text = np.array([[_short(v, self.log_box.isChecked()) for v in row] for row in values],
+                            dtype=object)
+            view.set_matrix(values, labels, labels, text, levels)
+
+
+def _short(v: float, log: bool) -> str:
+    if log:
+        return "−∞" if v == -np.inf else f"{v:.1f}".replace("-", "−")
+    return f"{100 * v:.0f}"

@@ -1,0 +1,313 @@
+"""The Bigram tab: count which character follows which, read the table, sample from it, score
+names with it, and learn the same table by gradient descent."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QRadioButton, QScrollArea,
+                               QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from models.bigram.model import names_with_pair
+from models.core.data import WordListError, default_names_path, load_words
+from playground.tabs.base import Tab
+from playground.tabs.bigram.matrix import MatrixView
+from playground.tabs.bigram.neural import NeuralPage
+from playground.tabs.bigram.sample import SamplePage
+from playground.tabs.bigram.state import (MODES, SMOOTHING_STEPS, BigramData, cell_info,
+                                          cell_values, display_char, format_nll, load_reports)
+from playground.widgets.explain import ExplainPanel
+from playground.widgets.side_panel import group
+
+EXPLAIN = {
+    "counts": ("Counting bigrams",
+               "Each row is a character, each column the character that follows it; '.' marks the "
+               "start and the end of a name. Normalise a row and it is the probability of the next "
+               "character. The loss is the average negative log-likelihood (NLL) of every pair in "
+               "the list: lower is better, log 27 ≈ 3.30 is guessing.",
+               "P(b | a) = (N[a, b] + k) / Σ<sub>c</sub> (N[a, c] + k)"),
+    "sample": ("Sampling and scoring",
+               "To make a name, start at '.', draw the next character from that row's "
+               "probabilities, and repeat until '.' comes up again. To score a name, multiply the "
+               "probabilities of its pairs: the NLL is minus the log of that, per pair.",
+               "NLL = −(1/n) Σ log P(c<sub>i+1</sub> | c<sub>i</sub>)"),
+    "learn": ("The same model, learned",
+              "A one-hot vector times W picks one row of W: the logits for the next character. "
+              "Softmax turns them into probabilities and gradient descent lowers the NLL. With no "
+              "L2 it converges to the counts' probabilities exactly; L2 acts like smoothing.",
+              "P = softmax(one-hot(a) · W),  ∂NLL/∂logits = P − one-hot(b)"),
+}
+
+
+class BigramTab(Tab):
+    name = "bigram"
+    title = "Bigram"
+    open_filter = "Word lists (*.txt);;All files (*)"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.data: BigramData | None = None
+        self.mode = "counts"
+        self.smoothing = 0.0
+        self.selected = (-1, -1)
+        self.loader = self.make_runner()
+        self.loader.reported.connect(self._on_loader_reported)
+        self.loader.finished.connect(self._on_loader_finished)
+
+        # -- side panel ----------------------------------------------------------------------
+        self.source_label = QLabel("No word list yet")
+        self.source_label.setWordWrap(True)
+        self.open_button = QPushButton("Open word list…")
+        self.open_button.setToolTip("Any UTF-8 text file with one word per line (Ctrl+O)")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        data_box = group("Word list", self.source_label, self.open_button, self.progress)
+
+        self.mode_buttons = QButtonGroup(self)
+        mode_widgets = []
+        for i, (mode, label, tip) in enumerate((
+                ("counts", "&Counts", "How often each pair occurs (plus k when smoothing)"),
+                ("probabilities", "&Probabilities", "Each row normalised: P(next | previous), in %"),
+                ("log-probabilities", "&Log-probabilities", "log P: the loss adds up minus these"))):
+            button = QRadioButton(label)
+            button.setToolTip(tip)
+            button.setChecked(mode == self.mode)
+            self.mode_buttons.addButton(button, i)
+            mode_widgets.append(button)
+        self.mode_buttons.idToggled.connect(self._on_mode_toggled)
+        self.smoothing_slider = QSlider(Qt.Horizontal)
+        self.smoothing_slider.setRange(0, len(SMOOTHING_STEPS) - 1)
+        self.smoothing_slider.setPageStep(1)
+        self.smoothing_slider.setToolTip("Add-k smoothing: k is added to every count before "
+                                         "normalising, so no pair has probability 0")
+        self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
+        self.smoothing_label = QLabel("Smoothing: k = 0")
+        show_box = group("Show", *mode_widgets, self.smoothing_label, self.smoothing_slider)
+
+        self.cell_label = QLabel("Hover over or click a cell.")
+        self.cell_label.setWordWrap(True)
+        self.cell_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        cell_box = group("Cell", self.cell_label)
+
+        self.nll_labels = {key: QLabel("–") for key in ("all", "train", "val", "test")}
+        nll_grid = QGridLayout()
+        for row, (key, text, tip) in enumerate((
+                ("all", "whole list", "Counts of the whole list, scored on the whole list"),
+                ("train", "train", "Counts of the train split (80%), scored on it"),
+                ("val", "val", "Counts of train, scored on the validation split (10%)"),
+                ("test", "test", "Counts of train, scored on the test split (10%)"))):
+            label = QLabel(text)
+            label.setToolTip(tip)
+            self.nll_labels[key].setToolTip(tip)
+            self.nll_labels[key].setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            nll_grid.addWidget(label, row, 0)
+            nll_grid.addWidget(self.nll_labels[key], row, 1)
+        nll_box = QGroupBox("Loss: average NLL")
+        nll_box.setLayout(nll_grid)
+        self.nll_note = QLabel("")
+        self.nll_note.setWordWrap(True)
+        nll_grid.addWidget(self.nll_note, 4, 0, 1, 2)
+
+        self.explain = ExplainPanel(*EXPLAIN["counts"])
+        self.explain.setMinimumHeight(160)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        for box in (data_box, show_box, cell_box, nll_box):
+            side_layout.addWidget(box)
+        side_layout.addWidget(self.explain, 1)
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+        # -- pages ---------------------------------------------------------------------------
+        self.matrix = MatrixView()
+        self.matrix.cell_hovered.connect(self._on_matrix_cell_hovered)
+        self.matrix.cell_clicked.connect(self._on_matrix_cell_clicked)
+        fit_button = QPushButton("&Fit")
+        fit_button.setToolTip("Show the whole matrix; text appears where it fits (F)")
+        fit_button.clicked.connect(self._on_fit_clicked)
+        read_button = QPushButton("&Read")
+        read_button.setToolTip("Cells just large enough to read every number; scroll to move")
+        read_button.clicked.connect(self._on_read_clicked)
+        zoom_out, zoom_in = QPushButton("−"), QPushButton("+")
+        zoom_out.setToolTip("Smaller cells (- or Ctrl+wheel on the matrix)")
+        zoom_in.setToolTip("Larger cells and text (+ or Ctrl+wheel on the matrix)")
+        zoom_out.clicked.connect(self._on_zoom_out_clicked)
+        zoom_in.clicked.connect(self._on_zoom_in_clicked)
+        caption = QLabel("rows: the character before · columns: the character after")
+        caption.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(caption, 1)
+        for b in (fit_button, read_button, zoom_out, zoom_in):
+            bar.addWidget(b)
+        counts_page = QWidget()
+        counts_layout = QVBoxLayout(counts_page)
+        counts_layout.addLayout(bar)
+        counts_layout.addWidget(self.matrix, 1)
+
+        self.neural = NeuralPage(self)
+        self.neural.status_message.connect(self.status_message)
+        self.sampler = SamplePage(self.neural.learned_probs)
+        self.pages = QTabWidget()
+        self.pages.addTab(counts_page, "Count matrix")
+        self.pages.addTab(self.sampler, "Sample && score")
+        self.pages.addTab(self.neural, "Learn W")
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(side_scroll)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 1200])
+        QVBoxLayout(self).addWidget(splitter)
+        self._set_enabled(False)
+
+    # -- Tab hooks ---------------------------------------------------------------------------
+    def load_defaults(self) -> None:
+        path = default_names_path()
+        try:
+            self.set_data(BigramData.build(load_words(path), path.name))
+        except WordListError as e:
+            self.show_error(f"The default names list could not be loaded: {e}")
+
+    def prepare_shot(self) -> None:
+        self.ensure_loaded()
+        if self.data is not None and "a" in self.data.model.vocab.stoi:
+            stoi = self.data.model.vocab.stoi
+            self.selected = (stoi["a"], stoi.get("n", 0))
+            self.matrix.set_selected(*self.selected)
+            self._show_cell(*self.selected)
+        self.sampler.name_edit.setText("andrej")
+        self.sampler.sample()
+
+    def open_file(self, path: str) -> None:
+        if self.loader.is_busy():
+            self.show_error("Still loading the previous file; try again when it is done.")
+            return
+        self.progress.setValue(0)
+        self.progress.show()
+        self.status_message.emit(f"Loading {path}…")
+        self.loader.start(lambda: load_reports(path))
+
+    def export_targets(self):
+        return [("count matrix", self.matrix.figure()), ("loss", self.neural.loss_plot),
+                ("learned W", self.neural)]
+
+    # -- state -------------------------------------------------------------------------------
+    def set_data(self, data: BigramData) -> None:
+        self.data = data
+        self._examples: dict[str, list[str]] = {}
+        self.selected = (-1, -1)
+        self.matrix.set_selected(-1, -1)
+        V = len(data.itos)
+        self.source_label.setText(f"<b>{data.source}</b><br>{len(data.words):,} words · "
+                                  f"{V - 1} characters + '.' · {data.model.total:,} pairs")
+        self.cell_label.setText("Hover over or click a cell.")
+        self._set_enabled(True)
+        self.neural.set_data(data)
+        self.sampler.set_data(data, self.smoothing)
+        self._refresh()
+        self.status_message.emit(f"{data.source}: {len(data.words):,} words, {V}x{V} bigram matrix")
+
+    def _refresh(self) -> None:
+        """Redraw what depends on the mode and the smoothing."""
+        if self.data is None:
+            return
+        values, text = cell_values(self.data, self.mode, self.smoothing)
+        labels = [display_char(c) for c in self.data.itos]
+        self.matrix.set_matrix(values, labels, labels, text)
+        nll = self.data.nll(self.smoothing)
+        for key, label in self.nll_labels.items():
+            label.setText(f"<b>{format_nll(nll[key])}</b>" if key == "all" else format_nll(nll[key]))
+        unseen = any(v == float("inf") for v in nll.values())
+        self.nll_note.setText("∞: a pair in that split never occurs in train. Add smoothing."
+                              if unseen else "")
+        self.neural.set_target(self.data.model.probs(self.smoothing))
+        self.sampler.set_smoothing(self.smoothing)
+        self._show_cell(*self.selected)
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.smoothing_slider, self.pages):
+            w.setEnabled(on)
+        for b in self.mode_buttons.buttons():
+            b.setEnabled(on)
+
+    def _select(self, r: int, c: int) -> None:
+        self.selected = (r, c)
+        self.matrix.set_selected(r, c)
+        self.matrix.ensure_visible(r, c)
+        self._show_cell(r, c)
+
+    def _show_cell(self, r: int, c: int) -> None:
+        if self.data is None or r < 0:
+            return
+        pair = self.data.itos[r] + self.data.itos[c]
+        if pair not in self._examples:  # a rare pair scans the whole list: once is enough
+            self._examples[pair] = names_with_pair(self.data.words, pair, limit=5)
+        examples = self._examples[pair]
+        self.cell_label.setText(cell_info(self.data, r, c, self.smoothing, examples))
+
+    # -- slots -------------------------------------------------------------------------------
+    @Slot(int, bool)
+    def _on_mode_toggled(self, index: int, checked: bool) -> None:
+        if checked:
+            self.mode = MODES[index]
+            self._refresh()
+
+    @Slot(int)
+    def _on_smoothing_changed(self, index: int) -> None:
+        self.smoothing = SMOOTHING_STEPS[index]
+        self.smoothing_label.setText(f"Smoothing: k = {self.smoothing:g}")
+        self._refresh()
+
+    @Slot(int, int)
+    def _on_matrix_cell_hovered(self, r: int, c: int) -> None:
+        if r >= 0:
+            self._show_cell(r, c)
+        else:
+            self._show_cell(*self.selected)
+
+    @Slot(int, int)
+    def _on_matrix_cell_clicked(self, r: int, c: int) -> None:
+        self._select(r, c)
+
+    @Slot()
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a word list", "", self.open_filter)
+        if path:
+            self.open_file(path)
+
+    @Slot(object)
+    def _on_loader_reported(self, report) -> None:
+        if "error" in report:
+            self.show_error(report["error"])
+        elif "data" in report:
+            self.set_data(report["data"])
+        else:
+            self.progress.setValue(round(100 * report.get("fraction", 0.0)))
+
+    @Slot(int)
+    def _on_loader_finished(self, steps: int) -> None:
+        self.progress.hide()
+
+    @Slot()
+    def _on_fit_clicked(self) -> None:
+        self.matrix.set_fit(True)
+
+    @Slot()
+    def _on_read_clicked(self) -> None:
+        self.matrix.set_fit(False)
+
+    @Slot()
+    def _on_zoom_in_clicked(self) -> None:
+        self.matrix.zoom_by(1.25)
+
+    @Slot()
+    def _on_zoom_out_clicked(self) -> None:
+        self.matrix.zoom_by(0.8)
+
+    @Slot(int)
+    def _on_pages_current_changed(self, index: int) -> None:
+        self.explain.set_text(*EXPLAIN[("counts", "sample", "learn")[index]])

@@ -1,0 +1,1 @@
+"""The Names MLP tab: training, health diagnostics, sampling and gradient checks."""
