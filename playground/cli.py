@@ -9,11 +9,9 @@ import importlib
 import os
 import sys
 
+from playground import registry
 from playground.progress import format_result
 
-# Modules in playground/commands/ that add `train` / `eval` targets (register(train, evaluate)).
-COMMAND_MODULES = ("autograd", "bigram", "names", "digits", "attention")
-TAB_NAMES = ("autograd", "bigram", "names", "digits", "attention")
 
 
 class CommandError(Exception):
@@ -27,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the app (the default)")
 
     shot = sub.add_parser("shot", help="render the main window offscreen to a PNG")
-    shot.add_argument("--tab", choices=TAB_NAMES, default="autograd")
+    shot.add_argument("--tab", choices=registry.names(), default=registry.TABS[0].name)
     shot.add_argument("--out", required=True, help="PNG file to write")
     shot.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT")
     shot.add_argument("--presentation", action="store_true", help="classroom presentation mode")
@@ -37,14 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="target", metavar="MODEL", required=True)
     evaluate = sub.add_parser("eval", help="evaluate a model headless").add_subparsers(
         dest="target", metavar="MODEL", required=True)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"playground.tabs.{name}.commands")
-        except ModuleNotFoundError as e:
-            if e.name != f"playground.tabs.{name}.commands":
-                raise
-            continue  # that model's commands are not written yet
-        module.register(train, evaluate)
+    for spec in registry.TABS:  # each tab's folder adds its own `train` / `eval` targets
+        if spec.commands:
+            importlib.import_module(spec.commands_module).register(train, evaluate)
     return parser
 
 

@@ -5,29 +5,24 @@ import importlib
 import traceback
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
-from playground import export, settings, theme
+from playground import export, settings, shortcuts, theme
 from playground import style as app_style
 from playground.about import about_html
+from playground.registry import TABS, TabSpec
 from playground.tabs.base import Tab
 from playground.tabs.placeholder import PlaceholderTab
 
-# (CLI name, tab label, module, class): the order of the tabs, Ctrl+1 … Ctrl+5.
-TABS = (
-    ("autograd", "Autograd", "playground.tabs.autograd.tab", "AutogradTab"),
-    ("bigram", "Bigram", "playground.tabs.bigram.tab", "BigramTab"),
-    ("names", "Names MLP", "playground.tabs.names.tab", "NamesTab"),
-    ("digits", "Digits", "playground.tabs.digits.tab", "DigitsTab"),
-    ("attention", "Attention", "playground.tabs.attention.tab", "AttentionTab"),
-)
 SHUTDOWN_WAIT_MS = 3000
 
 
-def make_tab(name: str, title: str, module: str, cls: str) -> Tab:
+def make_tab(spec: TabSpec) -> Tab:
+    """The registry's tab, or a placeholder saying why it could not be built."""
+    name, title, module = spec.name, spec.title, spec.tab_module
     try:
-        tab = getattr(importlib.import_module(module), cls)()
+        tab = getattr(importlib.import_module(module), spec.cls)()
     except ModuleNotFoundError as e:
         if e.name != module:
             traceback.print_exc()
@@ -48,10 +43,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         for spec in TABS:
-            tab = make_tab(*spec)
+            tab = make_tab(spec)
             tab.error_raised.connect(self._on_tab_error_raised)
             tab.status_message.connect(self._on_tab_status_message)
-            self.tabs.addTab(tab, spec[1])
+            self.tabs.addTab(tab, spec.title)
         self._build_menus()
         self.statusBar().showMessage("Ready")
         style = app_style.current()
@@ -100,11 +95,12 @@ class MainWindow(QMainWindow):
 
     # -- menus -----------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip="", checkable=False):
+        """A menu action; `shortcut` names its keys in playground.shortcuts."""
         action = QAction(text, self)
-        if shortcut:
-            action.setShortcuts([QKeySequence(s) for s in ([shortcut] if isinstance(shortcut, str) else shortcut)])
         action.setStatusTip(tip)
         action.setToolTip(tip)
+        if shortcut:
+            shortcuts.bind(action, shortcut)
         action.setCheckable(checkable)
         (action.toggled if checkable else action.triggered).connect(slot)
         menu.addAction(action)
@@ -113,22 +109,22 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open…", self._on_open_triggered, "Ctrl+O",
+        self.open_action = self._action(file_menu, "&Open…", self._on_open_triggered, "open",
                                         "Open a file for this tab (a word list, an image, weights)")
-        self._action(file_menu, "&Export figure…", self._on_export_triggered, "Ctrl+E",
+        self._action(file_menu, "&Export figure…", self._on_export_triggered, "export",
                      "Save this tab's main plot as PNG, SVG or CSV")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q", "Close Playground")
+        self._action(file_menu, "&Quit", self.close, "quit", "Close Playground")
 
         view = bar.addMenu("&View")
         self.presentation_action = self._action(view, "&Presentation mode", self._on_presentation_toggled,
-                                                "F5", "Large text and thick lines for a projector", True)
-        self.fullscreen_action = self._action(view, "&Full screen", self._on_fullscreen_toggled, "F11",
+                                                "presentation", "Large text and thick lines for a projector", True)
+        self.fullscreen_action = self._action(view, "&Full screen", self._on_fullscreen_toggled, "fullscreen",
                                               "Fill the whole screen", True)
         view.addSeparator()
-        self._action(view, "Zoom &in", self._on_zoom_in_triggered, ["Ctrl+=", "Ctrl++"], "Larger text")
-        self._action(view, "Zoom &out", self._on_zoom_out_triggered, "Ctrl+-", "Smaller text")
-        self._action(view, "&Reset zoom", self._on_zoom_reset_triggered, "Ctrl+0", "Normal text size")
+        self._action(view, "Zoom &in", self._on_zoom_in_triggered, "zoom_in", "Larger text")
+        self._action(view, "Zoom &out", self._on_zoom_out_triggered, "zoom_out", "Smaller text")
+        self._action(view, "&Reset zoom", self._on_zoom_reset_triggered, "zoom_reset", "Normal text size")
         view.addSeparator()
         group = QActionGroup(self)
         self.theme_actions = {}
@@ -140,9 +136,9 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.theme_actions[name] = action
         view.addSeparator()
-        for i, (name, title, *_rest) in enumerate(TABS):
-            action = self._action(view, f"Go to {title}", self._on_goto_triggered, f"Ctrl+{i + 1}",
-                                  f"Show the {title} tab")
+        for i, spec in enumerate(TABS):
+            action = self._action(view, f"Go to {spec.title}", self._on_goto_triggered, f"goto.{spec.name}",
+                                  f"Show the {spec.title} tab")
             action.setData(i)
 
         help_menu = bar.addMenu("&Help")

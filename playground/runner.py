@@ -18,8 +18,9 @@ import time
 import traceback
 import weakref
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from models.core.training import copy_arrays
 
 _live_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 
@@ -27,17 +28,6 @@ _live_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 def running_threads() -> list[QThread]:
     """Every runner thread still running (the test suite fails a test that leaves one)."""
     return [t for t in list(_live_threads) if t.isRunning()]
-
-
-def copy_arrays(report):
-    """Deep-copy NumPy arrays inside dicts, lists and tuples; other values pass through."""
-    if isinstance(report, np.ndarray):
-        return report.copy()
-    if isinstance(report, dict):
-        return {k: copy_arrays(v) for k, v in report.items()}
-    if isinstance(report, (list, tuple)):
-        return type(report)(copy_arrays(v) for v in report)
-    return report
 
 
 class _Worker(QObject):

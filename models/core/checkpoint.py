@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,16 @@ def save(path, kind: str, arrays: dict[str, np.ndarray], config: dict | None = N
 def load(path, kind: str | None = None, shapes: dict[str, tuple] | None = None):
     """Read a checkpoint -> (arrays, config, meta). Raises CheckpointError for anything not ours,
     of another `kind`, or (when `shapes` is given) with arrays of other names or shapes."""
+    arrays, header = read(path)
+    if kind is not None and header.get("kind") != kind:
+        raise CheckpointError(f"{Path(path).name} holds a {header.get('kind')!r} model, not a {kind!r} model.")
+    if shapes is not None:
+        check_shapes(Path(path).name, arrays, shapes)
+    return arrays, header.get("config", {}), header.get("meta", {})
+
+
+def read(path) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays, header) of a Playground checkpoint, whatever its kind."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path.name}: no such file.")
@@ -63,13 +74,12 @@ def load(path, kind: str | None = None, shapes: dict[str, tuple] | None = None):
         header = json.loads(str(arrays.pop(_HEADER)))
     except json.JSONDecodeError as e:
         raise CheckpointError(f"{path.name} has a damaged header.") from e
-    if header.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} has an unknown format {header.get('format')!r}.")
-    if kind is not None and header.get("kind") != kind:
-        raise CheckpointError(f"{path.name} holds a {header.get('kind')!r} model, not a {kind!r} model.")
-    if shapes is not None:
-        check_shapes(path.name, arrays, shapes)
-    return arrays, header.get("config", {}), header.get("meta", {})
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} has an unknown format.")
+    for key in ("config", "meta"):
+        if not isinstance(header.get(key, {}), dict):
+            raise CheckpointError(f"{path.name} has a damaged header.")
+    return arrays, header
 
 
 def check_shapes(name: str, arrays: dict[str, np.ndarray], shapes: dict[str, tuple]) -> None:
@@ -83,3 +93,57 @@ def check_shapes(name: str, arrays: dict[str, np.ndarray], shapes: dict[str, tup
         if tuple(arrays[key].shape) != tuple(shape):
             raise CheckpointError(f"{name} does not fit this model: {key} has shape "
                                   f"{tuple(arrays[key].shape)}, expected {tuple(shape)}.")
+
+
+# -- models: one save and one load for every model --------------------------------------------
+# A model class registered here has `kind` (a class attribute naming its files), `state_dict()`
+# / `load_state_dict(arrays)`, `get_config()` (a JSON-able dict that rebuilds an empty model
+# through `from_config(config)`), and `tiny()`, a small instance for tests.
+MODELS: dict[str, type] = {}
+
+
+def register(cls):
+    """Class decorator: make `cls` loadable by load_model(path) from its `kind`."""
+    MODELS[cls.kind] = cls
+    return cls
+
+
+@dataclass
+class Loaded:
+    """What load_model returns for every model."""
+    model: object  # the model, ready to use
+    meta: dict = field(default_factory=dict)  # how it was made: steps, losses, data file, ...
+    extra: dict = field(default_factory=dict)  # named arrays saved beside the weights (snapshots)
+
+
+def save_model(path, model, meta: dict | None = None, extra: dict | None = None) -> Path:
+    """Write a model (weights, the config that rebuilds it, `meta`, `extra` arrays) atomically."""
+    arrays = dict(model.state_dict())
+    arrays.update({f"{EXTRA}{name}": a for name, a in (extra or {}).items()})
+    return save(path, model.kind, arrays, model.get_config(), meta)
+
+
+def load_model(path, cls=None) -> Loaded:
+    """Read a file written by save_model: a model of class `cls` (or of whichever registered
+    kind the file says). Raises CheckpointError with a message for the user."""
+    path = Path(path)
+    arrays, header = read(path)
+    kind = header.get("kind")
+    if cls is None:
+        cls = MODELS.get(kind)
+        if cls is None:
+            raise CheckpointError(f"{path.name} holds a {kind!r} model, which this app does not know.")
+    elif kind not in (cls.kind, *getattr(cls, "old_kinds", ())):
+        raise CheckpointError(f"{path.name} holds a {kind!r} model, not a {cls.kind!r} model.")
+    config = header.get("config", {})
+    try:
+        model = cls.from_config(config)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path.name} has a damaged {cls.kind} header ({e}).") from e
+    extra = {k[len(EXTRA):]: arrays.pop(k) for k in list(arrays) if k.startswith(EXTRA)}
+    check_shapes(path.name, arrays, {k: a.shape for k, a in model.state_dict().items()})
+    model.load_state_dict(arrays)
+    return Loaded(model, header.get("meta", {}), extra)
+
+
+EXTRA = "extra."

@@ -13,7 +13,11 @@ import numpy as np
 
 
 class Layer:
-    """Base class: parameters by name, their gradients, train/eval mode, reusable scratch arrays."""
+    """The one layer base of every NumPy model (names MLP, transformer, ...).
+
+    Parameters are attributes named in `param_names`; after backward their gradients are in
+    `self.grads[name]` (same shapes). `training` switches batch norm / dropout. Scratch arrays
+    come from `_buffer` / `buffer` and are reused from call to call."""
     param_names: tuple[str, ...] = ()  # learned arrays, attributes of the layer
     buffer_names: tuple[str, ...] = ()  # saved but not learned (BatchNorm's running statistics)
 
@@ -53,6 +57,27 @@ class Layer:
         if buf is None or buf.shape[1] != n or buf.dtype != dtype:
             buf = self._scratch["ones"] = np.ones((1, n), dtype)
         return buf
+
+    def buffer(self, key: str, shape: tuple, dtype) -> np.ndarray:
+        """A scratch array of this shape: a view of storage kept from call to call and grown when
+        a larger shape asks for it (shorter batches reuse the memory of the long ones)."""
+        size = int(np.prod(shape))
+        store = self._scratch.get(key)
+        if store is None or store.size < size or store.dtype != np.dtype(dtype):
+            store = self._scratch[key] = np.empty(size, dtype)
+        return store[:size].reshape(shape)
+
+    def named_leaves(self, prefix: str = ""):
+        """(dotted name, layer) of every layer at or below this one that owns parameters."""
+        if self.param_names:
+            yield prefix.rstrip("."), self
+        for name, child in list(vars(self).items()):
+            if isinstance(child, Layer):
+                yield from child.named_leaves(f"{prefix}{name}.")
+            elif isinstance(child, (list, tuple)):
+                for i, c in enumerate(child):
+                    if isinstance(c, Layer):
+                        yield from c.named_leaves(f"{prefix}{name}.{i}.")
 
     def twin(self) -> "Layer":
         """A second layer object over the same parameter and statistics arrays, with its own

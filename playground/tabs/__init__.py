@@ -1,1 +1,1 @@
-"""One module per tab; main_window.TABS lists them in order."""
+"""One folder per tab (tab.py, its pages, commands.py); playground/registry.py lists them in order."""

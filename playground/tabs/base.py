@@ -4,15 +4,19 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from playground import registry
+from playground.jobs import Jobs
 from playground.runner import Runner
 
 
 class Tab(QWidget):
     """Base class of the five tabs.
 
-    Subclasses set `name` (the CLI name), `title` (the tab label) and, when File > Open… applies,
-    `open_filter`; build their widgets in __init__ (cheap: no data loading there) and load
-    data/models in load_defaults(), which runs the first time the tab is shown.
+    `name` and `title` come from the registry (playground.registry). Subclasses set, when
+    File > Open… applies, `open_filter`; build their widgets in __init__ (cheap: no data loading
+    there) and load data/models in load_defaults(), which runs the first time the tab is shown.
+    Training runs on `make_runner()` runners; one-shot work (loading, checking, evaluating) on
+    `self.jobs` (playground.jobs). Neither touches widgets from its thread.
     """
     name = ""
     title = ""
@@ -23,8 +27,13 @@ class Tab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        spec = registry.spec_of_module(type(self).__module__)
+        if spec is not None:
+            self.name, self.title = spec.name, spec.title
         self._loaded = False
         self.runners: list[Runner] = []
+        self.jobs = Jobs(self)
+        self.jobs.failed.connect(self._on_jobs_failed)
 
     # -- hooks for subclasses --------------------------------------------------------------
     def load_defaults(self) -> None:
@@ -60,8 +69,12 @@ class Tab(QWidget):
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop every run of this tab and wait (bounded). True when no thread is left running."""
-        return all([r.shutdown(timeout_ms) for r in self.runners])
+        return all([r.shutdown(timeout_ms) for r in self.runners] + [self.jobs.shutdown(timeout_ms)])
 
     @Slot(str)
     def _on_runner_failed(self, message: str) -> None:
         self.show_error(f"Training stopped: {message}")
+
+    @Slot(str, str)
+    def _on_jobs_failed(self, name: str, message: str) -> None:
+        self.show_error(message)

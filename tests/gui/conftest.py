@@ -4,7 +4,7 @@ import time
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from playground import runner
+from playground import jobs, runner
 from playground import style as app_style
 
 
@@ -12,11 +12,11 @@ from playground import style as app_style
 def no_thread_left_running(qapp):
     yield
     deadline = time.monotonic() + 2.0
-    while runner.running_threads() and time.monotonic() < deadline:
+    while (runner.running_threads() or jobs.running_jobs()) and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.01)
-    left = runner.running_threads()
-    assert not left, f"{len(left)} training thread(s) still running after the test"
+    left = runner.running_threads() + jobs.running_jobs()
+    assert not left, f"{len(left)} training or job thread(s) still running after the test"
 
 
 @pytest.fixture(autouse=True)

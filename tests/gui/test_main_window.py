@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication
 from playground import runner as runner_module
 from playground import settings
 from playground import style as app_style
-from playground.main_window import TABS, MainWindow
+from playground.main_window import MainWindow
+from playground.registry import TABS
 
 
 def forever():
@@ -24,7 +25,7 @@ def forever():
 def test_five_tabs_in_order(main_window):
     titles = [main_window.tabs.tabText(i) for i in range(main_window.tabs.count())]
     assert titles == ["Autograd", "Bigram", "Names MLP", "Digits", "Attention"]
-    assert [main_window.tabs.widget(i).name for i in range(5)] == [t[0] for t in TABS]
+    assert [main_window.tabs.widget(i).name for i in range(5)] == [t.name for t in TABS]
 
 
 def test_ctrl_number_switches_tabs(main_window, qtbot):
@@ -116,7 +117,7 @@ def test_a_model_that_raises_shows_an_error_and_the_app_survives(main_window, qt
         run.start(lambda: iter([{"step": 1, "loss": 0.5}]))
 
 
-@pytest.mark.parametrize("name", [t[0] for t in TABS])
+@pytest.mark.parametrize("name", [t.name for t in TABS])
 def test_shot_writes_a_non_blank_png_for_each_tab(name, tmp_path, qapp):
     from playground.app import take_shot
 

@@ -30,8 +30,6 @@ WEIGHTS_FILTER = "Attention weights (*.npz);;All files (*)"
 
 
 class AttentionTab(Tab):
-    name = "attention"
-    title = "Attention"
     open_filter = "Word lists (*.txt);;Attention weights (*.npz);;All files (*)"
 
     def __init__(self, parent=None):

@@ -13,8 +13,6 @@ DEFAULT_PRESET = "Single neuron (lecture)"
 
 
 class AutogradTab(Tab):
-    name = "autograd"
-    title = "Autograd"
     open_filter = "Autograd MLP weights (*.npz);;All files (*)"
 
     def __init__(self, parent=None):

@@ -39,8 +39,6 @@ EXPLAIN = {
 
 
 class BigramTab(Tab):
-    name = "bigram"
-    title = "Bigram"
     open_filter = "Word lists (*.txt);;All files (*)"
 
     def __init__(self, parent=None):

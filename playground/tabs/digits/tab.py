@@ -36,8 +36,6 @@ EXPLAIN = ("Reading handwriting",
 
 
 class DigitsTab(Tab):
-    name = "digits"
-    title = "Digits"
     open_filter = f"Images ({IMAGES});;Digits weights (*.npz);;All files (*)"
 
     def __init__(self, parent=None):

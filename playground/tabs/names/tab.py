@@ -27,8 +27,6 @@ WEIGHTS_FILTER = "Names MLP weights (*.npz);;All files (*)"
 
 
 class NamesTab(Tab):
-    name = "names"
-    title = "Names MLP"
     open_filter = "Word lists (*.txt);;All files (*)"
 
     def __init__(self, parent=None):
