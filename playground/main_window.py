@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 from playground import export, settings, shortcuts, theme
 from playground import style as app_style
 from playground.about import about_html
-from playground.registry import TABS, TabSpec
+from playground import registry
+from playground.registry import TabSpec
 from playground.tabs.base import Tab
 from playground.tabs.placeholder import PlaceholderTab
 
@@ -42,7 +43,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        for spec in TABS:
+        for spec in registry.TABS:
             tab = make_tab(spec)
             tab.error_raised.connect(self._on_tab_error_raised)
             tab.status_message.connect(self._on_tab_status_message)
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geometry)
             else:
                 self.resize(1400, 900)
-            self.tabs.setCurrentIndex(max(0, min(len(TABS) - 1, settings.read("window/tab", 0))))
+            self.tabs.setCurrentIndex(max(0, min(len(registry.TABS) - 1, settings.read("window/tab", 0))))
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._load(self.current_tab())
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.theme_actions[name] = action
         view.addSeparator()
-        for i, spec in enumerate(TABS):
+        for i, spec in enumerate(registry.TABS):
             action = self._action(view, f"Go to {spec.title}", self._on_goto_triggered, f"goto.{spec.name}",
                                   f"Show the {spec.title} tab")
             action.setData(i)

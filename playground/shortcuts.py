@@ -1,7 +1,8 @@
 """Every keyboard shortcut of the app, declared once.
 
 A shortcut has a scope: "window" keys work everywhere; "<tab>" keys while that tab shows;
-"<tab>/<page>" keys while that page of the tab shows. Two shortcuts that can be reachable at
+"<tab>/<page>" keys while that page of the tab shows (a page's key is the first word of its
+label: "names/sample", "autograd/graph"; see Tab.page_keys). Two shortcuts that can be reachable at
 once (window + tab + one of its pages) must not share a key: tests/gui/test_shortcuts.py checks
 this table and the live window. Widgets get their keys through `bind`, never setShortcut.
 """
@@ -53,7 +54,7 @@ SHORTCUTS: dict[str, Shortcut] = {
     "names.load": Shortcut(("Ctrl+L",), "names", "load weights"),
     "names.save": Shortcut(("Ctrl+S",), "names", "save weights"),
     "names.sample": Shortcut(("F6",), "names/sample", "sample names"),
-    "names.gradcheck": Shortcut(("Ctrl+G",), "names/gradcheck", "check the gradients"),
+    "names.gradcheck": Shortcut(("Ctrl+G",), "names/check", "check the gradients"),
     # Digits
     "digits.undo": Shortcut(("Ctrl+Z",), "digits/draw", "undo the last stroke"),
     "digits.clear": Shortcut(("Delete", "Backspace"), "digits/draw", "clear the canvas"),

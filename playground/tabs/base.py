@@ -51,6 +51,27 @@ class Tab(QWidget):
         be pyqtgraph PlotWidget/GraphicsLayoutWidget/PlotItem (PNG, SVG, CSV) or any QWidget (PNG)."""
         return []
 
+    # -- pages: every tab shows its pages in `self.pages`, a QTabWidget ----------------------
+    def page_keys(self) -> list[str]:
+        """Short names of the pages, in order: the page widget's objectName if set, else the first
+        word of its label ("Sample && score" -> "sample"). Shortcuts, `shot --page` and lessons
+        use them."""
+        pages = getattr(self, "pages", None)
+        if pages is None:
+            return []
+        return [pages.widget(i).objectName() or page_key(pages.tabText(i)) for i in range(pages.count())]
+
+    def current_page(self) -> str:
+        keys = self.page_keys()
+        return keys[self.pages.currentIndex()] if keys else ""
+
+    def show_page(self, key: str) -> None:
+        """Show the page named `key` (KeyError if the tab has no such page)."""
+        keys = self.page_keys()
+        if key not in keys:
+            raise KeyError(f"The {self.title} tab has no page {key!r}; it has {', '.join(keys) or 'none'}.")
+        self.pages.setCurrentIndex(keys.index(key))
+
     # -- services --------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
         if not self._loaded:
@@ -78,3 +99,8 @@ class Tab(QWidget):
     @Slot(str, str)
     def _on_jobs_failed(self, name: str, message: str) -> None:
         self.show_error(message)
+
+
+def page_key(label: str) -> str:
+    """"&Inside the net" -> "inside"."""
+    return label.replace("&", "").split()[0].lower() if label.strip() else ""
