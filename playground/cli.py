@@ -55,6 +55,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command in (None, "gui"):
+            from playground.system_libs import check_display
+
+            problem = check_display()  # before Qt loads: a sentence, not Qt's abort
+            if problem:
+                print(f"playground: {problem}", file=sys.stderr)
+                return 1
             from playground.app import run_gui
 
             return run_gui()

@@ -1,0 +1,36 @@
+"""The one list of system libraries: the README's commands and .ci/run use it, and the app names
+a missing library instead of letting Qt abort."""
+from pathlib import Path
+
+from playground import cli, system_libs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_commands_and_ci_install_from_the_one_list():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.count("python3 -m playground.system_libs --install &&") >= 2
+    assert "apt-get install" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_a_missing_library_is_named_before_qt_loads(monkeypatch, capsys):
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(system_libs, "_loadable", lambda so: so != "libxcb-icccm.so.4")
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert "sudo apt-get install libxcb-icccm4" in err and "Traceback" not in err
+
+
+def test_no_display_is_a_sentence(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert cli.main(["gui"]) == 1
+    assert "no display" in capsys.readouterr().err
+
+
+def test_offscreen_needs_no_check(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(system_libs, "_loadable", lambda so: False)
+    assert system_libs.check_display() is None
