@@ -5,10 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from models.bigram.model import (BigramCounts, NeuralBigram, NeuralBigramConfig, bigram_pairs,
-                           count_bigrams, names_with_pair, nll_from_counts, row_probs, sample_words,
-                           scatter_rows, split_nll, train_neural)
+from models.bigram.counts import (BigramCounts, bigram_pairs, count_bigrams, names_with_pair,
+                                  nll_from_counts, row_probs, split_nll)
+from models.bigram.neural import NeuralBigram, scatter_rows
+from models.bigram.train import NeuralBigramConfig, train
 from models.core.data import Vocab
+from models.core.training import Report
 from models.core.gradcheck import max_relative_error, numerical_grad
 
 WORDS = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann"]
@@ -110,16 +112,46 @@ def test_a_deterministic_chain_gives_its_one_word():
 
 def test_sampling_follows_the_probabilities():
     vocab = Vocab.from_words(["a"])  # . a
-    P = np.array([[0.0, 1.0], [0.25, 0.75]])  # after 'a': stop with 1/4
-    words = sample_words(P, vocab, 4000, seed=1, max_len=200)
+    model = BigramCounts(vocab, np.array([[0, 4], [1, 3]]))  # after 'a': stop with 1/4
+    words = model.sample(4000, seed=1, max_len=200)
     mean_len = np.mean([len(w) for w in words])
     assert mean_len == pytest.approx(4.0, rel=0.06)  # geometric with p = 1/4
 
 
 def test_sampling_stops_at_max_len():
-    vocab = Vocab.from_words(["a"])
-    P = np.array([[0.0, 1.0], [0.0, 1.0]])  # never ends
-    assert sample_words(P, vocab, 2, max_len=7) == ["aaaaaaa"] * 2
+    model = BigramCounts(Vocab.from_words(["a"]), np.array([[0, 1], [0, 1]]))  # never ends
+    assert model.sample(2, max_len=7) == ["aaaaaaa"] * 2
+
+
+def test_smoothing_and_temperature_reach_the_sampler():
+    model = BigramCounts.fit(["abc"])
+    assert model.sample(20, seed=0, smoothing=0.0) == ["abc"] * 20
+    assert model.sample(20, seed=0, smoothing=5.0) != ["abc"] * 20  # every pair possible now
+    assert model.sample(20, seed=0, smoothing=5.0, top_k=1) == ["abc"] * 20  # only the best
+
+
+def test_the_count_model_follows_the_makemore_contract():
+    model = BigramCounts.fit(WORDS)
+    assert model.block_size == 1 and model.fixed_context
+    idx = np.array([[0], [1]])
+    logits, loss = model.forward(idx)
+    assert logits.shape == (2, 1, model.vocab.size) and loss is None
+    assert np.allclose(np.exp(logits[1, 0]), model.probs()[1])
+    xs, ys = bigram_pairs(WORDS, model.vocab)
+    assert model.forward(xs, ys)[1] == pytest.approx(model.nll(WORDS), abs=1e-12)
+    smooth = model.with_smoothing(1.0)
+    assert smooth.forward(xs, ys)[1] == pytest.approx(model.nll(WORDS, 1.0), abs=1e-12)
+    assert smooth.counts is model.counts and model.train(False) is model and not model.training
+
+
+def test_the_networks_samples_come_from_softmax_w():
+    """W = log P makes the network the count model, so both sample the same names."""
+    counts = BigramCounts.fit(WORDS)
+    net = NeuralBigram(counts.vocab.size, dtype=np.float64)
+    net.W[...] = np.log(counts.probs(1.0))
+    from models.core.sampling import sample_words
+
+    assert sample_words(net, counts.vocab.decode, 30, seed=4) == counts.sample(30, seed=4, smoothing=1.0)
 
 
 # -- the neural bigram ---------------------------------------------------------------------
@@ -130,6 +162,7 @@ def test_neural_backward_matches_numerical_gradient():
     model = NeuralBigram(vocab.size, seed=3, dtype=np.float64)
     model.forward(xs, ys)
     analytic = model.backward().copy()
+    assert analytic is not model.grads["W"] and np.array_equal(analytic, model.grads["W"])
     numeric = numerical_grad(lambda: model.forward(xs, ys)[1], model.W)
     assert max_relative_error(analytic, numeric) < 1e-6
 
@@ -148,6 +181,7 @@ def test_scatter_rows_sorted_and_unsorted_agree():
 
 def test_forward_follows_the_makemore_contract():
     model = NeuralBigram(4, seed=0)
+    assert model.block_size == 1 and model.fixed_context and model.train(False) is model
     idx = np.array([[0, 1], [2, 3]])
     logits, loss = model.forward(idx)
     assert logits.shape == (2, 2, 4) and loss is None
@@ -176,11 +210,13 @@ def test_training_converges_to_the_count_nll():
     counts = BigramCounts.fit(DENSE)
     xs, ys = bigram_pairs(DENSE, counts.vocab)
     net = NeuralBigram(counts.vocab.size, seed=1)
-    reports = list(train_neural(net, xs, ys, NeuralBigramConfig(lr=10.0, steps=300)))
+    reports = list(train(net, (xs, ys), NeuralBigramConfig(lr=10.0, steps=300)))
     target = counts.nll(DENSE)
-    assert reports[0]["loss"] > target + 0.25  # it starts far away
-    assert reports[-1]["loss"] == pytest.approx(target, abs=0.01)
-    assert [r["step"] for r in reports] == list(range(1, 301))
+    assert all(isinstance(r, Report) for r in reports)
+    assert reports[0].loss > target + 0.25  # it starts far away
+    assert reports[-1].loss == pytest.approx(target, abs=0.01)
+    assert [r.step for r in reports] == list(range(1, 301))
+    assert reports[-1].lr == 10.0 and reports[-1].payload["W"] is net.W
     assert np.abs(net.probs() - counts.probs()).max() < 0.01  # softmax(W) became the counts
 
 
@@ -188,9 +224,9 @@ def test_l2_keeps_the_loss_above_the_count_nll():
     counts = BigramCounts.fit(WORDS)
     xs, ys = bigram_pairs(WORDS, counts.vocab)
     net = NeuralBigram(counts.vocab.size, seed=1)
-    last = list(train_neural(net, xs, ys, NeuralBigramConfig(lr=50.0, l2=1.0, steps=300)))[-1]
-    assert last["nll"] > counts.nll(WORDS) + 0.02
-    assert last["loss"] > last["nll"]
+    last = list(train(net, (xs, ys), NeuralBigramConfig(lr=50.0, l2=1.0, steps=300)))[-1]
+    assert last.metrics["nll"] > counts.nll(WORDS) + 0.02
+    assert last.loss > last.metrics["nll"]
 
 
 def test_training_is_reproducible():
@@ -199,7 +235,7 @@ def test_training_is_reproducible():
     runs = []
     for _ in range(2):
         net = NeuralBigram(counts.vocab.size, seed=5)
-        runs.append([r["loss"] for r in train_neural(net, xs, ys, NeuralBigramConfig(steps=5))])
+        runs.append([r.loss for r in train(net, (xs, ys), NeuralBigramConfig(steps=5))])
     assert runs[0] == runs[1]
 
 
@@ -209,7 +245,8 @@ def test_a_too_large_learning_rate_stops_with_a_message():
     net = NeuralBigram(counts.vocab.size, seed=1, dtype=np.float64)
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         with np.errstate(all="ignore"):
-            list(train_neural(net, xs, ys, NeuralBigramConfig(lr=1e308, steps=5)))
+            list(train(net, (xs, ys), NeuralBigramConfig(lr=1e308, steps=5)))
+    assert np.isfinite(net.W).all()  # the step that overflowed was taken back
 
 
 def test_on_real_names_the_network_reaches_the_count_nll():
@@ -220,8 +257,8 @@ def test_on_real_names_the_network_reaches_the_count_nll():
     counts = BigramCounts.fit(words)
     xs, ys = bigram_pairs(words, counts.vocab)
     net = NeuralBigram(counts.vocab.size)
-    last = list(train_neural(net, xs, ys, NeuralBigramConfig(lr=50.0, steps=250)))[-1]
-    assert counts.nll(words) < last["loss"] < counts.nll(words) + 0.01
+    last = list(train(net, (xs, ys), NeuralBigramConfig(lr=50.0, steps=250)))[-1]
+    assert counts.nll(words) < last.loss < counts.nll(words) + 0.01
 
 
 def test_nll_from_counts_equals_the_average_over_pairs():
@@ -233,7 +270,7 @@ def test_nll_from_counts_equals_the_average_over_pairs():
 
 
 def test_training_in_slices_is_the_same_full_batch(monkeypatch):
-    import models.bigram.model as bigram
+    import models.bigram.train as bigram
 
     counts = BigramCounts.fit(WORDS)
     xs, ys = bigram_pairs(WORDS, counts.vocab)
@@ -241,6 +278,6 @@ def test_training_in_slices_is_the_same_full_batch(monkeypatch):
     for chunk_floats in (10_000_000, 7 * counts.vocab.size):  # one slice, then slices of 7 pairs
         monkeypatch.setattr(bigram, "CHUNK_FLOATS", chunk_floats)
         net = NeuralBigram(counts.vocab.size, seed=2, dtype=np.float64)
-        runs.append(([r["loss"] for r in train_neural(net, xs, ys, NeuralBigramConfig(steps=5))], net.W))
+        runs.append(([r.loss for r in train(net, (xs, ys), NeuralBigramConfig(steps=5))], net.W))
     assert np.allclose(runs[0][0], runs[1][0], rtol=1e-12)
     assert np.allclose(runs[0][1], runs[1][1], rtol=1e-12)

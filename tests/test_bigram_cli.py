@@ -81,11 +81,32 @@ def test_train_a_few_steps_and_save(capsys, tmp_path):
     result = last_line(out)
     assert result["steps"] == "40"
     assert float(result["loss"]) < 2.5  # from ~3.5 at the start
-    arrays, config, meta = checkpoint.load(out_path, "bigram", {"W": (8, 8)})
-    assert config["lr"] == 5.0 and meta["itos"] == ".abemnov"
-    assert arrays["W"].dtype == np.float32
+    loaded = checkpoint.load_model(out_path)
+    assert loaded.model.itos == ".abemnov" and loaded.model.W.shape == (8, 8)
+    assert loaded.meta["train"]["lr"] == 5.0 and loaded.meta["steps"] == 40
+    assert loaded.model.W.dtype == np.float32
 
 
 def test_train_refuses_zero_steps(capsys):
     code, _, err = run(capsys, "train", "bigram", "--steps", "0")
-    assert code == 2 and "--steps must be at least 1" in err
+    assert code == 2 and "--steps must be between 1 and" in err
+
+
+def test_an_unwritable_save_is_refused_before_training(capsys, tmp_path):
+    for target, message in ((tmp_path, "is a folder"), (tmp_path / "nope" / "w.npz", "does not exist")):
+        code, out, err = run(capsys, "train", "bigram", "--steps", "100000", "--save", str(target))
+        assert code == 2 and out == "" and message in err and "Traceback" not in err
+    assert not (tmp_path / "nope").exists()  # no folder made behind the user's back
+
+
+def test_divergence_exits_1_and_saves_nothing(capsys, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("emma\nava\n")
+    out_path = tmp_path / "w.npz"
+    with pytest.raises(SystemExit) as e, np.errstate(all="ignore"):
+        main(["train", "bigram", "--names", str(names), "--lr", "1e308", "--steps", "50",
+              "--save", str(out_path)])
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert "lower the learning rate" in err and "Traceback" not in err
+    assert not out_path.exists()

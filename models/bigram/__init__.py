@@ -1,1 +1,2 @@
-"""Character bigrams: the 27x27 count model and the same model learned by gradient descent."""
+"""Character bigrams: the count model (counts.py), the same model learned by gradient descent
+(neural.py) and its training (train.py: train() and snapshot())."""

@@ -98,7 +98,9 @@ def check_shapes(name: str, arrays: dict[str, np.ndarray], shapes: dict[str, tup
 # -- models: one save and one load for every model --------------------------------------------
 # A model class registered here has `kind` (a class attribute naming its files), `state_dict()`
 # / `load_state_dict(arrays)`, `get_config()` (a JSON-able dict that rebuilds an empty model
-# through `from_config(config)`), and `tiny()`, a small instance for tests.
+# through `from_config(config)`), and `tiny()`, a small instance for tests. Optional:
+# `old_kinds` (kinds its files had before) and `upgrade_header(header, arrays) -> config` (turns
+# the header of a file in an older layout into today's config).
 MODELS: dict[str, type] = {}
 
 
@@ -135,8 +137,10 @@ def load_model(path, cls=None) -> Loaded:
             raise CheckpointError(f"{path.name} holds a {kind!r} model, which this app does not know.")
     elif kind not in (cls.kind, *getattr(cls, "old_kinds", ())):
         raise CheckpointError(f"{path.name} holds a {kind!r} model, not a {cls.kind!r} model.")
-    config = header.get("config", {})
+    # a class whose files once had another header layout translates it (see its upgrade_header)
+    upgrade = getattr(cls, "upgrade_header", None)
     try:
+        config = upgrade(header, arrays) if upgrade is not None else header.get("config", {})
         model = cls.from_config(config)
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{path.name} has a damaged {cls.kind} header ({e}).") from e

@@ -5,12 +5,12 @@
 ../shared/bench/ has no bigram workload, so the reference is the lecture notebook's own code,
 run by this script with the reference interpreter (torch 2.13.0, CPU) in a process of its own:
 - count: the 27x27 count matrix of the 32,033 names of assets/names/names.txt. Reference: the
-  notebook's loop (`N[ix1, ix2] += 1` on a torch tensor, pair by pair); ours: models.bigram.model
+  notebook's loop (`N[ix1, ix2] += 1` on a torch tensor, pair by pair); ours: models.bigram.counts
   (Vocab + count_bigrams, vectorised). The issue asks for under 20 ms.
 - step: one full-batch gradient-descent step of the neural bigram on all 228,602 pairs, float32.
   Reference: the notebook's `F.one_hot(xs).float() @ W`, softmax by exp/sum, NLL + 0.01 mean(W^2),
   `loss.backward()`, `W.data += -50 * W.grad`; ours: NeuralBigram forward/backward (W[x]
-  indexing, hand-written gradient) and SGD, as train_neural runs it.
+  indexing, hand-written gradient) and SGD, as models.bigram.train runs it.
 Each process reports the median of 7 timed repetitions after a warm-up; the sides alternate
 `rounds` times. Prints each side's medians and, last, `ratio=<ours / reference>` of the step.
 """
@@ -89,7 +89,8 @@ def our_workload() -> None:
     sys.path.insert(0, str(REPO))
     import numpy as np
 
-    from models.bigram.model import NeuralBigram, bigram_pairs, count_bigrams
+    from models.bigram.counts import bigram_pairs, count_bigrams
+    from models.bigram.neural import NeuralBigram
     from models.core.data import Vocab, load_words
     from models.core.optim import SGD
 
@@ -97,17 +98,17 @@ def our_workload() -> None:
     count_ms = median_ms(lambda: count_bigrams(words, Vocab.from_words(words)), repeats=21)
     vocab = Vocab.from_words(words)
     xs, ys = bigram_pairs(words, vocab)
-    order = np.argsort(xs, kind="stable")  # as train_neural does once before its steps
+    order = np.argsort(xs, kind="stable")  # as train() does once before its steps
     xs, ys = xs[order], ys[order]
     model = NeuralBigram(vocab.size)
-    opt = SGD([model.W], [model.dW], lr=50.0, weight_decay=2 * 0.01 / model.W.size)
+    opt = SGD([model.W], [model.grads["W"]], lr=50.0, weight_decay=2 * 0.01 / model.W.size)
 
     def step():
         model.forward(xs, ys)
         model.backward()
         opt.step()
 
-    print(f"models.bigram.model (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}): "
+    print(f"models.bigram (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}): "
           f"count {count_ms:.4g} ms, step {median_ms(step):.4g} ms")
 
 
@@ -125,7 +126,7 @@ def main():
     for name, index, unit in (("count", 0, "ms for 32,033 names"), ("step", 1, "ms per full-batch step")):
         r = statistics.median(v[index] for v in ref)
         o = statistics.median(v[index] for v in ours)
-        print(f"{name}: torch lecture code median {r:.4g} {unit}; models.bigram.model median {o:.4g} "
+        print(f"{name}: torch lecture code median {r:.4g} {unit}; models.bigram median {o:.4g} "
               f"{unit} (ours/reference {o / r:.4f})")
     print(f"ratio={statistics.median(v[1] for v in ours) / statistics.median(v[1] for v in ref):.4f}")
 

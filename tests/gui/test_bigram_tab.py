@@ -11,7 +11,7 @@ from playground import export
 from playground import style as app_style
 from playground import theme
 from playground.tabs.bigram.matrix import MatrixView
-from playground.tabs.bigram.state import BigramData, cell_values, load_reports
+from playground.tabs.bigram.state import BigramData, cell_values, load_data
 from playground.tabs.bigram.tab import BigramTab
 
 SMALL = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann", "olivia", "liam"]
@@ -19,7 +19,16 @@ SMALL = ["emma", "ava", "anna", "bob", "eve", "abba", "hannah", "ann", "olivia",
 
 @pytest.fixture
 def tab(open_tab):
-    return open_tab(BigramTab)
+    tab = open_tab(BigramTab)
+    assert tab.wait_until_loaded() and tab.data is not None  # the default list loads as a job
+    return tab
+
+
+def open_and_wait(tab, qtbot, path):
+    """File > Open… and wait for the load job to finish (its result or its error delivered)."""
+    tab.open_file(str(path))
+    qtbot.waitUntil(lambda: not tab.jobs.is_busy("load"), timeout=20_000)
+    tab.wait_until_loaded()
 
 
 def small_tab(tab):
@@ -103,8 +112,7 @@ def test_score_a_typed_name(tab):
 def test_open_a_word_list_in_the_worker(tab, qtbot, tmp_path):
     path = tmp_path / "pets.txt"
     path.write_text("rex\nfido\n\n  max  \nzoë\n", encoding="utf-8")
-    with qtbot.waitSignal(tab.loader.finished, timeout=10_000):
-        tab.open_file(str(path))
+    open_and_wait(tab, qtbot, path)
     assert tab.data.source == "pets.txt" and tab.data.words == ["rex", "fido", "max", "zoë"]
     assert tab.matrix.data.shape == (12, 12)
     assert tab.progress.isHidden()
@@ -124,18 +132,28 @@ def test_bad_files_leave_the_data_untouched(tab, qtbot, tmp_path, content, messa
     path.write_bytes(content)
     errors = []
     tab.error_raised.connect(errors.append)
-    with qtbot.waitSignal(tab.loader.finished, timeout=20_000):
-        tab.open_file(str(path))
+    open_and_wait(tab, qtbot, path)
     assert len(errors) == 1 and message in errors[0]
     assert tab.data is before and tab.matrix.data.shape == (27, 27)
 
 
-def test_load_reports_progress_then_data(tmp_path):
+def test_load_data_reads_and_counts(tmp_path):
     path = tmp_path / "w.txt"
     path.write_text("\n".join(SMALL))
-    reports = list(load_reports(path))
-    assert reports[-1]["data"].words == SMALL and reports[-1]["fraction"] == 1.0
-    assert all("error" not in r for r in reports)
+    data = load_data(path)
+    assert data.words == SMALL and data.source == "w.txt" and data.model.total == data.xs.size
+
+
+def test_loading_shows_busy_and_cancel_keeps_the_list(tab, qtbot, tmp_path):
+    before = tab.data
+    path = tmp_path / "pets.txt"
+    path.write_text("rex\nfido\n")
+    tab.open_file(str(path))
+    assert tab.progress.isVisibleTo(tab) and tab.cancel_button.isVisibleTo(tab)
+    tab.cancel_button.click()
+    qtbot.waitUntil(lambda: not tab.jobs.is_busy("load"), timeout=10_000)
+    tab.wait_until_loaded()
+    assert tab.data is before and tab.progress.isHidden()
 
 
 # -- the neural bigram -----------------------------------------------------------------------
@@ -189,8 +207,7 @@ def test_opening_a_list_while_training_replaces_w_after_the_run(tab, qtbot, tmp_
     with qtbot.waitSignal(page.runner.finished, timeout=20_000):
         page.controls.start_button.click()
         qtbot.waitUntil(lambda: page.run.steps >= 1, timeout=10_000)
-        with qtbot.waitSignal(tab.loader.finished, timeout=10_000):
-            tab.open_file(str(path))
+        open_and_wait(tab, qtbot, path)
     assert tab.data.source == "abc.txt"
     assert page.run.model.W.shape == (4, 4) and page.run.steps == 0
     assert page.net_view.data.shape == (4, 4)
@@ -262,6 +279,6 @@ def test_cell_values_and_view_on_a_unicode_list(qtbot):
 
 def test_the_main_window_has_the_real_tab(main_window):
     tab = main_window.show_tab("bigram")
-    assert isinstance(tab, BigramTab) and tab.data is not None
+    assert isinstance(tab, BigramTab) and tab.wait_until_loaded() and tab.data is not None
     assert main_window.open_action.isEnabled()
     assert math.isfinite(tab.data.nll(0.0)["all"])

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 
 
 def register(train, evaluate) -> None:
@@ -17,7 +20,7 @@ def register(train, evaluate) -> None:
     p.add_argument("--steps", type=int, default=300, help="full-batch gradient steps (default 300)")
     p.add_argument("--lr", type=_positive, default=50.0, help="learning rate (default 50)")
     p.add_argument("--l2", type=_non_negative, default=0.0, help="weight of mean(W^2) (default 0)")
-    p.add_argument("--seed", type=int, default=2147483647, help="seed of the initial W")
+    p.add_argument("--seed", type=_seed, default=2147483647, help="seed of the initial W")
     p.add_argument("--save", metavar="FILE", help="write the learned W to this .npz checkpoint")
     p.set_defaults(func=_train)
 
@@ -41,6 +44,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63 - 1, not {text}")
+    return value
+
+
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -60,7 +73,7 @@ def _load(args):
 
 
 def _eval(args) -> dict:
-    from models.bigram.model import BigramCounts, split_nll
+    from models.bigram.counts import BigramCounts, split_nll
 
     path, words = _load(args)
     model = BigramCounts.fit(words)
@@ -81,27 +94,50 @@ def _train(args) -> dict:
     from playground.cli import CommandError
     from playground.progress import drive
 
-    from models.bigram.model import (BigramCounts, NeuralBigram, NeuralBigramConfig, bigram_pairs,
-                               train_neural)
+    from models.bigram.counts import BigramCounts, bigram_pairs
+    from models.bigram.neural import NeuralBigram
+    from models.bigram.train import NeuralBigramConfig, train
+    from models.core import checkpoint
+    from models.core.training import MAX_STEPS
 
-    if args.steps < 1:
-        raise CommandError("--steps must be at least 1")
+    if not 1 <= args.steps <= MAX_STEPS:
+        raise CommandError(f"--steps must be between 1 and {MAX_STEPS:,}")
+    config = NeuralBigramConfig(lr=args.lr, l2=args.l2, steps=args.steps)
+    try:
+        config.validate()
+    except ValueError as e:
+        raise CommandError(str(e)) from None
+    if args.save:
+        _check_output(args.save)  # before the work, not after it
     _, words = _load(args)
     counts = BigramCounts.fit(words)
     xs, ys = bigram_pairs(words, counts.vocab)
-    config = NeuralBigramConfig(lr=args.lr, l2=args.l2, steps=args.steps, seed=args.seed)
-    model = NeuralBigram(counts.vocab.size, seed=config.seed)
-    last = drive(train_neural(model, xs, ys, config), total=config.steps, label="bigram",
-                 describe=lambda r: f"loss {r['loss']:.4f}")
+    model = NeuralBigram(counts.vocab.size, seed=args.seed, itos="".join(counts.vocab.itos))
+    try:
+        last = drive(train(model, (xs, ys), config), total=config.steps, label="bigram",
+                     describe=lambda r: f"loss {r.loss:.4f}")
+    except FloatingPointError as e:  # divergence: a message and exit status 1, nothing saved
+        print(f"playground: error: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
     if last is None:
         raise CommandError("stopped before the first step")
     if args.save:
-        from dataclasses import asdict
-
-        from models.core import checkpoint
-        checkpoint.save(args.save, "bigram", {"W": model.W}, asdict(config),
-                        {"itos": "".join(counts.vocab.itos), "steps": last["step"]})
+        checkpoint.save_model(args.save, model, {"steps": last.step, "train": config.to_dict(),
+                                                 "command": "playground train bigram"})
     # the loss was measured before the last update; measure the final W
     _, final_nll = model.forward(xs, ys)
-    return {"steps": last["step"], "count_nll": counts.nll(words),
+    return {"steps": last.step, "count_nll": counts.nll(words),
             "loss": final_nll + config.l2 * float((model.W.astype(float) ** 2).mean())}
+
+
+def _check_output(path) -> None:
+    """Refuse an output that cannot be written, before training."""
+    from playground.cli import CommandError
+
+    out = Path(path)
+    if out.is_dir():
+        raise CommandError(f"--save {path} is a folder; give a file name such as bigram.npz")
+    if not out.parent.is_dir():
+        raise CommandError(f"--save {path}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise CommandError(f"--save {path}: the folder {out.parent} is not writable")

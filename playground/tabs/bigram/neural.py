@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
-from models.bigram.model import NeuralBigram, NeuralBigramConfig, log_probs, train_neural
+from models.bigram.counts import log_probs
+from models.bigram.neural import NeuralBigram
+from models.bigram.train import NeuralBigramConfig, snapshot, train
 from playground import style as app_style
 from playground.tabs.bigram.matrix import MatrixView
 from playground.tabs.bigram.state import BigramData, display_char
@@ -21,11 +23,14 @@ from playground.widgets.run_controls import RunControls
 
 
 class _Run:
-    """The model being trained and how many steps it has had (counted by the worker)."""
+    """The model being trained (its W is the worker's while a run goes: the GUI reads only
+    snapshots) and what the GUI knows of it: steps taken and the latest snapshot's W."""
 
-    def __init__(self, vocab_size: int, seed: int):
-        self.model = NeuralBigram(vocab_size, seed=seed)
-        self.steps = 0
+    def __init__(self, vocab_size: int, seed: int, itos: str):
+        self.model = NeuralBigram(vocab_size, seed=seed, itos=itos)
+        self.steps = 0  # steps taken, as the reports and the runner tell the GUI thread
+        self.shown = NeuralBigram(vocab_size, seed=seed, itos=itos)  # the latest snapshot's W
+        self.start_step = 0  # self.steps when the current run began
 
 
 class NeuralPage(QWidget):
@@ -37,8 +42,7 @@ class NeuralPage(QWidget):
         self.target = np.zeros((0, 0))  # the count probabilities shown on the left
         self.learned: np.ndarray | None = None  # softmax(W) from the latest report
         self.run: _Run | None = None
-        self._generation = 0  # bumped on reset/new data; older reports are dropped
-        self._reset_when_idle = False  # new data arrived while a run was stopping
+        self._reset_when_idle = False  # new data arrived while a run was stopping: drop its reports
         self.runner = tab.make_runner()
         self.runner.reported.connect(self._on_runner_reported)
         self.runner.finished.connect(self._on_runner_finished)
@@ -103,7 +107,6 @@ class NeuralPage(QWidget):
     # -- data from the tab -----------------------------------------------------------------
     def set_data(self, data: BigramData) -> None:
         self.data = data
-        self._generation += 1  # reports of a run on the previous list are dropped
         if self.runner.is_busy():  # a new vocabulary needs a new W: once the run has stopped
             self._reset_when_idle = True
             self.runner.stop()
@@ -118,9 +121,8 @@ class NeuralPage(QWidget):
     def reset(self) -> None:
         if self.data is None or self.runner.is_busy():
             return
-        self._generation += 1
-        self.run = _Run(len(self.data.itos), self.form.value("seed"))
-        self.learned = self.run.model.probs()
+        self.run = _Run(len(self.data.itos), self.form.value("seed"), "".join(self.data.itos))
+        self.learned = self.run.shown.probs()
         self.loss_plot.clear_data()
         self._set_guide(self.data.nll(0.0)["all"])
         self.status.setText("W is random: press Train (or Step) to learn it.")
@@ -136,11 +138,12 @@ class NeuralPage(QWidget):
         self._guide.setValue(y)
         self._guide.label.setFormat(f"counts {y:.4f}")
 
-    def learned_probs(self) -> np.ndarray | None:
-        """softmax(W) for the current list, or None while W is being replaced."""
-        if self.data is None or self.learned is None or len(self.learned) != len(self.data.itos):
+    def learned_model(self) -> NeuralBigram | None:
+        """The network as last shown (the GUI's copy of W: sampling from it never touches the
+        W being trained), or None while W is being replaced."""
+        if self.data is None or self.run is None or self._reset_when_idle:
             return None
-        return self.learned
+        return self.run.shown
 
     # -- training --------------------------------------------------------------------------
     def start(self, max_steps: int | None = None) -> None:
@@ -148,20 +151,12 @@ class NeuralPage(QWidget):
             return
         values = self.form.values()
         config = NeuralBigramConfig(lr=values["lr"], l2=values["l2"], steps=values["steps"])
-        run, data, generation = self.run, self.data, self._generation
-
-        def reports():  # runs in the worker
-            for report in train_neural(run.model, data.xs, data.ys, config):
-                run.steps += 1
-                yield dict(report, step=run.steps)
-
-        def snapshot(report):  # runs in the worker, only for reports that are shown
-            return {"generation": generation, "step": report["step"], "loss": report["loss"],
-                    "nll": report["nll"], "P": run.model.probs()}
-
+        model, pairs, start_step = self.run.model, (self.data.xs, self.data.ys), self.run.steps
+        self.run.start_step = start_step
         self.form.set_editable(False)
         self.reset_button.setEnabled(False)
-        self.runner.start(reports, snapshot=snapshot, max_steps=max_steps)
+        self.runner.start(lambda: train(model, pairs, config, start_step), snapshot=snapshot,
+                          max_steps=max_steps)
 
     @Slot()
     def _on_controls_start_requested(self) -> None:
@@ -177,13 +172,15 @@ class NeuralPage(QWidget):
 
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
-        if report["generation"] != self._generation or self.data is None:
-            return
-        self.learned = report["P"]
-        self.loss_plot.add_point("network", report["step"], report["loss"])
+        if self._reset_when_idle or self.data is None or self.run is None:
+            return  # a run on the previous list, still stopping
+        self.run.steps = report.step
+        self.run.shown.load_state_dict(report.payload)
+        self.learned = report.payload["P"]
+        self.loss_plot.add_point("network", report.step, report.loss)
         count_nll = self.data.nll(0.0)["all"]
-        gap = report["loss"] - count_nll
-        self.status.setText(f"step {report['step']:,}<br>loss <b>{report['loss']:.4f}</b><br>"
+        gap = report.loss - count_nll
+        self.status.setText(f"step {report.step:,}<br>loss <b>{report.loss:.4f}</b><br>"
                             f"counts {count_nll:.4f}<br>gap {gap:+.4f}")
         self._redraw()
 
@@ -194,7 +191,11 @@ class NeuralPage(QWidget):
         if self._reset_when_idle:
             self._reset_when_idle = False
             self.reset()
-        if self.run is not None:
+        elif self.run is not None:  # idle now: the GUI may read the model itself
+            self.run.steps = self.run.start_step + steps  # every step taken, shown or not
+            self.run.shown.load_state_dict(self.run.model.state_dict())
+            self.learned = self.run.shown.probs()
+            self._redraw()
             self.status_message.emit(f"Neural bigram: {self.run.steps:,} steps so far")
 
     @Slot(bool)

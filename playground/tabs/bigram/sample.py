@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from models.bigram.model import log_probs, sample_words
+from models.bigram.counts import log_probs
+from models.core.sampling import sample_words
+from playground import shortcuts
 from playground.tabs.bigram.state import BigramData, display_char, format_nll
 
 SOURCES = ("count model", "neural network")
 
 
 class SamplePage(QWidget):
-    def __init__(self, neural_probs, parent=None):
-        """neural_probs() -> softmax(W) of the Learn page (or None before it exists)."""
+    def __init__(self, neural_model, parent=None):
+        """neural_model() -> the Learn page's network as last shown (or None before it exists)."""
         super().__init__(parent)
-        self.neural_probs = neural_probs
+        self.neural_model = neural_model
         self.data: BigramData | None = None
         self.smoothing = 0.0
 
@@ -36,9 +37,9 @@ class SamplePage(QWidget):
         self.source_box.setToolTip("Sample from the counts (with the smoothing set at the left) "
                                    "or from the network's softmax(W) on the Learn W page")
         self.sample_button = QPushButton("Sample")
-        self.sample_button.setToolTip("Walk the chain from '.' until it returns to '.' (Ctrl+Enter)")
+        self.sample_button.setToolTip("Walk the chain from '.' until it returns to '.'")
         self.sample_button.clicked.connect(self._on_sample_clicked)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._on_sample_clicked)
+        shortcuts.bind(self.sample_button, "bigram.sample")
         self.samples = _table(["name", "NLL"])
         self.samples.setToolTip("Sampled names, with the model's average NLL per pair of each")
         form = QFormLayout()
@@ -77,18 +78,20 @@ class SamplePage(QWidget):
         self.smoothing = smoothing
         self._on_name_changed(self.name_edit.text())
 
-    def probs(self) -> np.ndarray | None:
+    def model(self):
+        """The chosen sequence model: the counts with the tab's smoothing, or the network."""
         if self.source_box.currentText() == SOURCES[1]:
-            return self.neural_probs()
-        return None if self.data is None else self.data.model.probs(self.smoothing)
+            return self.neural_model()
+        return None if self.data is None else self.data.model.with_smoothing(self.smoothing)
 
     def sample(self) -> list[str]:
-        P = self.probs()
-        if self.data is None or P is None:
+        model = self.model()
+        if self.data is None or model is None:
             _fill(self.samples, [("(no model yet)", "–")])
             return []
-        names = sample_words(P, self.data.model.vocab, self.count_box.value(), self.seed_box.value())
-        logP = log_probs(P)
+        names = sample_words(model, self.data.model.vocab.decode, self.count_box.value(),
+                             seed=self.seed_box.value())
+        logP = log_probs(model.probs())  # (V, V)
         rows = []
         for name in names:
             ids = [0] + self.data.model.vocab.encode(name) + [0]

@@ -1,7 +1,7 @@
 """What the Bigram tab shows, without Qt: the loaded list, its counts, and cell texts.
 
-The loader runs in the worker (large files load with progress); everything here is plain
-Python and NumPy so it can be tested without a window.
+Loading runs as a job off the GUI thread (load_data); everything here is plain Python and
+NumPy so it can be tested without a window.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.bigram.model import BigramCounts, bigram_pairs, log_probs, nll_from_counts, split_counts
-from models.core.data import WordListError, iter_load_words
+from models.bigram.counts import BigramCounts, bigram_pairs, log_probs, nll_from_counts, split_counts
+from models.core.data import WordListError, load_words
 
 MODES = ("counts", "probabilities", "log-probabilities")
 SMOOTHING_STEPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)  # the slider's stops
@@ -46,20 +46,18 @@ class BigramData:
         return out
 
 
-def load_reports(path):
-    """The worker's job for File > Open…: progress reports, then {"data": BigramData}, or
-    {"error": message}. Errors come back as a report so the message reaches the user as is."""
-    step = 0
+def load_data(path) -> BigramData:
+    """The job behind File > Open… (runs on a worker thread): read, check and count a word list.
+    Raises WordListError with a message for the user; the tab's current list stays as it was."""
+    return BigramData.build(load_words(path), Path(path).name)
+
+
+def load_default_data(path) -> BigramData:
+    """load_data for the list the tab opens with, its failure said as such."""
     try:
-        for report in iter_load_words(path):
-            step = report["step"]
-            if "words" in report:
-                data = BigramData.build(report["words"], Path(path).name)
-                yield {"step": step + 1, "fraction": 1.0, "stage": "counting", "data": data}
-            else:
-                yield report
+        return load_data(path)
     except WordListError as e:
-        yield {"step": step + 1, "error": str(e)}
+        raise WordListError(f"The default names list could not be loaded: {e}") from e
 
 
 def display_char(c: str) -> str:

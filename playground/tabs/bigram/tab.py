@@ -2,19 +2,22 @@
 names with it, and learn the same table by gradient descent."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QRadioButton, QScrollArea,
                                QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from models.bigram.model import names_with_pair
-from models.core.data import WordListError, default_names_path, load_words
+from models.bigram.counts import names_with_pair
+from models.core.data import default_names_path
 from playground.tabs.base import Tab
 from playground.tabs.bigram.matrix import MatrixView
 from playground.tabs.bigram.neural import NeuralPage
 from playground.tabs.bigram.sample import SamplePage
 from playground.tabs.bigram.state import (MODES, SMOOTHING_STEPS, BigramData, cell_info,
-                                          cell_values, display_char, format_nll, load_reports)
+                                          cell_values, display_char, format_nll, load_data,
+                                          load_default_data)
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.side_panel import group
 
@@ -47,9 +50,7 @@ class BigramTab(Tab):
         self.mode = "counts"
         self.smoothing = 0.0
         self.selected = (-1, -1)
-        self.loader = self.make_runner()
-        self.loader.reported.connect(self._on_loader_reported)
-        self.loader.finished.connect(self._on_loader_finished)
+        self.jobs.busy_changed.connect(self._on_jobs_busy_changed)
 
         # -- side panel ----------------------------------------------------------------------
         self.source_label = QLabel("No word list yet")
@@ -58,9 +59,15 @@ class BigramTab(Tab):
         self.open_button.setToolTip("Any UTF-8 text file with one word per line (Ctrl+O)")
         self.open_button.clicked.connect(self._on_open_clicked)
         self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
+        self.progress.setRange(0, 0)  # busy: reading and counting take one job
+        self.progress.setToolTip("Reading and counting the word list")
         self.progress.hide()
-        data_box = group("Word list", self.source_label, self.open_button, self.progress)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop waiting for this file; the current list stays")
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.cancel_button.hide()
+        data_box = group("Word list", self.source_label, self.open_button, self.progress,
+                         self.cancel_button)
 
         self.mode_buttons = QButtonGroup(self)
         mode_widgets = []
@@ -147,7 +154,7 @@ class BigramTab(Tab):
 
         self.neural = NeuralPage(self)
         self.neural.status_message.connect(self.status_message)
-        self.sampler = SamplePage(self.neural.learned_probs)
+        self.sampler = SamplePage(self.neural.learned_model)
         self.pages = QTabWidget()
         self.pages.addTab(counts_page, "Count matrix")
         self.pages.addTab(self.sampler, "Sample && score")
@@ -164,14 +171,11 @@ class BigramTab(Tab):
 
     # -- Tab hooks ---------------------------------------------------------------------------
     def load_defaults(self) -> None:
-        path = default_names_path()
-        try:
-            self.set_data(BigramData.build(load_words(path), path.name))
-        except WordListError as e:
-            self.show_error(f"The default names list could not be loaded: {e}")
+        self._load(default_names_path(), load_default_data)
 
     def prepare_shot(self) -> None:
         self.ensure_loaded()
+        self.wait_until_loaded()
         if self.data is not None and "a" in self.data.model.vocab.stoi:
             stoi = self.data.model.vocab.stoi
             self.selected = (stoi["a"], stoi.get("n", 0))
@@ -181,13 +185,22 @@ class BigramTab(Tab):
         self.sampler.sample()
 
     def open_file(self, path: str) -> None:
-        if self.loader.is_busy():
-            self.show_error("Still loading the previous file; try again when it is done.")
-            return
-        self.progress.setValue(0)
-        self.progress.show()
+        self._load(path, load_data)
+
+    def _load(self, path, job) -> None:
+        """Read and count the list on a worker thread; a newer request supersedes an older one.
+        A failure reaches the user through the base class (one line); the list stays."""
         self.status_message.emit(f"Loading {path}…")
-        self.loader.start(lambda: load_reports(path))
+        self.jobs.submit("load", job, path, done=self._on_data_loaded)
+
+    def wait_until_loaded(self, timeout_s: float = 30.0) -> bool:
+        """Let the load job finish and its result arrive (for `shot` and tests). True when idle."""
+        deadline = time.monotonic() + timeout_s
+        while self.jobs.is_busy("load") and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.005)
+        QApplication.processEvents()  # deliver the result
+        return not self.jobs.is_busy("load")
 
     def export_targets(self):
         return [("count matrix", self.matrix.figure()), ("loss", self.neural.loss_plot),
@@ -278,17 +291,20 @@ class BigramTab(Tab):
             self.open_file(path)
 
     @Slot(object)
-    def _on_loader_reported(self, report) -> None:
-        if "error" in report:
-            self.show_error(report["error"])
-        elif "data" in report:
-            self.set_data(report["data"])
-        else:
-            self.progress.setValue(round(100 * report.get("fraction", 0.0)))
+    def _on_data_loaded(self, data: BigramData) -> None:
+        self.set_data(data)
 
-    @Slot(int)
-    def _on_loader_finished(self, steps: int) -> None:
+    @Slot(bool)
+    def _on_jobs_busy_changed(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    @Slot()
+    def _on_cancel_clicked(self) -> None:
+        self.jobs.cancel("load")  # its result is dropped when it comes; the list stays
         self.progress.hide()
+        self.cancel_button.hide()
+        self.status_message.emit("Loading cancelled.")
 
     @Slot()
     def _on_fit_clicked(self) -> None:
