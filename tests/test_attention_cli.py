@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from models.core.checkpoint import save
-from models.attention.saving import load_model
+from models.attention.saving import load, snapshots
 from playground.cli import main
 
 TINY = ["--layers", "1", "--heads", "2", "--embd", "16", "--batch-size", "16"]
@@ -35,9 +35,10 @@ def test_train_names_prints_val_and_test_loss_last_and_saves(capsys, tmp_path, w
     result = last_line(out)
     assert list(result)[-2:] == ["val_loss", "test_loss"]
     assert float(result["test_loss"]) < np.log(len(set(WORDS)))  # better than uniform
-    loaded = load_model(out_path)
-    assert loaded.task == "names" and loaded.model.config.n_embd == 16
-    assert loaded.meta["step"] == int(result["best_step"]) and [s for s, _ in loaded.snapshots][0] == 0
+    loaded = load(out_path)
+    assert loaded.model.task == "names" and loaded.model.config.n_embd == 16
+    assert loaded.meta["step"] == int(result["best_step"])
+    assert [s for s, _ in snapshots(loaded)] == [0, 3, 12]  # 0 and 10% and 40% of 30 steps
 
     code, out, err = run(capsys, "eval", "attention", "--weights", out_path, "--names", words)
     assert code == 0, err

@@ -5,7 +5,7 @@ import pytest
 
 from models.attention.sort_task import SortTask
 from models.attention.model import GPT, GPTConfig
-from models.attention.train import TrainConfig, train
+from models.attention.train import AttentionTrainConfig, TrainData, train
 
 
 def test_examples_read_the_input_and_score_only_the_answer():
@@ -51,9 +51,10 @@ def test_bad_settings_are_refused():
 def test_a_small_transformer_learns_to_sort_in_a_short_run():
     task = SortTask(length=4, letters="abcde")
     model = GPT(GPTConfig(vocab_size=len(task.itos), block_size=task.block_size, n_layer=1,
-                          n_head=2, n_embd=16))
+                          n_head=2, n_embd=16), task.itos, "sort", task)
     assert task.exact_match(model, n=200) < 0.2  # untrained: chance
-    for _ in train(model, task.sampler(), TrainConfig(steps=120, batch_size=32, lr=1e-2, warmup=20)):
+    for _ in train(model, TrainData(task.sampler()), AttentionTrainConfig(steps=120, batch_size=32, lr=1e-2,
+                                                                           warmup=20)):
         pass
     assert task.exact_match(model, n=500) > 0.95
     seqs = task.encode("ecba")

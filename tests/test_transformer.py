@@ -1,5 +1,5 @@
 """The character transformer: attention is causal and normalised, every backward matches finite
-differences, the optimiser and the data layout are makemore's, weights round-trip."""
+differences, the optimiser and the data layout are makemore's, training yields the typed report."""
 import math
 
 import numpy as np
@@ -7,14 +7,15 @@ import pytest
 
 import models.attention.model as transformer
 import models.attention.layers as layers
-from models.core.checkpoint import CheckpointError, save
-from models.core.gradcheck import numerical_grad
-from models.core.optim import AdamW
+from models.attention.data import names_data, row_sampler, word_examples
 from models.attention.model import GPT, GPTConfig, cross_entropy
-from models.attention.saving import load_model, save_model
 from models.attention.parallel import ParallelStep
-from models.attention.train import (FusedAdamW, TrainConfig, WeightAverage, evaluate_loss,
-                                      names_data, row_sampler, train, word_examples)
+from models.attention.train import AttentionTrainConfig, TrainData, WeightAverage, evaluate_loss, snapshot, train
+from models.core.gradcheck import numerical_grad
+from models.core.layers import Layer
+from models.core.optim import AdamW
+from models.core.sampling import generate, next_token_probs
+from models.core.training import Report
 
 SMALL = GPTConfig(vocab_size=7, block_size=6, n_layer=2, n_head=2, n_embd=8, seed=1)
 
@@ -142,7 +143,7 @@ def check_layer(layer, x, forward, tol=1e-6):
         for n in leaf.param_names:
             forward(x)
             layer.backward(weights)
-            analytic = getattr(leaf, "d" + n).copy()
+            analytic = leaf.grads[n].copy()
             assert scaled_error(analytic, numerical_grad(f, getattr(leaf, n), eps=1e-6)) < tol, n
 
 
@@ -152,6 +153,7 @@ def test_linear_and_layernorm_backward_match_finite_differences():
     x = rng.standard_normal((5, 6))
     lin = layers.Linear(6, 4, rng, std=0.5)
     lin.b[...] = rng.standard_normal(4)
+    assert isinstance(lin, Layer) and set(lin.grads) == {"W", "b"}
     check_layer(lin, x, lin.forward)
     ln = layers.LayerNorm(6)
     ln.g[...], ln.b[...] = rng.standard_normal(6), rng.standard_normal(6)
@@ -232,14 +234,14 @@ def test_cross_entropy_ignores_minus_one_targets():
     np.testing.assert_allclose(dlogits[keep].sum(1), 0, atol=1e-6)
 
 
-def test_fused_adamw_takes_the_same_steps_as_models_optim():
+def test_in_place_adamw_takes_the_same_steps_as_the_plain_one():
     rng = np.random.default_rng(0)
     p1 = [rng.standard_normal(50).astype(np.float32), rng.standard_normal(7).astype(np.float32)]
     p2 = [p.copy() for p in p1]
     g1 = [np.zeros_like(p) for p in p1]
     g2 = [np.zeros_like(p) for p in p1]
     ref = AdamW(p1, g1, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, decay_mask=[True, False])
-    fused = FusedAdamW(p2, g2, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, decay_mask=[True, False])
+    fused = AdamW(p2, g2, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, decay_mask=[True, False], in_place=True)
     for _ in range(5):
         for a, b in zip(g1, g2):
             a[...] = b[...] = rng.standard_normal(a.shape)
@@ -318,12 +320,28 @@ def test_training_lowers_the_loss_on_a_small_word_list():
     model = GPT(GPTConfig(vocab_size=len(data.itos), block_size=data.block_size, n_layer=1,
                           n_head=2, n_embd=16))
     before = evaluate_loss(model, *data.train)
-    reports = list(train(model, row_sampler(*data.train), TrainConfig(steps=80, batch_size=8, lr=1e-2, warmup=5,
-                                                                        eval_every=40),
-                         evaluate=lambda m: evaluate_loss(m, *data.train)))
-    assert [r["step"] for r in reports] == list(range(1, 81))
-    assert "val_loss" in reports[39] and "val_loss" in reports[-1]
-    assert reports[-1]["val_loss"] < before - 1.0
+    config = AttentionTrainConfig(steps=80, batch_size=8, lr=1e-2, warmup=5, eval_every=40, keep_at=(10, 80))
+    reports = list(train(model, TrainData(row_sampler(*data.train), lambda m: evaluate_loss(m, *data.train)),
+                         config))
+    assert all(isinstance(r, Report) for r in reports)
+    assert [r.step for r in reports] == list(range(1, 81))
+    assert reports[39].val_loss is not None and reports[38].val_loss is None
+    assert reports[-1].val_loss < before - 1.0
+    assert [r.lr for r in reports[:2]] == [config.lr_at(0), config.lr_at(1)]
+    assert [s for s, _ in reports[-1].payload["kept"]] == [10, 80]
+    copied = snapshot(reports[-1])  # what crosses threads: copies of the live weights
+    name = "head.W"
+    assert np.shares_memory(reports[-1].payload["weights"][name], model.param(name))
+    assert not np.shares_memory(copied.payload["weights"][name], model.param(name))
+    np.testing.assert_array_equal(copied.payload["weights"][name], model.param(name))
+
+
+def test_the_schedule_is_nanogpts_warmup_and_cosine_to_a_tenth():
+    config = AttentionTrainConfig(steps=1100, lr=1e-3, warmup=100)
+    assert config.lr_at(0) == pytest.approx(1e-5) and config.lr_at(99) == pytest.approx(1e-3)
+    assert config.lr_at(600) == pytest.approx(0.55e-3) and config.lr_at(1099) == pytest.approx(1e-4, rel=1e-3)
+    with pytest.raises(ValueError, match="Workers"):
+        list(train(GPT(SMALL), TrainData(None), AttentionTrainConfig(workers=0)))
 
 
 def test_weight_average_is_what_gets_evaluated_and_the_raw_weights_train_on():
@@ -340,46 +358,27 @@ def test_weight_average_is_what_gets_evaluated_and_the_raw_weights_train_on():
     words = ["anna", "bob", "clara", "dave", "emma"] * 4
     data = names_data(words)
     model = GPT(GPTConfig(vocab_size=len(data.itos), block_size=data.block_size, n_layer=1, n_head=2, n_embd=8))
-    config = TrainConfig(steps=6, batch_size=4, lr=1e-2, warmup=1, eval_every=3, ema=0.9, workers=1)
-    for report in train(model, row_sampler(*data.train), config,
-                        evaluate=lambda m: float(m.param("head.W").sum())):
-        if "val_loss" in report:  # while the report is out, the model holds what was evaluated
-            assert report["val_loss"] == pytest.approx(float(model.param("head.W").sum()), rel=1e-5)
-    assert float(model.param("head.W").sum()) != pytest.approx(report["val_loss"], rel=1e-5)
+    config = AttentionTrainConfig(steps=6, batch_size=4, lr=1e-2, warmup=1, eval_every=3, ema=0.9, workers=1)
+    data = TrainData(row_sampler(*data.train), lambda m: float(m.param("head.W").sum()))
+    for report in train(model, data, config):
+        if report.val_loss is not None:  # while the report is out, the model holds what was evaluated
+            assert report.val_loss == pytest.approx(float(model.param("head.W").sum()), rel=1e-5)
+    assert float(model.param("head.W").sum()) != pytest.approx(report.val_loss, rel=1e-5)
 
 
-def test_generate_continues_each_row_with_known_tokens():
+def test_core_sampling_continues_each_row_with_known_tokens():
     model = random_model()
-    out = model.generate(np.array([[0], [3]]), 4, rng=np.random.default_rng(0))
+    out = generate(model, np.array([[0], [3]]), 4, rng=np.random.default_rng(0))
     assert out.shape == (2, 5) and out.min() >= 0 and out.max() < 7
-    greedy = model.generate(np.array([[0]]), 3, greedy=True)
-    assert np.array_equal(greedy, model.generate(np.array([[0]]), 3, greedy=True))
-    p = model.next_token_probs(np.array([[0, 1]]), temperature=0.5)
-    assert p.shape == (1, 7) and p.sum() == pytest.approx(1.0)
+    greedy = generate(model, np.array([[0]]), 3, greedy=True)
+    assert np.array_equal(greedy, generate(model, np.array([[0]]), 3, greedy=True))
+    p = next_token_probs(model, np.array([[0, 1]]), temperature=0.5, top_k=2)
+    assert p.shape == (1, 7) and p.sum() == pytest.approx(1.0) and (p > 0).sum() == 2
+    model.train(True)
+    generate(model, np.array([[0]]), 2)
+    assert model.training  # sampling ran without dropout and left the mode as it was
 
 
 def test_context_longer_than_the_block_is_refused():
     with pytest.raises(ValueError, match="block_size"):
         GPT(SMALL).forward(np.zeros((1, 7), dtype=int))
-
-
-def test_weights_round_trip_with_snapshots(tmp_path):
-    model = random_model()
-    snaps = [(0, GPT(SMALL).state_dict()), (10, model.state_dict())]
-    path = save_model(tmp_path / "w.npz", model, ".abcdef", "names", meta={"val_loss": 2.0},
-                      snapshots=snaps)
-    loaded = load_model(path)
-    assert loaded.task == "names" and loaded.itos == tuple(".abcdef") and loaded.meta["val_loss"] == 2.0
-    for name, value in model.state_dict().items():
-        np.testing.assert_array_equal(loaded.model.param(name), value)
-    assert [s for s, _ in loaded.snapshots] == [0, 10]
-    np.testing.assert_allclose(loaded.snapshots[1][1]["head.W"], model.param("head.W"), rtol=1e-3)
-
-
-def test_foreign_weights_are_refused(tmp_path):
-    save(tmp_path / "other.npz", "names-mlp", {"W": np.zeros(3)})
-    with pytest.raises(CheckpointError, match="not a 'char-transformer'"):
-        load_model(tmp_path / "other.npz")
-    (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(CheckpointError):
-        load_model(tmp_path / "junk.npz")

@@ -1,19 +1,25 @@
 """What the Attention tab does, without Qt: a task (names or sort) with its data, text to tokens,
-one look inside the model, the effect of the experiments, sampling, and the in-app training run.
+one look inside the model, the effect of the experiments, sampling, what the in-app training run
+learns from, and opening a task or a weights file (the tab runs those as jobs, off its thread).
 
     lab = AttentionLab.for_names(words)            # or AttentionLab.for_sort(SortTask())
     view = lab.inspect(model, lab.context("em"))   # attention maps, next-character probabilities
+
+A lab is not changed after it is made, so a job may read it while the GUI shows it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from models.attention.sort_task import SEPARATOR, SortTask
+from models.attention.data import NamesData, names_data, row_sampler
 from models.attention.model import GPT, GPTConfig
-from models.attention.train import (NamesData, TrainConfig, evaluate_loss, names_data, row_sampler,
-                                      train)
+from models.attention.saving import load, snapshots
+from models.attention.sort_task import SEPARATOR, SortTask
+from models.attention.train import TrainData, evaluate_loss
+from models.core.sampling import generate
 
 EFFECT_NAMES = 500  # validation names scored when an experiment changes (fast enough to feel live)
 EFFECT_SEQUENCES = 200  # held-out sort sequences scored likewise
@@ -40,7 +46,9 @@ class AttentionLab:
         self.task, self.itos = task, tuple(itos)
         self.names, self.sort = names, sort
         self.stoi = {c: i for i, c in enumerate(self.itos)}
-        self._effect_data = None
+        if sort is not None:  # the held-out sequences the experiments are scored on
+            seqs = sort.random_sequences(np.random.default_rng(7), EFFECT_SEQUENCES, heldout=True)
+            self._effect_data = (seqs, *sort.examples(seqs))
 
     @classmethod
     def for_names(cls, words, itos=None, block_size: int | None = None) -> "AttentionLab":
@@ -57,10 +65,11 @@ class AttentionLab:
 
     def new_model(self, n_layer=4, n_head=4, n_embd=64, seed=0) -> GPT:
         return GPT(GPTConfig(vocab_size=len(self.itos), block_size=self.block_size, n_layer=n_layer,
-                             n_head=n_head, n_embd=n_embd, seed=seed))
+                             n_head=n_head, n_embd=n_embd, seed=seed), self.itos, self.task, self.sort)
 
-    def fits(self, model: GPT, itos) -> bool:
-        return tuple(itos) == self.itos and model.block_size >= self.block_size
+    def fits(self, model: GPT) -> bool:
+        """Whether `model` reads this task's characters and contexts."""
+        return model.task == self.task and model.itos == self.itos and model.block_size >= self.block_size
 
     # -- text ----------------------------------------------------------------------------------
     def context(self, text: str, model: GPT | None = None) -> Context:
@@ -94,15 +103,15 @@ class AttentionLab:
         p = np.exp(z)
         return View(maps, masked, p / p.sum(axis=1, keepdims=True))
 
-    def sample(self, model: GPT, ctx: Context, temperature: float, n: int, rng) -> list[str]:
+    def sample(self, model: GPT, ctx: Context, temperature: float, n: int, rng, top_k=None) -> list[str]:
         """n continuations of the text (names: until the end token; sort: the answer letters)."""
         if self.task == "sort":
             prompt = np.tile(ctx.ids[:self.sort.length + 1], (n, 1))
-            out = model.generate(prompt, self.sort.length, temperature, rng)
+            out = generate(model, prompt, self.sort.length, temperature, top_k, rng)
             return [self.sort.decode(row[self.sort.length + 1:]) for row in out]
         start = np.tile(ctx.ids, (n, 1))
         room = max(1, self.block_size - len(ctx.ids))
-        out = model.generate(start, room, temperature, rng)[:, 1:]  # drop the start token
+        out = generate(model, start, room, temperature, top_k, rng)[:, 1:]  # drop the start token
         words = []
         for row in out:
             cut = np.flatnonzero(row[len(ctx.ids) - 1:] == 0)
@@ -116,33 +125,20 @@ class AttentionLab:
         if self.task == "names":
             X, Y = self.names.val
             return {"loss": evaluate_loss(model, X[:EFFECT_NAMES], Y[:EFFECT_NAMES])}
-        if self._effect_data is None:
-            seqs = self.sort.random_sequences(np.random.default_rng(7), EFFECT_SEQUENCES, heldout=True)
-            self._effect_data = (seqs, *self.sort.examples(seqs))
         seqs, x, y = self._effect_data
         right = np.all(self.sort.solve(model, seqs) == self.sort.answer(seqs), axis=1).mean()
         return {"loss": evaluate_loss(model, x, y), "exact": float(right)}
 
-    # -- training --------------------------------------------------------------------------------
-    def sampler_and_eval(self, causal: bool = True):
-        """(sample(rng, B), evaluate(model)) for models.attention.train.train."""
+    # -- training ------------------------------------------------------------------------------
+    def train_data(self, causal: bool = True) -> TrainData:
+        """What models.attention.train.train learns from in the tab: batches and a quick held-out loss."""
         if self.task == "names":
             X, Y = self.names.val
-            return (row_sampler(*self.names.train, bucket=4, cut=causal),
-                    lambda m: evaluate_loss(m, X[:EFFECT_NAMES], Y[:EFFECT_NAMES]))
+            return TrainData(row_sampler(*self.names.train, bucket=4, cut=causal),
+                             lambda m: evaluate_loss(m, X[:EFFECT_NAMES], Y[:EFFECT_NAMES]))
         seqs = self.sort.random_sequences(np.random.default_rng(8), 500, heldout=True)
         x, y = self.sort.examples(seqs)
-        return self.sort.sampler(), lambda m: evaluate_loss(m, x, y)
-
-    def training(self, model: GPT, config: TrainConfig, kept: list, keep_steps, start_step: int = 0):
-        """The in-app run: train's reports, and a copy of the weights appended to `kept` as
-        (step, state) at each of keep_steps (counted from start_step), for the checkpoint slider."""
-        sample, evaluate = self.sampler_and_eval(model.causal)
-        keep_steps = set(keep_steps)
-        for report in train(model, sample, config, evaluate=evaluate):
-            if report["step"] in keep_steps:
-                kept.append((start_step + report["step"], model.state_dict()))
-            yield report
+        return TrainData(self.sort.sampler(), lambda m: evaluate_loss(m, x, y))
 
 
 def keep_schedule(steps: int) -> list[int]:
@@ -150,3 +146,33 @@ def keep_schedule(steps: int) -> list[int]:
     marks = [s for s in (10, 30, 100, 200, 400, 700, 1000, 1500, 2000, 3000, 5000, 8000, 12000,
                          20000, 30000, 50000) if s < steps]
     return marks + [steps]
+
+
+# -- opening (the tab's jobs: these run off the GUI thread) -----------------------------------
+@dataclass
+class Opened:
+    """A task's lab and, if some were read, weights for it."""
+    lab: AttentionLab
+    model: GPT | None = None  # the weights read, or None
+    snapshots: list = field(default_factory=list)  # [(step, state_dict)] kept while they trained
+    meta: dict = field(default_factory=dict)  # how they were made (steps, losses)
+
+
+def open_task(task: str, words, weights=None) -> Opened:
+    """The lab of `task` ("names" on `words`, or the sort task) and the weights file `weights`
+    when it exists (the shipped weights of the task). ValueError / CheckpointError: a message."""
+    if task == "names" and not words:
+        raise ValueError("No word list is loaded (File > Open…).")
+    lab = AttentionLab.for_names(words) if task == "names" else AttentionLab.for_sort(SortTask())
+    if weights is None or not Path(weights).is_file():
+        return Opened(lab)
+    loaded = load(weights)
+    return Opened(lab, loaded.model, snapshots(loaded), loaded.meta)
+
+
+def open_weights(path, words, lab: AttentionLab | None) -> Opened:
+    """A weights file, with `lab` if the file is of its task, else with the lab of the file's."""
+    loaded = load(path)
+    if lab is None or loaded.model.task != lab.task:
+        lab = open_task(loaded.model.task, words).lab
+    return Opened(lab, loaded.model, snapshots(loaded), loaded.meta)

@@ -1,8 +1,8 @@
 """The layers of the character transformer, each with a hand-written backward.
 
-Every layer keeps what its backward needs from the last forward and fills its own gradient
-arrays (`dW` for `W`, ...) in place, so the model can lay every parameter in one flat buffer
-and the optimiser updates all of them in a handful of NumPy calls.
+They derive from the one `Layer` of models.core.layers: parameters named in `param_names`,
+gradients in `grads[name]`, filled in place by backward, so the model can lay every parameter
+and gradient in one flat buffer and the optimiser updates all of them in a handful of NumPy calls.
 
 Speed: activations go into buffers reused from step to step (`Layer.buffer`). Fresh arrays of
 this size (128 KB and more) are handed out by the C allocator as new pages that must be faulted
@@ -16,95 +16,70 @@ import math
 
 import numpy as np
 
-DTYPE = np.float32
+from models.core.layers import Layer
 
-
-class Layer:
-    """A piece of the network: parameters in `param_names`, each with a gradient 'd' + name."""
-    param_names: tuple[str, ...] = ()
-
-    def buffer(self, key: str, shape: tuple, dtype=None) -> np.ndarray:
-        """A scratch array of this shape: a view of storage kept from call to call and grown
-        when a larger shape asks for it (batches of short words are shorter, but use the same
-        memory as the long ones)."""
-        dtype = np.dtype(dtype or DTYPE)
-        size = math.prod(shape)
-        bufs = self.__dict__.setdefault("_buffers", {})
-        store = bufs.get(key)
-        if store is None or store.size < size or store.dtype != dtype:
-            store = bufs[key] = np.empty(size, dtype)
-        return store[:size].reshape(shape)
-
-    def named_leaves(self, prefix: str = ""):
-        """(dotted name, layer) of every layer at or below this one that owns parameters."""
-        if self.param_names:
-            yield prefix.rstrip("."), self
-        for name, child in list(vars(self).items()):
-            if isinstance(child, Layer):
-                yield from child.named_leaves(f"{prefix}{name}.")
-
-    def _grads_like_params(self):
-        for n in self.param_names:
-            setattr(self, "d" + n, np.zeros_like(getattr(self, n)))
+DTYPE = np.float32  # the model's float type (tests of the backward switch it to float64)
 
 
 class Linear(Layer):
     """y = x W + b on rows: x (N, n_in) -> (N, n_out). W is stored (n_in, n_out)."""
 
     def __init__(self, n_in: int, n_out: int, rng, std: float = 0.02, bias: bool = True):
+        super().__init__()
         self.W = (rng.standard_normal((n_in, n_out)) * std).astype(DTYPE)
         self.param_names = ("W", "b") if bias else ("W",)
         if bias:
             self.b = np.zeros(n_out, DTYPE)
-        self._grads_like_params()
+        self._init_grads()
 
     def forward(self, x):
         self.x = x  # (N, n_in)
-        out = np.matmul(x, self.W, out=self.buffer("out", (x.shape[0], self.W.shape[1])))  # (N, n_out)
+        out = np.matmul(x, self.W, out=self.buffer("out", (x.shape[0], self.W.shape[1]), x.dtype))  # (N, n_out)
         if "b" in self.param_names:
             out += self.b
         return out
 
     def backward(self, dout):
-        np.matmul(self.x.T, dout, out=self.dW)  # (n_in, n_out)
+        np.matmul(self.x.T, dout, out=self.grads["W"])  # (n_in, n_out)
         if "b" in self.param_names:
-            np.sum(dout, axis=0, out=self.db)  # (n_out,)
-        return np.matmul(dout, self.W.T, out=self.buffer("dx", self.x.shape))  # (N, n_in)
+            np.sum(dout, axis=0, out=self.grads["b"])  # (n_out,)
+        return np.matmul(dout, self.W.T, out=self.buffer("dx", self.x.shape, dout.dtype))  # (N, n_in)
 
 
 class LayerNorm(Layer):
     """Normalise each row to mean 0 and variance 1, then scale by g and shift by b."""
 
     def __init__(self, dim: int, eps: float = 1e-5):
+        super().__init__()
         self.g = np.ones(dim, DTYPE)
         self.b = np.zeros(dim, DTYPE)
         self.eps = eps
         self.param_names = ("g", "b")
-        self._grads_like_params()
+        self._init_grads()
         self._mean_vec = np.full(dim, 1.0 / dim, DTYPE)  # row means as one matrix-vector product
 
     def forward(self, x):
         N, C = x.shape
-        xhat = np.subtract(x, (x @ self._mean_vec)[:, None], out=self.buffer("xhat", (N, C)))
-        sq = np.square(xhat, out=self.buffer("tmp", (N, C)))  # (N, C)
+        xhat = np.subtract(x, (x @ self._mean_vec)[:, None], out=self.buffer("xhat", (N, C), x.dtype))
+        sq = np.square(xhat, out=self.buffer("tmp", (N, C), x.dtype))  # (N, C)
         self.rstd = 1.0 / np.sqrt(sq @ self._mean_vec + self.eps)  # (N,)
         xhat *= self.rstd[:, None]
         self.xhat = xhat  # (N, C)
-        out = np.multiply(xhat, self.g, out=self.buffer("out", (N, C)))
+        out = np.multiply(xhat, self.g, out=self.buffer("out", (N, C), x.dtype))
         out += self.b
         return out
 
     def backward(self, dout):
         N, C = dout.shape
-        tmp = np.multiply(dout, self.xhat, out=self.buffer("tmp", (N, C)))
-        np.sum(tmp, axis=0, out=self.dg)
-        np.sum(dout, axis=0, out=self.db)
-        dxhat = np.multiply(dout, self.g, out=self.buffer("dxhat", (N, C)))  # (N, C)
+        tmp = np.multiply(dout, self.xhat, out=self.buffer("tmp", (N, C), dout.dtype))
+        np.sum(tmp, axis=0, out=self.grads["g"])
+        np.sum(dout, axis=0, out=self.grads["b"])
+        dxhat = np.multiply(dout, self.g, out=self.buffer("dxhat", (N, C), dout.dtype))  # (N, C)
         mean_d = dxhat @ self._mean_vec  # (N,)
         np.multiply(dxhat, self.xhat, out=tmp)
         mean_dx = tmp @ self._mean_vec  # (N,)
         # dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-        dx = np.multiply(self.xhat, mean_dx[:, None], out=self.buffer("dx", (N, C)))
+        dx = np.multiply(self.xhat, mean_dx[:, None], out=self.buffer("dx", (N, C), dout.dtype))
         np.subtract(dxhat, dx, out=dx)
         dx -= mean_d[:, None]
         dx *= self.rstd[:, None]
@@ -138,15 +113,15 @@ class GELU(Layer):
 
     def forward(self, x):
         shape = x.shape
-        pdf = np.square(x, out=self.buffer("pdf", shape))
+        pdf = np.square(x, out=self.buffer("pdf", shape, x.dtype))
         pdf *= -0.5
         np.exp(pdf, out=pdf)
         pdf *= 1.0 / _SQRT_2PI  # phi(x), the normal density
-        t = np.abs(x, out=self.buffer("t", shape))
+        t = np.abs(x, out=self.buffer("t", shape, x.dtype))
         t *= _ERF_P / _SQRT2
         t += 1.0
         np.divide(1.0, t, out=t)  # t = 1 / (1 + p |x| / sqrt 2)
-        cdf = np.multiply(t, _GELU_A[4], out=self.buffer("cdf", shape))
+        cdf = np.multiply(t, _GELU_A[4], out=self.buffer("cdf", shape, x.dtype))
         for a in _GELU_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
             cdf += a
             cdf *= t
@@ -157,10 +132,10 @@ class GELU(Layer):
         grad = np.multiply(pdf, x, out=pdf)
         grad += cdf  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
         self.grad = grad
-        return np.multiply(x, cdf, out=self.buffer("out", shape))
+        return np.multiply(x, cdf, out=self.buffer("out", shape, x.dtype))
 
     def backward(self, dout):
-        return np.multiply(dout, self.grad, out=self.buffer("dx", dout.shape))
+        return np.multiply(dout, self.grad, out=self.buffer("dx", dout.shape, dout.dtype))
 
 
 class CausalSelfAttention(Layer):
@@ -171,6 +146,7 @@ class CausalSelfAttention(Layer):
 
     def __init__(self, n_embd: int, n_head: int, rng, proj_std: float):
         assert n_embd % n_head == 0, "n_embd must be a multiple of n_head"
+        super().__init__()
         self.n_head, self.head_size = n_head, n_embd // n_head
         self.qkv = Linear(n_embd, 3 * n_embd, rng)  # fused query, key, value projections
         self.proj = Linear(n_embd, n_embd, rng, std=proj_std)
@@ -193,7 +169,7 @@ class CausalSelfAttention(Layer):
         nh, hs = self.n_head, self.head_size
         qkv = self.qkv.forward(x)  # (B*T, 3C)
         self.q, self.k, self.v = self.split_heads(qkv, B, T)  # (B, nh, T, hs) each
-        s = self.buffer("scores", (T, B, nh, T))  # s[j, b, h, i] = score of query i for key j
+        s = self.buffer("scores", (T, B, nh, T), x.dtype)  # s[j, b, h, i] = score of query i for key j
         np.matmul(self.k, self.q.transpose(0, 1, 3, 2), out=s.transpose(1, 2, 0, 3))
         s *= self.scale
         if self.causal:  # query i sees keys 0..i only
@@ -202,22 +178,22 @@ class CausalSelfAttention(Layer):
         np.exp(s, out=s)
         s /= s.sum(axis=0)
         self.att = s.transpose(1, 2, 3, 0)  # (B, nh, T, T) attention weights, rows sum to 1
-        y = self.buffer("y", (B, T, nh, hs))
+        y = self.buffer("y", (B, T, nh, hs), x.dtype)
         np.matmul(self.att, self.v, out=y.transpose(0, 2, 1, 3))  # heads side by side: (B, T, nh, hs)
         return self.proj.forward(y.reshape(N, C))
 
     def backward(self, dout):
         B, nh, T, hs = self.q.shape
         dy = self.proj.backward(dout).reshape(B, T, nh, hs).transpose(0, 2, 1, 3)  # (B, nh, T, hs)
-        dqkv = self.buffer("dqkv", (B * T, 3 * nh * hs))
+        dqkv = self.buffer("dqkv", (B * T, 3 * nh * hs), dout.dtype)
         dq, dk, dv = self.split_heads(dqkv, B, T)  # views into dqkv, (B, nh, T, hs)
         att_t = self.att.transpose(0, 1, 3, 2)  # (B, nh, T_key, T_query)
         np.matmul(att_t, dy, out=dv)
-        ds = self.buffer("dscores", (T, B, nh, T))  # key-major like the scores
+        ds = self.buffer("dscores", (T, B, nh, T), dout.dtype)  # key-major like the scores
         np.matmul(self.v, dy.transpose(0, 1, 3, 2), out=ds.transpose(1, 2, 0, 3))  # dL/d att
         # softmax backward: ds = att * (datt - sum_j datt * att); masked entries have att = 0
         s = self.att.transpose(3, 0, 1, 2)  # the (T_key, B, nh, T_query) buffer
-        tmp = np.multiply(ds, s, out=self.buffer("tmp", ds.shape))
+        tmp = np.multiply(ds, s, out=self.buffer("tmp", ds.shape, ds.dtype))
         ds -= tmp.sum(axis=0)
         ds *= s
         ds *= self.scale  # now dL/d(q k^T), key-major
@@ -231,6 +207,7 @@ class Dropout(Layer):
     (so nothing changes on average); otherwise pass x through untouched."""
 
     def __init__(self, p: float, seed: int = 0):
+        super().__init__()
         self.p, self.training, self.mask = p, False, None
         self.rng = np.random.default_rng(seed)
 
@@ -242,12 +219,12 @@ class Dropout(Layer):
         keep = mask >= self.p  # (N, C) bool
         np.multiply(keep, 1.0 / (1.0 - self.p), out=mask)
         self.mask = mask
-        return np.multiply(x, mask, out=self.buffer("out", x.shape))
+        return np.multiply(x, mask, out=self.buffer("out", x.shape, x.dtype))
 
     def backward(self, dout):
         if self.mask is None:
             return dout
-        return np.multiply(dout, self.mask, out=self.buffer("dx", dout.shape))
+        return np.multiply(dout, self.mask, out=self.buffer("dx", dout.shape, dout.dtype))
 
 
 class Block(Layer):
@@ -255,6 +232,7 @@ class Block(Layer):
     (each branch through dropout while training, when the model has dropout)."""
 
     def __init__(self, n_embd: int, n_head: int, rng, proj_std: float, dropout: float = 0.0):
+        super().__init__()
         self.ln1 = LayerNorm(n_embd)
         self.attn = CausalSelfAttention(n_embd, n_head, rng, proj_std)
         self.drop_attn = Dropout(dropout, int(rng.integers(2**31)))
@@ -266,9 +244,9 @@ class Block(Layer):
 
     def forward(self, x, B, T):
         a = self.drop_attn.forward(self.attn.forward(self.ln1.forward(x), B, T))  # (B*T, C)
-        x1 = np.add(x, a, out=self.buffer("x1", x.shape))
+        x1 = np.add(x, a, out=self.buffer("x1", x.shape, x.dtype))
         m = self.fc_out.forward(self.gelu.forward(self.fc.forward(self.ln2.forward(x1))))
-        return np.add(x1, self.drop_mlp.forward(m), out=self.buffer("x2", x.shape))  # (B*T, C)
+        return np.add(x1, self.drop_mlp.forward(m), out=self.buffer("x2", x.shape, x.dtype))  # (B*T, C)
 
     def backward(self, dout):
         dm = self.fc_out.backward(self.drop_mlp.backward(dout))

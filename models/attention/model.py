@@ -1,13 +1,15 @@
 """A character-level GPT in NumPy, after nanoGPT/makemore, with the backward written by hand.
 
-    model = GPT(GPTConfig(vocab_size=27))
+    model = GPT(GPTConfig(vocab_size=27), itos)  # itos: the characters, '.' (start/end) first
     logits, loss = model.forward(idx, targets)   # idx, targets (B, T); targets -1 are ignored
-    model.backward()                             # fills every gradient (overwrites, no zeroing)
+    model.backward()                             # fills every grads[name] (overwrites, no zeroing)
     optimiser.step()                             # models.core.optim.AdamW over model.param_groups()
 
 Token + learned position embeddings, `n_layer` pre-LayerNorm blocks (causal multi-head
 self-attention, 4x GELU MLP), a final LayerNorm and a bias-free linear head. After a forward,
-`model.attention()` holds every head's attention weights, for the viewer.
+`model.attention()` holds every head's attention weights, for the viewer. Registered with
+models.core.checkpoint (kind "char-transformer"): the file's config carries the shape, the
+characters and the task (names, or the sort task's settings). Sampling: models.core.sampling.
 """
 from __future__ import annotations
 
@@ -16,8 +18,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models.core.blas import blas_threads
 from models.attention.layers import DTYPE, Block, Dropout, Layer, LayerNorm, Linear
+from models.attention.sort_task import SortTask
+from models.core import checkpoint
+from models.core.blas import blas_threads
+
+TASKS = ("names", "sort")  # what a model was trained for: a language model of names, or sorting
 
 
 @dataclass
@@ -39,23 +45,25 @@ class Embeddings(Layer):
     param_names = ("wte", "wpe")
 
     def __init__(self, vocab_size, block_size, n_embd, rng):
+        super().__init__()
         self.wte = (rng.standard_normal((vocab_size, n_embd)) * 0.02).astype(DTYPE)
         self.wpe = (rng.standard_normal((block_size, n_embd)) * 0.02).astype(DTYPE)
-        self._grads_like_params()
+        self._init_grads()
 
     def forward(self, idx):
         B, T = idx.shape
         self.T, self.idx = T, idx.reshape(-1)  # (B*T,)
-        x = np.take(self.wte, self.idx, axis=0, out=self.buffer("x", (B * T, self.wte.shape[1])))
+        x = np.take(self.wte, self.idx, axis=0, out=self.buffer("x", (B * T, self.wte.shape[1]), self.wte.dtype))
         x.reshape(B, T, -1)[...] += self.wpe[:T]
         return x  # (B*T, C)
 
     def backward(self, dx):
         V = self.wte.shape[0]
-        onehot = (self.idx[None, :] == np.arange(V)[:, None]).astype(DTYPE)  # (V, B*T)
-        np.matmul(onehot, dx, out=self.dwte)  # (V, C): rows summed per token
-        self.dwpe[self.T:] = 0.0  # positions beyond this context got no gradient
-        np.sum(dx.reshape(-1, self.T, dx.shape[1]), axis=0, out=self.dwpe[:self.T])  # (T, C)
+        dwte, dwpe = self.grads["wte"], self.grads["wpe"]
+        onehot = (self.idx[None, :] == np.arange(V)[:, None]).astype(dx.dtype)  # (V, B*T)
+        np.matmul(onehot, dx, out=dwte)  # (V, C): rows summed per token
+        dwpe[self.T:] = 0.0  # positions beyond this context got no gradient
+        np.sum(dx.reshape(-1, self.T, dx.shape[1]), axis=0, out=dwpe[:self.T])  # (T, C)
 
 
 def cross_entropy(logits, targets):
@@ -78,11 +86,22 @@ def cross_entropy(logits, targets):
     return loss, probs  # probs is now dloss/dlogits
 
 
+@checkpoint.register
 class GPT:
-    """The character transformer. `forward` and `backward` follow the makemore contract."""
+    """The character transformer. `forward` and `backward` follow the makemore contract; the
+    model knows its characters `itos` and its `task` ("names", or "sort" with `sort` settings)."""
+    kind = "char-transformer"  # the name of its weights files (models.core.checkpoint)
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, itos=None, task: str = "names", sort: SortTask | None = None):
         self.config = c = config
+        self.itos = tuple(itos) if itos is not None else tuple(chr(97 + i) if i else "." for i in range(c.vocab_size))
+        self.task, self.sort = task, sort
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}: use {' or '.join(TASKS)}")
+        if len(self.itos) != c.vocab_size:
+            raise ValueError(f"{len(self.itos)} characters for a vocabulary of {c.vocab_size}")
+        if (task == "sort") != (sort is not None):
+            raise ValueError("a sort model needs the sort task's settings, and only a sort model has them")
         rng = np.random.default_rng(c.seed)
         proj_std = 0.02 / math.sqrt(2 * c.n_layer)  # GPT-2: residual projections scaled down
         self.embed = Embeddings(c.vocab_size, c.block_size, c.n_embd, rng)
@@ -91,6 +110,48 @@ class GPT:
         self.ln_f = LayerNorm(c.n_embd)
         self.head = Linear(c.n_embd, c.vocab_size, rng, bias=False)
         self._flatten()
+
+    # -- the model contract of models.core.checkpoint -----------------------------------------
+    def get_config(self) -> dict:
+        """What rebuilds this model (empty) with from_config: the file header's "config"."""
+        return {"model": self.config.to_dict(), "itos": list(self.itos), "task": self.task,
+                "sort": self.sort.to_dict() if self.sort else None}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "GPT":
+        """The model a get_config() dict describes (also the header of files from before the one
+        save/load, which had the same keys and a "snapshot_steps" list, see upgrade_header)."""
+        sort = SortTask(**config["sort"]) if config.get("sort") else None
+        return cls(GPTConfig(**config["model"]), [str(ch) for ch in config["itos"]], config["task"], sort)
+
+    @classmethod
+    def tiny(cls) -> "GPT":
+        return cls(GPTConfig(vocab_size=7, block_size=6, n_layer=1, n_head=2, n_embd=8, seed=1), ".abcdef")
+
+    @staticmethod
+    def upgrade_header(header: dict, arrays: dict) -> dict:
+        """Files written before the one save/load kept snapshots as "snapshot<i>.<name>" arrays and
+        their steps in the config: move them where models.attention.saving reads them now."""
+        config = dict(header.get("config", {}))
+        steps = config.pop("snapshot_steps", None)
+        if steps is not None:
+            for key in [k for k in arrays if k.startswith("snapshot")]:
+                arrays[checkpoint.EXTRA + key] = arrays.pop(key)
+            arrays[checkpoint.EXTRA + "snapshot_steps"] = np.asarray(steps, dtype=np.int64)
+        return config
+
+    def clone(self) -> "GPT":
+        """A copy with its own weights and buffers, the same experiments set (for a job to use
+        while this one is shown or trained)."""
+        twin = GPT.from_config(self.get_config())
+        twin.load_state_dict(self.state_dict())
+        twin.causal, twin.attention_temperature = self.causal, self.attention_temperature
+        return twin
+
+    def train(self, mode: bool = True) -> "GPT":
+        """Dropout on (training) or off (losses, the viewer, sampling)."""
+        self.training = mode
+        return self
 
     def dropouts(self) -> list[Dropout]:
         return [self.drop] + [d for b in self.blocks for d in (b.drop_attn, b.drop_mlp)]
@@ -141,7 +202,7 @@ class GPT:
                 view = flat[offset:offset + value.size].reshape(value.shape)
                 view[...] = value
                 setattr(layer, n, view)
-                setattr(layer, "d" + n, gflat[offset:offset + value.size].reshape(value.shape))
+                layer.grads[n] = gflat[offset:offset + value.size].reshape(value.shape)
                 self._views[name] = (layer, n)
                 offset += value.size
             self.flat_params[decay], self.flat_grads[decay] = flat, gflat
@@ -158,6 +219,10 @@ class GPT:
         """Copies of every parameter by dotted name."""
         return {name: getattr(layer, n).copy() for name, (layer, n) in self._views.items()}
 
+    def live_params(self) -> dict[str, np.ndarray]:
+        """Every parameter by dotted name: the live arrays (views of the flat buffers), not copies."""
+        return {name: getattr(layer, n) for name, (layer, n) in self._views.items()}
+
     def shapes(self) -> dict[str, tuple]:
         return {name: getattr(layer, n).shape for name, (layer, n) in self._views.items()}
 
@@ -167,7 +232,7 @@ class GPT:
 
     def grad(self, name: str) -> np.ndarray:
         layer, n = self._views[name]
-        return getattr(layer, "d" + n)
+        return layer.grads[n]
 
     def param(self, name: str) -> np.ndarray:
         layer, n = self._views[name]
@@ -244,27 +309,3 @@ class GPT:
         return {"q": q, "k": k, "v": v, "scores": scores, "scale": attn.scale, "masked": masked,
                 "weights": weights, "out": weights @ v, "head_size": attn.head_size,
                 "temperature": attn.temperature, "causal": attn.causal}
-
-    # -- sampling -----------------------------------------------------------------------------
-    def next_token_probs(self, idx, temperature: float = 1.0) -> np.ndarray:
-        """Distribution of the token after each context row: idx (B, T) -> (B, V)."""
-        logits, _ = self.forward(np.asarray(idx)[:, -self.config.block_size:])
-        z = logits[:, -1, :].astype(np.float64) / max(temperature, 1e-6)  # (B, V)
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
-
-    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0, rng=None,
-                 greedy: bool = False) -> np.ndarray:
-        """Append max_new_tokens sampled tokens to each row of idx (B, T) -> (B, T + new)."""
-        rng = rng if rng is not None else np.random.default_rng()
-        idx = np.asarray(idx, dtype=np.int64)
-        for _ in range(max_new_tokens):
-            p = self.next_token_probs(idx, temperature)  # (B, V)
-            if greedy:
-                nxt = p.argmax(axis=1)
-            else:
-                nxt = (p.cumsum(axis=1) < rng.random((p.shape[0], 1))).sum(axis=1)
-                nxt = np.minimum(nxt, p.shape[1] - 1)
-            idx = np.concatenate([idx, nxt[:, None]], axis=1)
-        return idx

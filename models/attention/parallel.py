@@ -17,7 +17,7 @@ from models.attention.model import GPT
 def replica(model: GPT) -> GPT:
     """A GPT whose parameters are the arrays of `model` (not copies), with its own activations
     and gradient buffers."""
-    twin = GPT(model.config)
+    twin = GPT(model.config, model.itos, model.task, model.sort)
     for name, (layer, n) in twin._views.items():
         source, sn = model._views[name]
         setattr(layer, n, getattr(source, sn))

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from models.core.sampling import generate
+
 SEPARATOR = "|"
 
 
@@ -101,7 +103,7 @@ class SortTask:
         for i in range(0, len(seqs), batch_size):
             chunk = seqs[i:i + batch_size]
             prompt = np.concatenate([chunk, np.full((len(chunk), 1), self.separator_id)], axis=1)
-            out.append(model.generate(prompt, self.length, greedy=True)[:, -self.length:])
+            out.append(generate(model, prompt, self.length, greedy=True)[:, -self.length:])
         return np.concatenate(out) if out else np.zeros((0, self.length), dtype=np.int64)
 
     def exact_match(self, model, n: int = 2000, seed: int = 1234) -> float:

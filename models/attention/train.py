@@ -1,125 +1,60 @@
-"""Training the character transformer: the makemore data layout, AdamW, the training generator.
+"""Training the character transformer: AdamW over the model's flat buffers, the training generator
+of models.core.training, and snapshot() for the reports that cross to the GUI thread.
 
-    for report in train(model, sampler, TrainConfig(steps=1000)):
-        print(report["step"], report["loss"])
-
-`train` is a generator (no printing, no sleeping): the CLI, the GUI worker and the tests all drive
-it, and may stop it between any two steps.
+    data = TrainData(row_sampler(*names.train), evaluate=lambda m: evaluate_loss(m, *names.val))
+    for report in train(model, data, AttentionTrainConfig(steps=1000)):
+        print(report.step, report.loss, report.val_loss)
 """
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from models.core.optim import Adam
 from models.attention.model import GPT
 from models.attention.parallel import ParallelStep
+from models.core.optim import AdamW
+from models.core.training import Report, TrainConfig
 
 
 @dataclass
-class TrainConfig:
+class AttentionTrainConfig(TrainConfig):
+    """nanoGPT's recipe: AdamW, linear warm-up, cosine decay to a tenth of the peak rate."""
     steps: int = 5000  # optimisation steps
     batch_size: int = 32  # sequences per step
     lr: float = 1e-3  # peak learning rate
-    min_lr: float = 1e-4  # learning rate reached at the end of the cosine decay
-    warmup: int = 100  # steps of linear warm-up from 0 to lr
+    schedule: str = "cosine"  # after the warm-up, half a cosine from lr down to lr * lr_end
+    lr_end: float = 0.1  # the rate ends at a tenth of the peak
+    warmup: int = 100  # steps of linear warm-up to lr
     weight_decay: float = 0.01  # AdamW decay, on weight matrices and embeddings only
+    eval_every: int = 500  # steps between validation losses (and at the last step); 0 = never
     beta2: float = 0.99  # AdamW second-moment decay (beta1 is 0.9)
-    eval_every: int = 500  # steps between validation evaluations (0: never)
-    seed: int = 0  # batch order
     workers: int = 2  # threads each step's batch is split over (models.attention.parallel)
     ema: float = 0.0  # decay of a running average of the weights, evaluated instead (0 = off)
+    keep_at: tuple = ()  # steps after which a copy of the weights is kept (report.payload["kept"])
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def lr_at(self, step: int) -> float:
-        """Linear warm-up, then cosine decay from lr to min_lr over the remaining steps."""
-        if step < self.warmup:
-            return self.lr * (step + 1) / self.warmup
-        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
-        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + math.cos(math.pi * progress))
+    def validate(self) -> None:
+        super().validate()
+        if not (1 <= self.workers <= 64):
+            raise ValueError("Workers must be between 1 and 64.")
+        if not (0 <= self.ema < 1) or not (0 < self.beta2 < 1):
+            raise ValueError("The weight average's decay must be in [0, 1) and beta2 in (0, 1).")
 
 
-class FusedAdamW(Adam):
-    """models.core.optim.AdamW with the same arithmetic done in place in preallocated scratch, so a
-    step over the model's two flat parameter buffers allocates nothing."""
-
-    def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01,
-                 decay_mask=None):
-        super().__init__(params, grads, lr, betas, eps, weight_decay, True, decay_mask)
-        self.scratch = [np.empty_like(p) for p in self.params]
-
-    def step(self):
-        self.t += 1
-        b1, b2 = self.betas
-        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for p, g, m, v, decay, tmp in zip(self.params, self.grads, self.m, self.v, self.decay_mask,
-                                          self.scratch):
-            if self.weight_decay and decay:
-                p *= 1 - self.lr * self.weight_decay
-            m *= b1
-            np.multiply(g, 1 - b1, out=tmp)
-            m += tmp  # m = b1 m + (1 - b1) g
-            v *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            v += tmp  # v = b2 v + (1 - b2) g^2
-            np.multiply(v, 1 / c2, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp += self.eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= self.lr / c1
-            p -= tmp  # p -= lr m_hat / (sqrt(v_hat) + eps)
+@dataclass
+class TrainData:
+    """What train() learns from."""
+    sample: Callable  # sample(rng, batch_size) -> x, y (B, T) token ids; y = -1: no target there
+    evaluate: Callable | None = None  # evaluate(model) -> the held-out loss, or None: no val_loss
 
 
-def make_optimizer(model: GPT, config: TrainConfig) -> FusedAdamW:
+def make_optimizer(model: GPT, config: AttentionTrainConfig):
+    """AdamW, in place over the model's two flat buffers (decay on the matrices only)."""
     params, grads, mask = model.param_groups()
-    return FusedAdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
-                      weight_decay=config.weight_decay, decay_mask=mask)
-
-
-def word_examples(words, stoi: dict, block_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """makemore's layout: one row per word. x = [0] + ids padded with 0, y = ids + [0] padded
-    with -1 (ignored by the loss). Words longer than block_size - 1 are cut. -> X, Y (N, block)."""
-    X = np.zeros((len(words), block_size), dtype=np.int64)
-    Y = np.full((len(words), block_size), -1, dtype=np.int64)
-    for i, word in enumerate(words):
-        ids = [stoi[c] for c in word][:block_size]
-        X[i, 1:len(ids) + 1] = ids[:block_size - 1]
-        Y[i, :len(ids)] = ids
-        if len(ids) < block_size:
-            Y[i, len(ids)] = 0  # the end token
-    return X, Y
-
-
-def row_sampler(X, Y, bucket: int = 1, cut: bool = True):
-    """A batch sampler drawing random rows of fixed examples: sample(rng, B) -> (x, y), cut after
-    the last position any row of the batch has a target for. With causal attention that cut is
-    exact (the padding after the words never reaches an earlier position) and saves the time
-    spent on it (cut=False keeps every column: with the mask off the padding is visible). With
-    bucket > 1, rows are drawn `bucket` batches at a time and grouped by
-    length, so a batch of short words is short: every row is still drawn uniformly."""
-    lengths = (Y >= 0).sum(axis=1)  # (N,) targets per row
-    pending: list = []
-
-    def rows(ix):
-        T = max(1, int(lengths[ix].max())) if cut else X.shape[1]
-        return X[ix, :T], Y[ix, :T]
-
-    def sample(rng, batch_size):
-        if bucket <= 1:
-            return rows(rng.integers(0, len(X), batch_size))
-        if not pending:
-            ix = rng.integers(0, len(X), batch_size * bucket)
-            ix = ix[np.argsort(lengths[ix], kind="stable")]
-            groups = [ix[i * batch_size:(i + 1) * batch_size] for i in range(bucket)]
-            pending.extend(groups[j] for j in rng.permutation(bucket))
-        return rows(pending.pop())
-    return sample
+    return AdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
+                 weight_decay=config.weight_decay, decay_mask=mask, in_place=True)
 
 
 def evaluate_loss(model: GPT, X, Y, batch_size: int = 64) -> float:
@@ -139,22 +74,24 @@ def evaluate_loss(model: GPT, X, Y, batch_size: int = 64) -> float:
     return total / max(count, 1)
 
 
-def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None, start_step=0):
-    """Yield {"step", "loss", "lr"} after each step; every eval_every steps (and at the last
-    step) also "val_loss" = evaluate(model) when evaluate is given. `sample(rng, batch_size)`
-    returns (x, y) arrays (B, T). Pass `optimizer` and `start_step` to continue a run.
-    With config.ema, reports with "val_loss" are yielded while the model holds the averaged
-    weights (that is what was evaluated, and what a caller saving the model should save)."""
+def train(model: GPT, data: TrainData, config: AttentionTrainConfig, start_step: int = 0):
+    """Yield a Report after each step: loss, lr and, every eval_every steps and at the last one,
+    val_loss = data.evaluate(model). payload = {"weights": the live parameters by name, "kept":
+    [(step, copy of the weights)] at config.keep_at}; snapshot() copies it. With config.ema,
+    reports with val_loss are yielded while the model holds the averaged weights (what was
+    evaluated, and what a caller saving the model should save)."""
+    config.validate()
     rng = np.random.default_rng(config.seed + start_step)
-    opt = optimizer or make_optimizer(model, config)
+    opt = make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
     average = WeightAverage(model, config.ema) if config.ema else None
+    weights, kept, keep_at = model.live_params(), [], set(config.keep_at)
     model.training = True
     targets_seen = 0
     try:
         for step in range(start_step, config.steps):
             opt.lr = config.lr_at(step)
-            x, y = sample(rng, config.batch_size)
+            x, y = data.sample(rng, config.batch_size)
             loss = forward_backward(x, y)
             # Every target counts the same, whatever batch it came in: the loss is a mean over
             # the batch's targets, so a batch of short words (fewer targets) is scaled down to
@@ -168,17 +105,28 @@ def train(model: GPT, sample, config: TrainConfig, evaluate=None, optimizer=None
             opt.step()
             if average is not None:
                 average.update(step - start_step)
-            report = {"step": step + 1, "loss": loss, "lr": opt.lr}
+            if step + 1 in keep_at:
+                kept = kept + [(step + 1, model.state_dict())]  # a new list: a snapshot's stays as it was
+            report = Report(step + 1, loss, opt.lr, payload={"weights": weights, "kept": kept})
             last = step + 1 == config.steps
-            if evaluate is not None and ((config.eval_every and (step + 1) % config.eval_every == 0) or last):
+            if data.evaluate is not None and config.eval_every and ((step + 1) % config.eval_every == 0 or last):
                 with average.swapped_in() if average is not None else nullcontext():
-                    report["val_loss"] = evaluate(model)
+                    report.val_loss = data.evaluate(model)
                     yield report
                 continue
             yield report
     finally:
         model.training = False
         forward_backward.close()
+
+
+def snapshot(report: Report) -> Report:
+    """The report as it may cross to another thread: the weights copied (the kept copies are
+    never changed, and their list is replaced, not grown, so it is shared as it is)."""
+    payload = report.payload or {}
+    weights = {name: a.copy() for name, a in payload.get("weights", {}).items()}
+    return Report(report.step, report.loss, report.lr, report.val_loss, dict(report.metrics),
+                  {"weights": weights, "kept": payload.get("kept", [])})
 
 
 class WeightAverage:
@@ -208,32 +156,3 @@ class WeightAverage:
         finally:
             for k, p in self.model.flat_params.items():
                 p[...] = self.scratch[k]
-
-
-@dataclass
-class NamesData:
-    """A word list laid out for the transformer: vocabulary and the standard split's examples."""
-    itos: tuple[str, ...]
-    block_size: int
-    train: tuple[np.ndarray, np.ndarray]  # X, Y (N, block_size)
-    val: tuple[np.ndarray, np.ndarray]
-    test: tuple[np.ndarray, np.ndarray]
-
-
-def names_data(words, itos=None, block_size: int | None = None) -> NamesData:
-    """The standard 80/10/10 split of `words` in makemore's layout. With `itos` (a trained
-    model's characters) the words must use only those; block_size defaults to
-    max(16, longest word + 1). Raises ValueError with a message for the user."""
-    from models.core.data import Vocab, standard_split
-
-    itos = tuple(itos) if itos is not None else Vocab.from_words(words).itos
-    unknown = sorted(set("".join(words)) - set(itos))
-    if unknown:
-        raise ValueError(f"the word list uses characters this model does not know: "
-                         f"{''.join(unknown[:20])!r}")
-    if block_size is None:
-        block_size = max(16, max(len(w) for w in words) + 1)
-    stoi = {c: i for i, c in enumerate(itos)}
-    split = standard_split(words)
-    parts = [word_examples(part, stoi, block_size) for part in (split.train, split.val, split.test)]
-    return NamesData(itos, block_size, *parts)

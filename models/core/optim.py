@@ -27,10 +27,14 @@ class SGD:
 class Adam:
     """Adam (Kingma & Ba), or AdamW when `decoupled=True`: weight decay applied to the weights
     directly rather than through the gradient. `decay_mask[i]` False exempts a parameter (biases,
-    norms, as nanoGPT does)."""
+    norms, as nanoGPT does).
+
+    `in_place=True` is the fused variant for a model kept in a few large flat buffers (the
+    transformer): the same arithmetic written into one scratch array per parameter made once, so
+    a step allocates nothing (no L2 decay through the gradient then: use decoupled)."""
 
     def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 decoupled=False, decay_mask=None):
+                 decoupled=False, decay_mask=None, in_place=False):
         self.params, self.grads = list(params), list(grads)
         self.lr, self.betas, self.eps = lr, betas, eps
         self.weight_decay, self.decoupled = weight_decay, decoupled
@@ -38,9 +42,14 @@ class Adam:
         self.m = [np.zeros_like(p) for p in self.params]
         self.v = [np.zeros_like(p) for p in self.params]
         self.t = 0
+        if in_place and weight_decay and not decoupled:
+            raise ValueError("the in-place Adam decays decoupled (AdamW) only")
+        self.scratch = [np.empty_like(p) for p in self.params] if in_place else None
 
     def step(self):
         self.t += 1
+        if self.scratch is not None:
+            return self._step_in_place()
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
         for p, g, m, v, decay in zip(self.params, self.grads, self.m, self.v, self.decay_mask):
@@ -55,7 +64,30 @@ class Adam:
             v += (1 - b2) * (g * g)
             p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
 
+    def _step_in_place(self):
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for p, g, m, v, decay, tmp in zip(self.params, self.grads, self.m, self.v, self.decay_mask,
+                                          self.scratch):
+            if self.weight_decay and decay:
+                p *= 1 - self.lr * self.weight_decay
+            m *= b1
+            np.multiply(g, 1 - b1, out=tmp)
+            m += tmp  # m = b1 m + (1 - b1) g
+            v *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            v += tmp  # v = b2 v + (1 - b2) g^2
+            np.multiply(v, 1 / c2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= self.lr / c1
+            p -= tmp  # p -= lr m_hat / (sqrt(v_hat) + eps)
 
-def AdamW(params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, decay_mask=None):
+
+def AdamW(params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, decay_mask=None,
+          in_place=False):
     """Adam with decoupled weight decay (Loshchilov & Hutter)."""
-    return Adam(params, grads, lr, betas, eps, weight_decay, decoupled=True, decay_mask=decay_mask)
+    return Adam(params, grads, lr, betas, eps, weight_decay, decoupled=True, decay_mask=decay_mask,
+                in_place=in_place)

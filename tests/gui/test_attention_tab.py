@@ -18,6 +18,7 @@ def shared_tab(qapp):
     tab.resize(1500, 950)
     tab.show()
     tab.ensure_loaded()
+    assert tab.wait_for_jobs()  # the word list and the shipped weights are read by a job
     yield tab
     tab.shutdown(3000)
     tab.close()
@@ -33,7 +34,8 @@ def tab(shared_tab):
     if tab.lab.task != "names":
         tab.task_box.setCurrentIndex(tab.task_box.findData("names"))
     elif tab.model.config.n_layer != 4 or tab.run.steps_done:
-        tab._on_shipped_clicked()
+        tab._on_shipped_requested()
+    tab.wait_for_jobs()
     tab._select_head(0, 0)
     tab.text_edit.setText(DEFAULT_TEXT["names"])
     yield tab
@@ -53,7 +55,7 @@ def train_for(qtbot, tab, steps, **values):
 
 def test_first_open_shows_every_head_of_the_shipped_model(tab):
     assert tab.lab.task == "names" and tab.model.config.n_layer == 4 and tab.model.config.n_head == 4
-    assert "shipped weights" in tab.weights_label.text()
+    assert "shipped weights after 58,500 steps (val loss 1.919, test 1.938)" in tab.weights.status_label.text()
     grid = tab.heads.grid
     T = len(tab.text_edit.text()) + 1  # the start token, then the typed letters
     assert grid.maps.shape == (4, 4, T, T) and grid.tokens[0] == "."
@@ -117,14 +119,17 @@ def test_output_temperature_and_sampling(tab):
     tab.output.temperature.set_value(5.0)
     assert tab.output.plot.probs.max() < cold
     tab.output.sample_button.click()
+    tab.wait_for_jobs()
     assert tab.output.samples.text().startswith("Samples: ")
 
 
 def test_sort_task_answers_and_attends(tab):
     tab.task_box.setCurrentIndex(tab.task_box.findData("sort"))
+    tab.wait_for_jobs()
     assert tab.lab.task == "sort" and tab.ctx.answer == "abcdfh" and "(right)" in tab.text_status.text()
     assert tab.heads.grid.tokens[:7] == list("hcfadb|")
     tab._on_effect_timer_timeout()
+    tab.wait_for_jobs()
     assert "100%" in tab.experiments.effect.text()
     tab.text_edit.setText("abc")
     assert "type 6 letters" in tab.text_status.text()
@@ -138,7 +143,7 @@ def test_training_with_the_mask_off_keeps_checkpoints(tab, qtbot):
     assert len(xs) >= 1 and xs[-1] == 40 and tab.run.steps_done == 40
     labels = [label for label, _ in tab.checkpoints]
     assert labels[0] == "step 0" and "step 10 (mask off)" in labels and labels[-1].startswith("current weights")
-    assert "trained 40 steps here (some with the mask off)" in tab.weights_label.text()
+    assert "trained 40 steps here (some with the mask off)" in tab.weights.status_label.text()
     assert tab.task_box.isEnabled() and tab.model.causal  # the mask is a view setting again
     current = tab.heads.grid.maps.copy()
     tab.heads.scrub.setValue(0)
@@ -168,12 +173,14 @@ def test_opening_a_word_list_with_other_characters_starts_fresh(tab, tmp_path, q
     errors = []
     tab.error_raised.connect(errors.append)
     tab.open_file(str(path))
+    tab.wait_for_jobs()
     assert not errors and tab.lab.itos == tuple(".abdeghiklmnopstz")
-    assert "new random weights" in tab.weights_label.text() and tab.model.config.vocab_size == 17
+    assert "new random weights" in tab.weights.status_label.text() and tab.model.config.vocab_size == 17
     tab.text_edit.setText("th")
     assert tab.heads.grid.tokens == [".", "t", "h"]
     tab.words, tab.words_source = [], ""  # back to the default list for the other tests
     tab.load_defaults()
+    tab.wait_for_jobs()
 
 
 def test_save_and_load_weights(tab, tmp_path, qtbot):
@@ -181,9 +188,12 @@ def test_save_and_load_weights(tab, tmp_path, qtbot):
     train_for(qtbot, tab, 20)
     path = tmp_path / "mine.npz"
     tab.save_weights(path)
-    tab._on_shipped_clicked()
+    tab._on_shipped_requested()
+    tab.wait_for_jobs()
     assert tab.model.config.n_layer == 4
-    assert tab.load_weights(path)
+    tab.load_weights(path)
+    tab.wait_for_jobs()
+    assert tab.model.config.n_layer == 1 and "mine.npz" in tab.weights.status_label.text()
     assert tab.model.config.n_layer == 1 and [label for label, _ in tab.checkpoints][0] == "step 0"
     bad = tmp_path / "bad.npz"
     save(bad, "names-mlp", {"W": np.zeros(2)})

@@ -108,82 +108,82 @@ def _train(args) -> dict:
     from playground.cli import CommandError
     from playground.progress import drive
 
-    from models.attention.sort_task import SortTask
+    from models.attention.data import names_data, row_sampler
     from models.attention.model import GPT, GPTConfig
-    from models.attention.saving import save_model
-    from models.attention.train import (TrainConfig, evaluate_loss, names_data, row_sampler,
-                                          train)
+    from models.attention.saving import save
+    from models.attention.sort_task import SortTask
+    from models.attention.train import AttentionTrainConfig, TrainData, evaluate_loss, train
 
     d = DEFAULTS[args.task]
     pick = lambda name: getattr(args, name) if getattr(args, name) is not None else d[name]  # noqa: E731
     layers, heads, embd = pick("layers"), pick("heads"), pick("embd")
     if embd % heads:
         raise CommandError(f"--embd {embd} must be a multiple of --heads {heads}")
-    config = TrainConfig(steps=pick("steps"), batch_size=pick("batch_size"), lr=pick("lr"),
-                         min_lr=pick("lr") / 10, warmup=min(200, pick("steps") // 10 + 1),
-                         eval_every=pick("eval_every"), weight_decay=pick("weight_decay"),
-                         seed=args.seed, workers=args.workers, ema=pick("ema"))
+    steps = pick("steps")
+    config = AttentionTrainConfig(steps=steps, batch_size=pick("batch_size"), lr=pick("lr"),
+                                  warmup=min(200, steps // 10 + 1), eval_every=pick("eval_every"),
+                                  weight_decay=pick("weight_decay"), seed=args.seed,
+                                  workers=args.workers, ema=pick("ema"),
+                                  keep_at=tuple(sorted({int(f * steps) for f in SNAPSHOT_FRACTIONS} - {0})))
     sort = None
     if args.task == "names":
         path, words = _words(args)
-        data = names_data(words)
-        itos, block_size, sample = data.itos, data.block_size, row_sampler(*data.train, bucket=8,
-                                                                            cut=not args.no_mask)
-        evaluate = lambda m: evaluate_loss(m, *data.val)  # noqa: E731
-        print(f"names: {path} ({len(words):,} words; train {len(data.train[0]):,}, "
-              f"val {len(data.val[0]):,}, test {len(data.test[0]):,})", file=sys.stderr)
+        names = names_data(words)
+        itos, block_size = names.itos, names.block_size
+        data = TrainData(row_sampler(*names.train, bucket=8, cut=not args.no_mask),
+                         lambda m: evaluate_loss(m, *names.val))
+        print(f"names: {path} ({len(words):,} words; train {len(names.train[0]):,}, "
+              f"val {len(names.val[0]):,}, test {len(names.test[0]):,})", file=sys.stderr)
     else:
         if args.names:
             raise CommandError("--names applies to --task names only")
         sort = SortTask()
-        itos, block_size, sample = sort.itos, sort.block_size, sort.sampler()
+        itos, block_size = sort.itos, sort.block_size
         val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
-        evaluate = lambda m: evaluate_loss(m, val_x, val_y)  # noqa: E731
+        data = TrainData(sort.sampler(), lambda m: evaluate_loss(m, val_x, val_y))
     model = GPT(GPTConfig(vocab_size=len(itos), block_size=block_size, n_layer=layers,
-                          n_head=heads, n_embd=embd, dropout=pick("dropout"), seed=args.seed))
+                          n_head=heads, n_embd=embd, dropout=pick("dropout"), seed=args.seed),
+                itos, args.task, sort)
     model.causal = not args.no_mask
     print(f"model: {layers} layers x {heads} heads x {embd} dims, block {block_size}, "
           f"{model.num_params():,} parameters; {config}", file=sys.stderr)
 
-    snapshot_steps = {int(f * config.steps) for f in SNAPSHOT_FRACTIONS}
     snapshots = [(0, model.state_dict())]
     best = {"val_loss": float("inf"), "step": 0, "state": model.state_dict()}
     meta = {"task": args.task, "train": config.to_dict(), "causal": model.causal,
             "command": "playground train attention " + " ".join(sys.argv[3:])}
 
-    def save():
+    def save_best():
         if args.out:
             current = model.state_dict()
             model.load_state_dict(best["state"])
-            save_model(args.out, model, itos, args.task, sort,
-                       dict(meta, step=best["step"], val_loss=best["val_loss"]), snapshots)
+            save(args.out, model, dict(meta, step=best["step"], val_loss=best["val_loss"]), snapshots)
             model.load_state_dict(current)
 
-    def steps():
-        for report in train(model, sample, config, evaluate=evaluate):
-            if report["step"] in snapshot_steps:
-                snapshots.append((report["step"], model.state_dict()))
-            if report.get("val_loss", float("inf")) < best["val_loss"]:
-                best.update(val_loss=report["val_loss"], step=report["step"], state=model.state_dict())
-                save()  # a checkpoint on disk while a long run goes on
+    def steps_taken():
+        for report in train(model, data, config):
+            snapshots[1:] = report.payload["kept"]
+            if report.val_loss is not None and report.val_loss < best["val_loss"]:
+                best.update(val_loss=report.val_loss, step=report.step, state=model.state_dict())
+                save_best()  # a checkpoint on disk while a long run goes on
             yield report
 
-    describe = lambda r: f"loss {r['loss']:.4f}" + (f" val {best['val_loss']:.4f}"  # noqa: E731
-                                                    if best["step"] else "")
-    last = drive(steps(), total=config.steps, label=f"attention {args.task}", describe=describe)
+    describe = lambda r: f"loss {r.loss:.4f}" + (f" val {best['val_loss']:.4f}"  # noqa: E731
+                                                 if best["step"] else "")
+    last = drive(steps_taken(), total=config.steps, label=f"attention {args.task}", describe=describe)
     if last is None:
         raise CommandError("stopped before the first step")
     if best["step"] == 0:  # stopped before the first validation: keep the weights we have
-        best.update(val_loss=evaluate(model), step=last["step"], state=model.state_dict())
+        best.update(val_loss=data.evaluate(model), step=last.step, state=model.state_dict())
     model.load_state_dict(best["state"])
-    result = {"steps": last["step"], "best_step": best["step"]}
+    result = {"steps": last.step, "best_step": best["step"]}
     if args.task == "names":
-        meta["test_loss"] = evaluate_loss(model, *data.test)
+        meta["test_loss"] = evaluate_loss(model, *names.test)
         result.update(val_loss=best["val_loss"], test_loss=meta["test_loss"])
     else:
         meta["exact_match"] = sort.exact_match(model, n=args.heldout)
         result.update(val_loss=best["val_loss"], exact_match=meta["exact_match"])
-    save()
+    save_best()
     if args.out:
         print(f"saved {args.out}", file=sys.stderr)
     return result
@@ -196,19 +196,20 @@ def _rng(seed):
 
 
 def _eval(args) -> dict:
+    from models.attention.data import names_data
+    from models.attention.saving import load
+    from models.attention.train import evaluate_loss
     from models.core.assets import asset_path
-    from models.attention.saving import load_model
-    from models.attention.train import evaluate_loss, names_data
 
     path = args.weights or asset_path("weights", f"attention_{args.task}.npz")
-    loaded = load_model(path)
+    loaded = load(path)
     model = loaded.model
     model.causal = bool(loaded.meta.get("causal", True))
-    if loaded.task == "names":
+    if model.task == "names":
         _, words = _words(args)
-        data = names_data(words, loaded.itos, model.block_size)
+        data = names_data(words, model.itos, model.block_size)
         return {"val_loss": evaluate_loss(model, *data.val), "test_loss": evaluate_loss(model, *data.test)}
-    sort = loaded.sort
+    sort = model.sort
     val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
     return {"heldout_loss": evaluate_loss(model, val_x, val_y),
             "exact_match": sort.exact_match(model, n=args.heldout)}

@@ -7,7 +7,8 @@ import time
 from PySide6.QtCore import QObject, Slot
 
 from models.attention.lab import keep_schedule
-from models.attention.train import TrainConfig
+from models.attention.train import AttentionTrainConfig, snapshot, train
+from models.core.training import Report
 
 VIEW_INTERVAL = 0.35  # seconds between redraws of the heads while training (the GUI stays responsive)
 
@@ -32,49 +33,48 @@ class TrainingRun(QObject):
 
     def start(self, values: dict, max_steps: int | None = None) -> None:
         tab = self.tab
-        if self.runner.is_busy() or tab.model is None:
+        if self.runner.is_busy() or tab.model is None or tab.jobs.is_busy("task"):
             return
         steps = 1 if max_steps else int(values["steps"])
-        config = TrainConfig(steps=steps, batch_size=int(values["batch_size"]), lr=float(values["lr"]),
-                             min_lr=float(values["lr"]) / 10, warmup=min(100, steps // 10 + 1),
-                             eval_every=int(values["eval_every"]), seed=int(values["seed"]) + self.steps_done)
-        model, lab, start = tab.model, tab.lab, self.steps_done
+        config = AttentionTrainConfig(steps=steps, batch_size=int(values["batch_size"]), lr=float(values["lr"]),
+                                      warmup=min(100, steps // 10 + 1), eval_every=int(values["eval_every"]),
+                                      seed=int(values["seed"]) + self.steps_done,
+                                      keep_at=tuple(keep_schedule(steps)) if not max_steps else ())
+        try:
+            config.validate()
+        except ValueError as e:
+            tab.show_error(str(e))
+            return
+        model, lab = tab.model, tab.lab
         _, causal = tab.experiments.settings()
         model.causal, model.attention_temperature = causal, 1.0  # only the mask changes training
         self.cheating = not causal
         self.cheated |= self.cheating
-        if start == 0 and len(tab.checkpoints) == 1:
+        if self.steps_done == 0 and len(tab.checkpoints) == 1:
             tab.checkpoints.insert(0, ("step 0", model.state_dict()))
         self.base = tab.checkpoints[:-1]
-        kept: list = []  # filled by the worker; items are never changed once appended
-        keep = keep_schedule(steps) if not max_steps else []
 
-        def make_generator():
-            return lab.training(model, config, kept, keep, start)
-
-        def snapshot(report):  # runs in the worker, only for the reports that are shown
-            out = {k: report[k] for k in ("step", "loss", "val_loss") if k in report}
-            out["weights"] = model.state_dict()
-            out["kept"] = list(kept)
-            return out
+        def make_generator():  # runs in the worker: from here on only it touches `model`
+            return train(model, lab.train_data(causal), config)
 
         tab.set_training(True)
         self.runner.start(make_generator, snapshot=snapshot, max_steps=max_steps)
 
     @Slot(object)
-    def _on_runner_reported(self, report: dict) -> None:
+    def _on_runner_reported(self, report: Report) -> None:
         tab = self.tab
-        step = self.steps_done + report["step"]
+        step = self.steps_done + report.step
         suffix = " (mask off)" if self.cheating else ""
-        tab.loss_plot.add_point("train" + suffix, step, report["loss"])
-        if "val_loss" in report:
-            tab.loss_plot.add_point("val" + suffix, step, report["val_loss"])
-        self._set_checkpoints([(f"step {s}" + suffix, w) for s, w in report["kept"]], report["weights"], step)
+        tab.loss_plot.add_point("train" + suffix, step, report.loss)
+        if report.val_loss is not None:
+            tab.loss_plot.add_point("val" + suffix, step, report.val_loss)
+        kept = [(f"step {self.steps_done + s}" + suffix, w) for s, w in report.payload["kept"]]
+        self._set_checkpoints(kept, report.payload["weights"], step)
         now = time.monotonic()
         if now - self._last_view >= VIEW_INTERVAL:
             self._last_view = now
             self._show_latest()
-        tab.status_message.emit(f"step {step:,}: loss {report['loss']:.3f}")
+        tab.status_message.emit(f"step {step:,}: loss {report.loss:.3f}")
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
@@ -86,7 +86,7 @@ class TrainingRun(QObject):
         self._show_latest()
         tab.set_training(False)
         c = tab.model.config
-        tab.weights_label.setText(f"trained {self.steps_done:,} steps here"
+        tab.weights.set_status(f"trained {self.steps_done:,} steps here"
                                   + (" (some with the mask off)" if self.cheated else "")
                                   + f"<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} dims, "
                                   f"{tab.model.num_params():,} parameters")
@@ -105,5 +105,4 @@ class TrainingRun(QObject):
         tab = self.tab
         if tab.heads.scrub.value() == tab.heads.scrub.maximum():
             tab.view_model.load_state_dict(tab.checkpoints[-1][1])
-            tab._trained_score = None
             tab.refresh()

@@ -1,5 +1,5 @@
 """The Attention tab's side panel: task, text, experiments, training form and run buttons,
-weights buttons and the explanation. Widgets only; the tab connects them."""
+the weights box and the explanation. Widgets only; the tab connects them."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
@@ -8,7 +8,10 @@ from playground.tabs.attention.controls import TRAIN_FIELDS, ExperimentsBox
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
-from playground.widgets.side_panel import SidePanel, button, group, hrow
+from playground.widgets.side_panel import SidePanel, group
+from playground.widgets.weights_box import WeightsBox
+
+WEIGHTS_FILTER = "Attention weights (*.npz);;All files (*)"
 
 EXPLAIN = ("Attention: every position looks back",
            "A transformer reads all the characters at once. In each head, every position sends a "
@@ -35,25 +38,18 @@ class AttentionSide(SidePanel):
         self.experiments = ExperimentsBox()
         self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="attention/train")
         self.run_controls = RunControls(runner, step=True)
-        self.new_button = button("&New weights", "Fresh random weights (same shape): watch attention "
-                                  "form from nothing")
-        self.shipped_button = button("&Trained weights", "Load the shipped model of this task")
-        self.load_button = button("&Load…", "Load weights saved by this tab or `playground train "
-                                   "attention` (Ctrl+L)", shortcut="Ctrl+L")
-        self.save_button = button("Sa&ve…", "Save the weights and their checkpoints (Ctrl+S)", shortcut="Ctrl+S")
-        self.weights_label = QLabel("")
-        self.weights_label.setWordWrap(True)
-        weights_box = group("Weights", hrow(self.new_button, self.shipped_button),
-                            hrow(self.load_button, self.save_button), self.weights_label)
+        self.weights = WeightsBox("attention weights", WEIGHTS_FILTER, "attention.npz", tab="attention",
+                                  new_tip="Fresh random weights (same shape): watch attention form from nothing",
+                                  shipped_tip="Load the shipped, trained model of this task")
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(220)
         super().__init__([group("Task", self.task_box, self.source_label),
                           group("Text", self.text_edit, self.text_status), self.experiments,
-                          group("Training", self.train_form, self.run_controls), weights_box,
+                          group("Training", self.train_form, self.run_controls), self.weights,
                           self.explain], parent=parent)
 
     def set_busy(self, busy: bool) -> None:
         """While a run owns the model: no task switch, no weights swap, no form changes."""
-        for w in (self.task_box, self.new_button, self.shipped_button, self.load_button):
-            w.setEnabled(not busy)
+        self.task_box.setEnabled(not busy)
+        self.weights.set_idle(not busy)
         self.train_form.set_editable(not busy)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from playground import shortcuts
 from playground.widgets.explain import ExplainPanel
 
 STEPS = (
@@ -49,12 +50,12 @@ class StepPage(QWidget):
         self.query_box.setToolTip("The position whose attention is computed (the query row)")
         self.query_box.currentIndexChanged.connect(self._on_query_box_changed)
         self.back_button = QPushButton("◀ Back")
-        self.back_button.setToolTip("Show the previous step (Alt+Left)")
-        self.back_button.setShortcut("Alt+Left")
+        self.back_button.setToolTip("Show the previous step")
+        shortcuts.bind(self.back_button, "attention.back")
         self.back_button.clicked.connect(self._on_back_clicked)
         self.next_button = QPushButton("Next step ▶")
-        self.next_button.setToolTip("Show the next step of the computation (Alt+Right)")
-        self.next_button.setShortcut("Alt+Right")
+        self.next_button.setToolTip("Show the next step of the computation")
+        shortcuts.bind(self.next_button, "attention.next")
         self.next_button.clicked.connect(self._on_next_clicked)
         self.all_button = QPushButton("All steps")
         self.all_button.setToolTip("Show every step at once")
