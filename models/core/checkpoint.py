@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from models.core.safe_files import read_npz
 
 FORMAT = "playground-checkpoint-1"
 _HEADER = "__header__"
@@ -61,24 +62,23 @@ def load(path, kind: str | None = None, shapes: dict[str, tuple] | None = None):
 def read(path) -> tuple[dict[str, np.ndarray], dict]:
     """(arrays, header) of a Playground checkpoint, whatever its kind."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path.name}: no such file.")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise CheckpointError(f"{path.name} is not a Playground weights file ({e.__class__.__name__}).") from e
+    arrays = read_npz(path, CheckpointError)  # a regular file, every size capped before reading
     if _HEADER not in arrays:
         raise CheckpointError(f"{path.name} is a NumPy file but not one saved by Playground.")
+    text = arrays.pop(_HEADER)
+    if text.dtype.kind != "U" or text.shape != ():
+        raise CheckpointError(f"{path.name} has a damaged header.")
     try:
-        header = json.loads(str(arrays.pop(_HEADER)))
-    except json.JSONDecodeError as e:
+        header = json.loads(str(text))
+    except (json.JSONDecodeError, RecursionError) as e:
         raise CheckpointError(f"{path.name} has a damaged header.") from e
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} has an unknown format.")
+    if not isinstance(header.get("kind"), (str, type(None))):
+        raise CheckpointError(f"{path.name} has a damaged header (its kind is not a name).")
     for key in ("config", "meta"):
         if not isinstance(header.get(key, {}), dict):
-            raise CheckpointError(f"{path.name} has a damaged header.")
+            raise CheckpointError(f"{path.name} has a damaged header ({key} is not a table).")
     return arrays, header
 
 
@@ -141,13 +141,60 @@ def load_model(path, cls=None) -> Loaded:
     upgrade = getattr(cls, "upgrade_header", None)
     try:
         config = upgrade(header, arrays) if upgrade is not None else header.get("config", {})
+        check_types(config, cls.tiny().get_config() if hasattr(cls, "tiny") else {})
         model = cls.from_config(config)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, MemoryError) as e:
         raise CheckpointError(f"{path.name} has a damaged {cls.kind} header ({e}).") from e
     extra = {k[len(EXTRA):]: arrays.pop(k) for k in list(arrays) if k.startswith(EXTRA)}
-    check_shapes(path.name, arrays, {k: a.shape for k, a in model.state_dict().items()})
-    model.load_state_dict(arrays)
+    state = model.state_dict()
+    check_shapes(path.name, arrays, {k: a.shape for k, a in state.items()})
+    for key, a in arrays.items():
+        if a.dtype.kind not in "biuf" and np.asarray(state[key]).dtype.kind in "biuf":
+            raise CheckpointError(f"{path.name} does not fit this model: {key} holds {a.dtype} values, not numbers.")
+    check_finite(path.name, arrays)
+    try:
+        model.load_state_dict(arrays)
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path.name} does not fit this model ({e}).") from e
     return Loaded(model, header.get("meta", {}), extra)
+
+
+def check_types(config: dict, reference: dict, where: str = "") -> None:
+    """Raise TypeError naming the first field of `config` whose JSON type differs from the same
+    field of `reference` (a config the model itself wrote). Numbers stand for numbers (1 for
+    1.0), a bool only for a bool; fields the reference lacks, or has as None, are not checked."""
+    if not isinstance(config, dict):
+        raise TypeError(f"{where or 'the config'} is a {_json_type(config)}, not a table")
+    for key, ref in reference.items():
+        if key not in config or ref is None:
+            continue
+        value, name = config[key], f"{where}{key}"
+        if _json_type(value) != _json_type(ref):
+            raise TypeError(f"{name} is a {_json_type(value)}, not a {_json_type(ref)}")
+        if isinstance(ref, dict):
+            check_types(value, ref, f"{name}.")
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "table"
+    return "nothing" if value is None else type(value).__name__
+
+
+def check_finite(name: str, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse weights holding NaN or infinity: a model that would compute nothing but NaN."""
+    for key, a in arrays.items():
+        if a.dtype.kind in "fc" and not np.isfinite(a).all():
+            raise CheckpointError(f"{name} holds weights that are not finite numbers (NaN or "
+                                  f"infinity in {key}).")
 
 
 EXTRA = "extra."

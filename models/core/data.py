@@ -5,6 +5,7 @@ and with the well-known lecture notebooks (same split, same '.' start/end token)
 """
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from models.core.assets import find_data
+from models.core.safe_files import open_regular
 
 END = "."  # the start/end token, index 0 in every vocabulary
 MAX_WORD_CHARS = 64  # a longer "word" means this is not a word list
 MAX_WORDS = 500_000  # beyond this the bigram heatmap and training stop being interactive
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_CHARACTERS = 128  # distinct characters; each is a row and a column of every model
+MAX_LINES = 2 * MAX_WORDS  # lines of a word list file, blank ones included
 
 
 class WordListError(ValueError):
@@ -52,23 +55,26 @@ def iter_load_words(path, chunk_bytes: int = 1 << 20, chunk_lines: int = 50_000)
     before any words are handed out, so a caller's current list stays as it was."""
     path = Path(path)
     step = 0
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise WordListError(f"{path.name} is {size / 2**20:.0f} MB; a word list here is at most "
-                                f"{MAX_FILE_BYTES // 2**20} MB.")
+    # a regular file only (a FIFO or device is refused before it can block), at most
+    # MAX_FILE_BYTES, read in chunks so a worker can report progress
+    with open_regular(path, WordListError, MAX_FILE_BYTES) as f:
+        size = os.fstat(f.fileno()).st_size
         parts, done = [], 0
-        with path.open("rb") as f:
+        try:
             while chunk := f.read(chunk_bytes):
                 parts.append(chunk)
                 done += len(chunk)
-                if done > MAX_FILE_BYTES:  # grew while we read, or a device file
+                if done > MAX_FILE_BYTES:  # it grew while we read
                     raise WordListError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB.")
                 step += 1
                 yield {"step": step, "fraction": 0.4 * done / max(size, 1), "stage": "reading"}
-        raw = b"".join(parts)
-    except OSError as e:
-        raise WordListError(f"Cannot read {path.name}: {e.strerror or e}.") from e
+        except OSError as e:
+            raise WordListError(f"Cannot read {path.name}: {e.strerror or e}.") from e
+    raw = b"".join(parts)
+    lines = _line_breaks(raw)
+    if lines > MAX_LINES:  # refused before a million empty strings are made
+        raise WordListError(f"{path.name} has {lines:,} lines; a word list here has at most "
+                            f"{MAX_LINES:,}.")
     if b"\x00" in raw:  # UTF-16 and binary files; decoding might even succeed
         raise WordListError(f"{path.name} looks like a binary file (or UTF-16 text), not a UTF-8 "
                             "word list.")
@@ -88,6 +94,13 @@ def iter_load_words(path, chunk_bytes: int = 1 << 20, chunk_lines: int = 50_000)
         step += 1
         yield {"step": step, "fraction": 0.4 + 0.6 * fraction, "stage": "parsing"}
     yield {"step": step + 1, "fraction": 1.0, "stage": "done", "words": words}
+
+
+def _line_breaks(raw: bytes) -> int:
+    """How many lines str.splitlines() will make of these UTF-8 bytes, at most (CR LF is one)."""
+    breaks = (b"\n", b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", "\x85".encode(),
+              "\u2028".encode(), "\u2029".encode())
+    return sum(raw.count(b) for b in breaks) - raw.count(b"\r\n")
 
 
 def _parse(text: str, source: str, chunk_lines: int = 50_000):

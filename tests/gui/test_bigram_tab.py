@@ -156,6 +156,20 @@ def test_loading_shows_busy_and_cancel_keeps_the_list(tab, qtbot, tmp_path):
     assert tab.data is before and tab.progress.isHidden()
 
 
+def test_a_fifo_is_refused_without_blocking(tab, qtbot, tmp_path):
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    errors = []
+    tab.error_raised.connect(errors.append)
+    open_and_wait(tab, qtbot, fifo)
+    assert len(errors) == 1 and "not a regular file" in errors[0]
+    assert tab.data.source == "names.txt"
+
+
 # -- the neural bigram -----------------------------------------------------------------------
 
 def test_training_in_the_worker_approaches_the_counts(tab, qtbot):
