@@ -5,15 +5,30 @@ import random
 import numpy as np
 import pytest
 
-from models.core import checkpoint
 from models.autograd.engine import MLP, Value, numerical_grads
-from models.autograd.train import (LOSSES, TrainConfig, accuracy, decision_grid, learning_rate,
-                                   load_mlp, loss_of, make_mlp, plot_bounds, save_mlp,
-                                   scores_numpy, snapshot, train, weight_arrays)
-from models.autograd.toy_data import DATASETS, make_dataset, moons
+from models.autograd.model import LOSSES, PlaneMLP, accuracy, scores_numpy
+from models.autograd.plane import boundary_segments, decision_grid, plot_bounds
+from models.autograd.toy_data import CLASSIFICATION, PlaneData, make_dataset, moons
+from models.autograd.train import AutogradTrainConfig, penalised, snapshot, train
+from models.core import checkpoint
+from models.core.training import Report
 
 
-@pytest.mark.parametrize("name", DATASETS)
+def make_mlp(hidden, activations, seed=1337):
+    return PlaneMLP(hidden, activations, seed)
+
+
+def loss_of(model, X, y, loss, l2):
+    """(penalised loss Value, scores as floats), as the training step computes them."""
+    scores, data_loss = model.forward(np.asarray(X), y, loss)
+    return penalised(model, data_loss, AutogradTrainConfig(weight_decay=l2)), [s.data for s in scores]
+
+
+def load_mlp(path):
+    return checkpoint.load_model(path, PlaneMLP).model
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
 def test_toy_sets_are_two_balanced_reproducible_classes(name):
     X, y = make_dataset(name, 61, 0.1, seed=3)
     assert X.shape == (61, 2) and y.shape == (61,)
@@ -34,7 +49,7 @@ def test_moons_without_noise_are_two_half_circles():
     assert X[-1] == pytest.approx([2.0, 0.5]) and y[-1] == 1
 
 
-@pytest.mark.parametrize("args,fragment", [(("blobs", 10, 0.1), "unknown data set"),
+@pytest.mark.parametrize("args,fragment", [(("rings", 10, 0.1), "unknown data set"),
                                            (("moons", 1, 0.1), "points"),
                                            (("moons", 10**6, 0.1), "points"),
                                            (("moons", 10, -1.0), "noise")])
@@ -47,15 +62,16 @@ def test_micrograd_demo_reaches_full_accuracy_within_100_steps():
     X, y = make_dataset("moons", 100, 0.1, seed=1)
     model = make_mlp((16, 16), ("relu", "relu"), seed=1337)
     first_loss, reached = None, None
-    for report in train(model, X, y, TrainConfig()):
-        first_loss = first_loss or report["loss"]
-        if report["accuracy"] == 1.0:
-            reached = report["step"]
+    for report in train(model, PlaneData(X, y), AutogradTrainConfig()):
+        assert isinstance(report, Report)
+        first_loss = first_loss or report.loss
+        if report.metrics["accuracy"] == 1.0:
+            reached = report.step
             break
-        if report["step"] >= 100:
+        if report.step >= 100:
             break
     assert reached is not None and reached <= 100
-    assert report["loss"] < 0.2 * first_loss
+    assert report.loss < 0.2 * first_loss
 
 
 @pytest.mark.parametrize("loss", LOSSES)
@@ -89,10 +105,16 @@ def test_numpy_scores_equal_the_value_forward_pass():
     model = MLP(2, [5, 4, 1], ["tanh", "sigmoid", "linear"], rng=random.Random(7))
     X = np.array([[0.1, 0.2], [-1.0, 0.5], [2.0, -3.0]])
     values = [model([Value(a), Value(b)]).data for a, b in X]
-    assert scores_numpy(weight_arrays(model), model.activations, X) == pytest.approx(values)
+    assert scores_numpy(_arrays(model), model.activations, X) == pytest.approx(values)
     relu = make_mlp((3,), ("relu",), seed=1)
-    assert scores_numpy(weight_arrays(relu), relu.activations, X) == pytest.approx(
-        [relu(list(x)).data for x in X])
+    assert scores_numpy(relu.state_dict(), relu.activations, X) == pytest.approx(
+        [s.data for s in relu.forward(X)[0]])
+
+
+def _arrays(mlp):
+    return {k: v for k, layer in enumerate(mlp.layers) for k, v in
+            ((f"W{k}", np.array([[w.data for w in n.w] for n in layer.neurons])),
+             (f"b{k}", np.array([n.b.data for n in layer.neurons])))}
 
 
 def test_decision_grid_and_snapshot():
@@ -101,21 +123,23 @@ def test_decision_grid_and_snapshot():
     assert bounds[1] - bounds[0] == pytest.approx(bounds[3] - bounds[2])  # square
     assert bounds[0] < X[:, 0].min() and bounds[3] > X[:, 1].max()
     model = make_mlp((4,), ("tanh",), seed=0)
-    report = next(train(model, X, y, TrainConfig(steps=10)))
-    snap = snapshot(report, bounds, resolution=20)
-    assert snap["grid"].shape == (20, 20) and "model" not in snap
-    corner = scores_numpy(snap["weights"], model.activations, [[bounds[0], bounds[3]]])[0]
-    assert snap["grid"][-1, 0] == pytest.approx(corner)  # row = y, column = x
-    grid = decision_grid(snap["weights"], model.activations, bounds, 5)
+    report = next(train(model, PlaneData(X, y), AutogradTrainConfig(steps=10)))
+    snap = snapshot(report, bounds, resolution=20).payload
+    assert snap.grid.shape == (20, 20) and not hasattr(snap, "model")
+    corner = scores_numpy(snap.weights, model.activations, [[bounds[0], bounds[3]]])[0]
+    assert snap.grid[-1, 0] == pytest.approx(corner)  # row = y, column = x
+    grid = decision_grid(snap.weights, model.activations, model.features, bounds, 5)
     assert grid.shape == (5, 5)
+    model.layers[0].neurons[0].w[0].data += 1.0  # the snapshot is a copy, not the live model
+    assert snap.weights["W0"][0, 0] != model.layers[0].neurons[0].w[0].data
 
 
 def test_learning_rate_schedule_and_accuracy():
-    config = TrainConfig(lr=1.0, steps=100)
-    assert learning_rate(config, 0) == 1.0
-    assert learning_rate(config, 50) == pytest.approx(0.55)
-    assert learning_rate(config, 500) == pytest.approx(0.1)
-    assert learning_rate(TrainConfig(lr=0.3, lr_decay=False), 90) == 0.3
+    config = AutogradTrainConfig(lr=1.0, steps=100)  # micrograd's demo: linear to a tenth
+    assert config.lr_at(0) == 1.0
+    assert config.lr_at(50) == pytest.approx(0.55)
+    assert config.lr_at(500) == pytest.approx(0.1)
+    assert AutogradTrainConfig(lr=0.3, schedule="constant").lr_at(90) == 0.3
     assert accuracy([0.5, -0.1, 2.0], [1, 1, 1]) == pytest.approx(2 / 3)
 
 
@@ -124,14 +148,15 @@ def test_minibatches_are_reproducible():
     runs = []
     for _ in range(2):
         model = make_mlp((4,), ("tanh",), seed=0)
-        gen = train(model, X, y, TrainConfig(batch_size=8, seed=5))
-        runs.append([next(gen)["loss"] for _ in range(3)])
+        gen = train(model, PlaneData(X, y), AutogradTrainConfig(batch_size=8, seed=5))
+        runs.append([next(gen).loss for _ in range(3)])
     assert runs[0] == runs[1]
 
 
 def test_train_refuses_empty_data_and_bad_models():
     with pytest.raises(ValueError, match="no data"):
-        next(train(make_mlp((2,), ("tanh",)), np.zeros((0, 2)), np.zeros(0), TrainConfig()))
+        next(train(make_mlp((2,), ("tanh",)), PlaneData(np.zeros((0, 2)), np.zeros(0)),
+                   AutogradTrainConfig()))
     with pytest.raises(ValueError):
         make_mlp((100,), ("tanh",))
     with pytest.raises(ValueError):
@@ -140,16 +165,32 @@ def test_train_refuses_empty_data_and_bad_models():
 
 def test_save_and_load_weights(tmp_path):
     model = make_mlp((3, 2), ("tanh", "sigmoid"), seed=9)
-    path = save_mlp(tmp_path / "mlp.npz", model, {"dataset": "moons"})
-    loaded = load_mlp(path)
-    assert loaded.sizes == [2, 3, 2, 1] and loaded.activations == ["tanh", "sigmoid", "linear"]
-    assert loaded([0.3, -0.2]).data == model([0.3, -0.2]).data
+    path = checkpoint.save_model(tmp_path / "mlp.npz", model, {"dataset": "moons"})
+    loaded = checkpoint.load_model(path, PlaneMLP)
+    assert loaded.meta == {"dataset": "moons"}
+    got = loaded.model
+    assert got.sizes == [2, 3, 2, 1] and got.activations == ["tanh", "sigmoid", "linear"]
+    assert got.mlp([0.3, -0.2]).data == model.mlp([0.3, -0.2]).data
+
+
+def test_files_of_the_old_save_mlp_still_load(tmp_path):
+    """save_mlp wrote kind "autograd-mlp", W{k}/b{k} and a config of sizes and activations only."""
+    old = MLP(2, [4, 1], ["tanh", "linear"], rng=random.Random(3))
+    arrays = _arrays(old)
+    path = checkpoint.save(tmp_path / "old.npz", "autograd-mlp", arrays,
+                           {"sizes": [2, 4, 1], "activations": ["tanh", "linear"]},
+                           {"dataset": "circles", "steps": 100})
+    loaded = checkpoint.load_model(path)  # found by its kind
+    assert isinstance(loaded.model, PlaneMLP) and loaded.model.features == ("x1", "x2")
+    assert loaded.model.task == "classify" and loaded.meta["steps"] == 100
+    X = np.array([[0.1, 0.2], [-1.0, 0.5]])
+    assert [s.data for s in loaded.model.forward(X)[0]] == [old(list(x)).data for x in X]
 
 
 def test_foreign_files_give_a_clear_message(tmp_path):
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a zip at all")
-    with pytest.raises(checkpoint.CheckpointError, match="not a Playground weights file"):
+    with pytest.raises(checkpoint.CheckpointError, match=r"junk\.npz"):
         load_mlp(junk)
     other = checkpoint.save(tmp_path / "other.npz", "mnist-mlp", {"W": np.zeros(2)})
     with pytest.raises(checkpoint.CheckpointError, match="mnist-mlp"):
@@ -165,8 +206,6 @@ def test_foreign_files_give_a_clear_message(tmp_path):
 
 
 def test_boundary_segments_lie_on_the_zero_line():
-    from models.autograd.train import boundary_segments
-
     bounds = (-1.0, 1.0, -1.0, 1.0)
     xs = ys = np.linspace(-1, 1, 41)
     plane = xs[None, :] - 2 * ys[:, None] + 0.3  # (41, 41), row = y: linear, so exact

@@ -195,11 +195,22 @@ def total(values, scale=1.0, label=""):
     return Value(sum(map(_data_of, values)) * scale, label, values, (scale,) * len(values), "sum")
 
 
-# -- the MLP -------------------------------------------------------------------------------------
+def abs_total(values, scale=1.0, label=""):
+    """scale * sum(|v|) as ONE node (op "sum|v|"), the L1 penalty. Its slope at v = 0 is taken
+    as 0 (a subgradient), so a weight that reached 0 stays there unless the data pulls it."""
+    values = tuple(values)
+    data = tuple(map(_data_of, values))
+    return Value(sum(map(abs, data)) * scale, label, values,
+                 tuple(scale * ((d > 0) - (d < 0)) for d in data), "sum|v|")
+
+
+# -- the MLP, micrograd's nn.py on Values ---------------------------------------------------------
+# ValueModule / ValueLayer are micrograd's Module / Layer, renamed so they are never mistaken for
+# models.core.layers.Layer, the NumPy layer base of every other model.
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
 
-class Module:
+class ValueModule:
     def zero_grad(self):
         for p in self.parameters():
             p.grad = 0.0
@@ -208,7 +219,7 @@ class Module:
         return []
 
 
-class Neuron(Module):
+class Neuron(ValueModule):
     """act(w . x + b). `fused`: one n-ary "dot" node (fast); else micrograd's op-by-op graph."""
 
     def __init__(self, nin, activation="relu", rng=None, fused=True):
@@ -227,7 +238,7 @@ class Neuron(Module):
         return self.forward(x, xd, xd + (1.0,))
 
     def forward(self, x, xd, xd1):
-        """The neuron on inputs x (a tuple of Values) whose data xd the Layer computed once for
+        """The neuron on inputs x (a tuple of Values) whose data xd the ValueLayer computed once for
         all its neurons (xd1 = xd + (1.0,), the local grads towards w and b)."""
         if self.fused:  # dot(self.w, x, self.b) with the tuples shared across the layer
             wd = tuple(map(_data_of, self.w))
@@ -240,7 +251,7 @@ class Neuron(Module):
         return self.w + [self.b]
 
 
-class Layer(Module):
+class ValueLayer(ValueModule):
     def __init__(self, nin, nout, activation="relu", rng=None, fused=True):
         self.neurons = [Neuron(nin, activation, rng, fused) for _ in range(nout)]
 
@@ -255,7 +266,7 @@ class Layer(Module):
         return [p for n in self.neurons for p in n.parameters()]
 
 
-class MLP(Module):
+class MLP(ValueModule):
     """MLP(2, [16, 16, 1]): ReLU hidden layers and a linear output unless `activations` says
     otherwise. Weights ~ U(-1, 1) drawn in micrograd's order from `rng` (default: the `random`
     module, so random.seed(1337) reproduces micrograd's demo network), biases 0."""
@@ -267,7 +278,7 @@ class MLP(Module):
             raise ValueError("give one activation per layer")
         self.sizes = [nin, *nouts]
         self.activations = list(activations)
-        self.layers = [Layer(self.sizes[i], self.sizes[i + 1], activations[i], rng, fused)
+        self.layers = [ValueLayer(self.sizes[i], self.sizes[i + 1], activations[i], rng, fused)
                        for i in range(len(nouts))]
 
     def __call__(self, x):

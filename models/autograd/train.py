@@ -1,207 +1,189 @@
-"""Training the Value-engine MLP on 2-D toy data, as in micrograd's demo notebook.
+"""Training the tiny MLP of Values on points of the plane, as in micrograd's demo notebook.
 
-    for report in train(model, X, y, TrainConfig()):   # one SGD step per report
-        print(report["step"], report["loss"], report["accuracy"])
+    data = split(*make_dataset("moons"), test_ratio=0.5)
+    for report in train(model, data, AutogradTrainConfig()):   # one SGD step per report
+        print(report.step, report.loss, report.metrics["accuracy"], report.val_loss)
 
-Labels are -1 / +1 and the network's single output is a score whose sign is the class. The
-decision boundary for the view is computed with NumPy from a copy of the weights
-(`decision_grid`), never with Values: 6,400 grid points through the scalar engine would stall.
+Every step builds the graph of the loss over the step's points with the Value engine, calls
+backward() and moves each weight against its grad. The held-out points are scored with the
+NumPy twin of the same weights (models.autograd.model.layer_outputs): they are never trained on.
+`snapshot` turns a report into what the tab draws (copies: the GUI never reads live Values).
 """
 from __future__ import annotations
 
+import dataclasses
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.core import checkpoint
-from models.autograd.engine import ACTIVATIONS, MLP, dot, total
-
-LOSSES = ("max_margin", "mse", "bce")
-LOSS_NAMES = {"max_margin": "max-margin (hinge)", "mse": "mean squared error",
-              "bce": "binary cross-entropy"}
-KIND = "autograd-mlp"
+from models.autograd.engine import abs_total, dot
+from models.autograd.model import LOSSES, PlaneMLP, accuracy, loss_numpy, scores_numpy
+from models.autograd.plane import boundary_segments, neuron_grids
+from models.autograd.toy_data import MAX_POINTS, PlaneData
+from models.core.training import Report, TrainConfig
 
 
 @dataclass
-class TrainConfig:
-    loss: str = "max_margin"  # "max_margin" (micrograd's demo), "mse" or "bce"
-    lr: float = 1.0  # SGD learning rate at step 0
-    lr_decay: bool = True  # micrograd's schedule: lr * (1 - 0.9 * step / steps), then flat
-    steps: int = 100  # length of the learning-rate schedule (training may go on after it)
-    l2: float = 1e-4  # weight of the L2 penalty sum(p^2) added to the loss
-    batch_size: int | None = None  # None: every point each step (micrograd's demo)
+class AutogradTrainConfig(TrainConfig):
+    steps: int = 100  # the schedule's length (micrograd's demo: 100); the run goes on until stopped
+    batch_size: int = MAX_POINTS  # points per step; at least the data's size = all (the demo)
+    lr: float = 1.0  # SGD step size at step 0
+    schedule: str = "linear"  # micrograd's demo: lr * (1 - 0.9 * step / steps), then flat ...
+    lr_end: float = 0.1  # ... at a tenth; schedule "constant" keeps lr
+    weight_decay: float = 1e-4  # L2: weight_decay * Σ p² is added to the loss (the demo's 1e-4)
     seed: int = 1337  # picks the mini-batches
+    loss: str = "max_margin"  # "max_margin" (the demo), "mse" or "bce"; regression uses "mse"
+    l1: float = 0.0  # L1: l1 * Σ |p| is added to the loss (pushes weights to exactly 0)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if not 0 <= self.l1 < 1:
+            raise ValueError("The L1 rate must be in [0, 1).")
 
 
-def make_mlp(hidden=(16, 16), activations=("relu", "relu"), seed=1337, nin=2) -> MLP:
-    """MLP(2, [*hidden, 1]) with the given hidden activations and a linear score output."""
-    if len(hidden) != len(activations):
-        raise ValueError("give one activation per hidden layer")
-    for size in hidden:
-        if not 1 <= size <= 64:
-            raise ValueError(f"a layer has {size} neurons; use 1 to 64 (the engine is scalar)")
-    return MLP(nin, [*hidden, 1], [*activations, "linear"], rng=random.Random(seed))
+LIVE_FIELDS = ("lr", "weight_decay", "l1")  # what may change while a run goes on
 
 
-def loss_of(model: MLP, X, y, loss: str, l2: float):
-    """(loss Value, scores as floats) over the rows of X (lists of floats) with labels y (±1)."""
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    scores = [model(x) for x in X]
-    if loss == "max_margin":
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-    elif loss == "mse":
-        losses = [(si - yi) ** 2 for yi, si in zip(y, scores)]
-    else:  # -log sigmoid(y * s), the cross-entropy of the label under p = sigmoid(s)
-        losses = [(-yi * si).softplus() for yi, si in zip(y, scores)]
-    data_loss = total(losses, 1.0 / len(losses))
-    if l2:
-        params = model.parameters()
-        data_loss = data_loss + l2 * dot(params, params, params[0] * 0.0)  # sum p^2, one node
-    return data_loss, [s.data for s in scores]
+class Live:
+    """Settings the GUI changes while a run goes on: the learning rate and the regularisation
+    rates, and edited weights. The GUI thread calls set() / edit(); the generator calls take()
+    before each step. A lock guards both sides; nothing else is shared."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._values: dict = {}
+        self._edits: list = []
+
+    def set(self, **values) -> None:
+        unknown = set(values) - set(LIVE_FIELDS)
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} cannot change during a run")
+        with self._lock:
+            self._values.update(values)
+
+    def edit(self, name: str, index: tuple, value: float) -> None:
+        """Set weight `name`[index] (state_dict names, e.g. "W1", (2, 0)) before the next step."""
+        with self._lock:
+            self._edits.append((name, tuple(index), float(value)))
+
+    def take(self) -> tuple[dict, list]:
+        """(the values set so far, the edits not yet applied, which are then forgotten)."""
+        with self._lock:
+            edits, self._edits = self._edits, []
+            return dict(self._values), edits
 
 
-def accuracy(scores, y) -> float:
-    """Fraction of points whose score has the sign of their label."""
-    s, t = np.asarray(scores), np.asarray(y)
-    return float(np.mean((s > 0) == (t > 0))) if len(t) else 0.0
+def set_weight(model: PlaneMLP, name: str, index: tuple, value: float) -> None:
+    """model's W{k}[j, i] or b{k}[j] = value (the Value behind that entry of state_dict)."""
+    layer = model.layers[int(name[1:])]
+    neuron = layer.neurons[index[0]]
+    param = neuron.w[index[1]] if name[0] == "W" else neuron.b
+    param.data = float(value)
 
 
-def train(model: MLP, X, y, config: TrainConfig, start_step: int = 0):
-    """SGD on (X (n, 2), y (n,)) forever (the caller stops it), yielding after every update:
-    {"step", "loss", "accuracy", "lr", "model"}; loss and accuracy are those of the step's batch
-    before its update (micrograd's demo prints the same)."""
-    X = np.asarray(X, dtype=np.float64).tolist()
-    y = np.asarray(y, dtype=np.float64).tolist()
-    if not X:
+def penalised(model: PlaneMLP, data_loss, config: AutogradTrainConfig):
+    """data_loss + weight_decay * Σ p² + l1 * Σ |p|, each penalty one node of the graph."""
+    params = model.parameters()
+    loss = data_loss
+    if config.weight_decay:
+        loss = loss + config.weight_decay * dot(params, params, params[0] * 0.0)  # Σ p², one node
+    if config.l1:
+        loss = loss + abs_total(params, config.l1)
+    return loss
+
+
+def evaluate(model: PlaneMLP, X, y, loss: str = "max_margin", arrays=None) -> dict:
+    """{"loss": the data loss, "accuracy": for classification} of the model on points (X, y),
+    with the NumPy twin (`arrays`: a state_dict to use instead of reading the model's Values)."""
+    arrays = model.state_dict() if arrays is None else arrays
+    scores = scores_numpy(arrays, model.activations, model.inputs(X))
+    out = {"loss": loss_numpy(scores, y, "mse" if model.task == "regress" else loss)}
+    if model.task == "classify":
+        out["accuracy"] = accuracy(scores, y)
+    return out
+
+
+def train(model: PlaneMLP, data: PlaneData, config: AutogradTrainConfig, start_step: int = 0,
+          live: Live | None = None):
+    """SGD on data.X, data.y until the caller stops, yielding a Report after every update.
+
+    report.loss is the step's loss (with penalties) and metrics["accuracy"] its batch's accuracy,
+    both before the update (micrograd's demo prints the same); every `eval_every` steps,
+    after the update, metrics["train_loss"] / ["train_accuracy"] cover all training points and
+    val_loss / metrics["test_accuracy"] the held-out ones (data loss, no penalty).
+    payload: {"model": the live model}; `snapshot` copies what a view needs."""
+    config.validate()
+    if not len(data.y):
         raise ValueError("there are no data points to train on")
+    X, y = data.X, data.y
     rng = random.Random(config.seed + start_step)
     params = model.parameters()
     step = start_step
     while True:
-        if config.batch_size and config.batch_size < len(X):
-            idx = rng.sample(range(len(X)), config.batch_size)
-            Xb, yb = [X[i] for i in idx], [y[i] for i in idx]
+        if live is not None:
+            values, edits = live.take()
+            if values:
+                config = dataclasses.replace(config, **values)
+            for name, index, value in edits:
+                set_weight(model, name, index, value)
+        if config.batch_size < len(y):
+            idx = rng.sample(range(len(y)), config.batch_size)
+            Xb, yb = X[idx], y[idx]
         else:
             Xb, yb = X, y
-        loss, scores = loss_of(model, Xb, yb, config.loss, config.l2)
-        model.zero_grad()
-        loss.backward()
-        lr = learning_rate(config, step)
+        scores, data_loss = model.forward(Xb, yb, config.loss)
+        loss = penalised(model, data_loss, config)
+        model.backward(loss)
+        lr = config.lr_at(step)
         for p in params:
             p.data -= lr * p.grad
         step += 1
-        yield {"step": step, "loss": loss.data, "accuracy": accuracy(scores, yb), "lr": lr,
-               "model": model}
+        metrics = {"data_loss": data_loss.data}
+        if model.task == "classify":
+            metrics["accuracy"] = accuracy([s.data for s in scores], yb)
+        val_loss = None
+        if config.eval_every and step % config.eval_every == 0:
+            val_loss = _measure(model, data, config.loss, metrics)
+        yield Report(step, loss.data, lr, val_loss, metrics, {"model": model})
 
 
-def learning_rate(config: TrainConfig, step: int) -> float:
-    if not config.lr_decay:
-        return config.lr
-    return config.lr * (1.0 - 0.9 * min(step, config.steps) / config.steps)
+def _measure(model: PlaneMLP, data: PlaneData, loss: str, metrics: dict):
+    """All training points and the test points through the NumPy twin; the test loss or None."""
+    arrays = model.state_dict()
+    for part, X, y in (("train", data.X, data.y), ("test", data.X_test, data.y_test)):
+        if len(y):
+            metrics.update({f"{part}_{k}": v for k, v in evaluate(model, X, y, loss, arrays).items()})
+    return metrics.get("test_loss")
 
 
-# -- NumPy views of the Value MLP: weights, fast scores, the decision boundary ----------------------
-def weight_arrays(model: MLP) -> dict[str, np.ndarray]:
-    """{"W0": (nout, nin), "b0": (nout,), ...} copied out of the Values."""
-    arrays = {}
-    for k, layer in enumerate(model.layers):
-        arrays[f"W{k}"] = np.array([[w.data for w in n.w] for n in layer.neurons])  # (nout, nin)
-        arrays[f"b{k}"] = np.array([n.b.data for n in layer.neurons])  # (nout,)
-    return arrays
+@dataclass
+class PlaneView:
+    """What the tiny-MLP page draws from one report (copies, made on the worker thread)."""
+    weights: dict  # state_dict copy: "W0" (h1, F), "b0" (h1,), ...
+    grads: dict  # the same names: each weight's gradient at this step
+    neurons: list  # [(F, R, R) inputs, (h1, R, R), ..., (1, R, R) score] over the plane
+    bounds: tuple  # (x0, x1, y0, y1) the grids cover; row r is y
+    boundary: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))  # score-0 line
+
+    @property
+    def grid(self) -> np.ndarray:
+        return self.neurons[-1][0]  # (R, R) the network's output
 
 
-def set_weights(model: MLP, arrays: dict[str, np.ndarray]) -> None:
-    for k, layer in enumerate(model.layers):
-        W, b = arrays[f"W{k}"], arrays[f"b{k}"]
-        for j, neuron in enumerate(layer.neurons):
-            for i, w in enumerate(neuron.w):
-                w.data = float(W[j, i])
-            neuron.b.data = float(b[j])
+def view_of(model: PlaneMLP, bounds, resolution: int = 80) -> PlaneView:
+    """The PlaneView of a model as it is now (for the GUI when no run is going on)."""
+    arrays = model.state_dict()
+    neurons = neuron_grids(arrays, model.activations, model.features, bounds, resolution)
+    boundary = (boundary_segments(neurons[-1][0], bounds) if model.task == "classify"
+                else np.zeros((0, 2, 2)))
+    return PlaneView(arrays, model.grad_dict(), neurons, tuple(bounds), boundary)
 
 
-_NUMPY_ACT = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
-              "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)), "linear": lambda z: z}
-
-
-def scores_numpy(arrays, activations, X) -> np.ndarray:
-    """The MLP's scores for the rows of X (N, 2) with NumPy; equal to the Value forward pass."""
-    h = np.asarray(X, dtype=np.float64)  # (N, nin)
-    for k, act in enumerate(activations):
-        h = _NUMPY_ACT[act](h @ arrays[f"W{k}"].T + arrays[f"b{k}"])  # (N, nout)
-    return h[:, 0]  # (N,)
-
-
-def decision_grid(arrays, activations, bounds, resolution=80) -> np.ndarray:
-    """Scores on a resolution x resolution grid over bounds (x0, x1, y0, y1); row r is y."""
-    x0, x1, y0, y1 = bounds
-    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-    points = np.stack([gx.ravel(), gy.ravel()], 1)  # (res*res, 2)
-    return scores_numpy(arrays, activations, points).reshape(resolution, resolution)  # (res, res)
-
-
-def boundary_segments(grid, bounds) -> np.ndarray:
-    """The line where the score is 0, as segments (M, 2, 2) of (x, y) pairs: marching squares
-    over the grid, vectorised, so the view just draws them (in the worker, not the GUI)."""
-    g = np.asarray(grid, dtype=np.float64)  # (R, C), row r at y, column c at x
-    R, C = g.shape
-    x0, x1, y0, y1 = bounds
-    xs, ys = np.linspace(x0, x1, C), np.linspace(y0, y1, R)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        th = g[:, :-1] / (g[:, :-1] - g[:, 1:])  # (R, C-1) where along a row edge it crosses
-        tv = g[:-1, :] / (g[:-1, :] - g[1:, :])  # (R-1, C) the same along column edges
-    cross_h = (g[:, :-1] > 0) != (g[:, 1:] > 0)  # (R, C-1)
-    cross_v = (g[:-1, :] > 0) != (g[1:, :] > 0)  # (R-1, C)
-    hx = xs[:-1] + th * (xs[1] - xs[0])  # (R, C-1)
-    hy = np.broadcast_to(ys[:, None], hx.shape)
-    vy = ys[:-1, None] + tv * (ys[1] - ys[0])  # (R-1, C)
-    vx = np.broadcast_to(xs[None, :], vy.shape)
-    # the 4 edges of cell (i, j), going round it: bottom, left, top, right
-    px = np.stack([hx[:-1], vx[:, :-1], hx[1:], vx[:, 1:]], -1)  # (R-1, C-1, 4)
-    py = np.stack([hy[:-1], vy[:, :-1], hy[1:], vy[:, 1:]], -1)  # (R-1, C-1, 4)
-    hit = np.stack([cross_h[:-1], cross_v[:, :-1], cross_h[1:], cross_v[:, 1:]], -1)
-    points = np.stack([px, py], -1)[hit].reshape(-1, 2)  # (2 or 4 per crossed cell, 2)
-    return points.reshape(-1, 2, 2)  # consecutive crossings pair up (a saddle: 2 segments)
-
-
-def plot_bounds(X, margin=0.5):
-    """(x0, x1, y0, y1) around the data, square, so the plane is not distorted."""
-    X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
-    lo = X.min(0) - margin if len(X) else np.array([-1.5, -1.5])
-    hi = X.max(0) + margin if len(X) else np.array([1.5, 1.5])
-    centre, half = (lo + hi) / 2, max(hi - lo) / 2
-    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
-
-
-def snapshot(report, bounds, resolution=80):
-    """What the GUI gets from a report (runs in the worker): numbers, weights and the grid."""
-    model = report["model"]
-    arrays = weight_arrays(model)
-    grid = decision_grid(arrays, model.activations, bounds, resolution)
-    return {"step": report["step"], "loss": report["loss"], "accuracy": report["accuracy"],
-            "lr": report["lr"], "weights": arrays, "grid": grid,
-            "boundary": boundary_segments(grid, bounds)}
-
-
-# -- weights on disk -----------------------------------------------------------------------------
-def save_mlp(path, model: MLP, meta: dict | None = None):
-    return checkpoint.save(path, KIND, weight_arrays(model),
-                           {"sizes": model.sizes, "activations": model.activations}, meta)
-
-
-def load_mlp(path) -> MLP:
-    """The MLP saved at `path`. Raises CheckpointError (a message for the user) for other files."""
-    arrays, config, _ = checkpoint.load(path, KIND)
-    sizes, acts = config.get("sizes"), config.get("activations")
-    if (not isinstance(sizes, list) or not isinstance(acts, list) or len(sizes) != len(acts) + 1
-            or not all(isinstance(s, int) and 1 <= s <= 64 for s in sizes)
-            or not all(a in ACTIVATIONS for a in acts)):
-        raise checkpoint.CheckpointError(f"{getattr(path, 'name', path)} has a damaged MLP config.")
-    shapes = {}
-    for k in range(len(acts)):
-        shapes[f"W{k}"], shapes[f"b{k}"] = (sizes[k + 1], sizes[k]), (sizes[k + 1],)
-    checkpoint.check_shapes(str(path), arrays, shapes)
-    model = MLP(sizes[0], sizes[1:], acts, rng=random.Random(0))
-    set_weights(model, arrays)
-    return model
+def snapshot(report: Report, bounds, resolution: int = 80) -> Report:
+    """The report with its payload replaced by a PlaneView: what crosses to the GUI thread."""
+    view = view_of(report.payload["model"], bounds, resolution)
+    return dataclasses.replace(report, metrics=dict(report.metrics), payload=view)

@@ -118,7 +118,7 @@ def gui_timing():
         app.processEvents()
         time.sleep(0.001)
     tab.runner.stop()
-    steps = page.loss_plot.series("loss")[0]
+    steps = page.loss_plot.series("train")[0]
     tab.shutdown(5000)
     lags = sorted(lags[5:])
     print(f"GUI lag while training ({int(steps[-1]) if len(steps) else 0} steps, {len(steps)} "

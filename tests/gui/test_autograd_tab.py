@@ -52,12 +52,13 @@ def test_chain_rule_panel_shows_the_product(tab):
     assert page.view.nodes[("v", page.view.values.index(z2))].role == "current"
 
 
-def test_check_shows_finite_differences_of_the_leaves(tab):
+def test_check_shows_finite_differences_of_the_leaves(tab, qtbot):
     page = tab.graph_page
     page.load_preset("micrograd README")
     page.backward_all()
-    page.check_box.setChecked(True)
+    page.check_box.setChecked(True)  # the check runs in a job
     a = page.view.values.index(leaf(page, "a"))
+    qtbot.waitUntil(lambda: a in page.view.numeric, timeout=5000)
     assert page.view.numeric[a] == pytest.approx(138.8338, abs=1e-3)
     assert page.view.nodes[("v", a)].shown[-1].startswith("num 138.83")
     page.check_box.setChecked(False)
@@ -94,9 +95,10 @@ def test_click_a_leaf_edit_it_and_forward(tab, qtbot):
     assert "made by" in page.node_label.text() and not page.value_edit.isEnabled()
 
 
-def test_mlp_preset_is_laid_out_and_drawn(tab):
+def test_mlp_preset_is_laid_out_and_drawn(tab, qtbot):
     page = tab.graph_page
-    page.load_preset(MLP_PRESET)
+    with qtbot.waitSignal(page.graph_shown, timeout=10000):  # a big graph: laid out in a job
+        page.load_preset(MLP_PRESET)
     assert len(page.view.nodes) > 300
     assert page.view.layout_.width > 0
     page.backward_all()
@@ -110,11 +112,11 @@ def test_train_page_step_and_run(tab, qtbot):
     with qtbot.waitSignal(tab.runner.finished, timeout=20000):
         page.run_controls.step_button.click()
     assert page.step == 1
-    xs, ys = page.loss_plot.series("loss")
+    xs, ys = page.loss_plot.series("train")
     assert list(xs) == [1.0] and np.isfinite(ys).all()
     with qtbot.waitSignal(tab.runner.finished, timeout=30000):
         page.run_controls.start_button.click()
-        qtbot.waitUntil(lambda: len(page.loss_plot.series("loss")[0]) >= 3, timeout=20000)
+        qtbot.waitUntil(lambda: len(page.loss_plot.series("train")[0]) >= 3, timeout=20000)
         tab.runner.stop()
     assert page.step >= 3
     assert "accuracy" in page.status.text()
@@ -135,18 +137,20 @@ def test_clicked_points_join_the_data(tab):
 def test_weights_save_load_and_foreign_files(tab, tmp_path, qtbot):
     page = tab.train_page
     path = tmp_path / "mlp.npz"
-    assert page.save(path)
+    page.save(str(path))  # a job
+    qtbot.waitUntil(lambda: "Saved" in page.weights.status_label.text(), timeout=5000)
     first = page.model.parameters()[0].data
     page.network.init_seed.setValue(7)
-    page.network.new_button.click()
+    page.weights.new_button.click()
     assert page.model.parameters()[0].data != first
-    assert page.load(path)
+    with qtbot.waitSignal(page.weights_loaded, timeout=5000):
+        page.load(str(path))
     assert page.model.parameters()[0].data == first
     junk = tmp_path / "junk.npz"
     junk.write_text("hello")
     with qtbot.waitSignal(tab.error_raised, timeout=1000) as signal:
         tab.open_file(str(junk))
-    assert "not a Playground weights file" in signal.args[0]
+    assert "junk.npz" in signal.args[0]
 
 
 def test_prepare_shot_and_export_targets(tab):

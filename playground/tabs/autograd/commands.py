@@ -1,12 +1,16 @@
 """`playground train autograd` and `playground eval autograd`: the Value-engine MLP on toy data.
 
     playground train autograd --dataset moons --steps 100      # micrograd's demo, prints accuracy
+    playground train autograd --dataset spiral --features x1,x2,x1x2,sinx1,sinx2 --hidden 8,8 \\
+        --test-ratio 0.5                                        # also prints test_accuracy=
 """
 from __future__ import annotations
 
-DATASETS = ("moons", "circles", "xor", "spiral")
+DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "plane", "gaussians")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 LOSSES = ("max_margin", "mse", "bce")
+SCHEDULES = ("linear", "constant", "cosine")
+FEATURES = "x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
 
 
 def register(train, evaluate) -> None:
@@ -17,11 +21,18 @@ def register(train, evaluate) -> None:
                    "(default 16,16)")
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu",
                    help="activation of every hidden layer (default relu); the output is linear")
-    p.add_argument("--loss", choices=LOSSES, default="max_margin", help="default max_margin")
-    p.add_argument("--lr", type=float, default=1.0, help="SGD learning rate, decayed linearly to "
-                   "a tenth over --steps like micrograd's demo (default 1.0)")
-    p.add_argument("--l2", type=float, default=1e-4, help="L2 penalty weight (default 1e-4)")
-    p.add_argument("--steps", type=int, default=100, help="SGD steps on all points (default 100)")
+    p.add_argument("--features", default="x1,x2", help=f"the network's inputs, from {FEATURES} "
+                   "(default x1,x2)")
+    p.add_argument("--loss", choices=LOSSES, default="max_margin", help="default max_margin; "
+                   "regression sets (plane, gaussians) always use mse")
+    p.add_argument("--lr", type=float, default=1.0, help="SGD learning rate (default 1.0)")
+    p.add_argument("--schedule", choices=SCHEDULES, default="linear", help="linear: down to a "
+                   "tenth over --steps like micrograd's demo (default); constant: lr throughout")
+    p.add_argument("--l2", type=float, default=1e-4, help="L2 penalty rate (default 1e-4)")
+    p.add_argument("--l1", type=float, default=0.0, help="L1 penalty rate (default 0)")
+    p.add_argument("--batch-size", type=int, default=0, help="points per step (default 0: all "
+                   "training points, like micrograd's demo)")
+    p.add_argument("--steps", type=int, default=100, help="SGD steps (default 100)")
     p.add_argument("--init-seed", type=int, default=1337, help="weight initialisation seed")
     p.add_argument("--out", help="weights file to write (optional)")
     p.set_defaults(func=_train)
@@ -34,10 +45,13 @@ def register(train, evaluate) -> None:
 
 
 def _data_arguments(p) -> None:
-    p.add_argument("--dataset", choices=DATASETS, default="moons", help="default moons")
+    p.add_argument("--dataset", choices=DATASETS, default="moons", help="default moons; plane "
+                   "and gaussians are regression sets")
     p.add_argument("--points", type=int, default=100, help="number of points (default 100)")
     p.add_argument("--noise", type=float, default=0.1, help="noise scale (default 0.1)")
     p.add_argument("--seed", type=int, default=1, help="data seed (default 1)")
+    p.add_argument("--test-ratio", type=float, default=0.0, help="fraction of the points held "
+                   "out as a test set, never trained on (default 0)")
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -52,49 +66,79 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _data(args):
+    from models.autograd.toy_data import make_dataset, split
+
+    X, y = make_dataset(args.dataset, args.points, args.noise, args.seed)
+    return split(X, y, args.test_ratio, args.seed)
+
+
 def _train(args) -> dict:
-    from models.autograd.train import (TrainConfig, accuracy, make_mlp, save_mlp, scores_numpy,
-                                       weight_arrays)
+    from models.autograd import features
+    from models.autograd.model import PlaneMLP
+    from models.autograd.toy_data import task_of
+    from models.autograd.train import AutogradTrainConfig, evaluate
     from models.autograd.train import train as train_mlp
-    from models.autograd.toy_data import make_dataset
+    from models.core import checkpoint
     from playground.cli import CommandError
     from playground.progress import drive
 
     hidden = _hidden(args.hidden)
-    if args.steps < 1 or not args.lr > 0 or args.l2 < 0:
-        raise CommandError("--steps must be at least 1, --lr positive and --l2 not negative")
-    X, y = make_dataset(args.dataset, args.points, args.noise, args.seed)
-    model = make_mlp(hidden, (args.activation,) * len(hidden), seed=args.init_seed)
-    config = TrainConfig(loss=args.loss, lr=args.lr, steps=args.steps, l2=args.l2)
+    try:
+        inputs = features.parse(args.features)
+    except ValueError as e:
+        raise CommandError(f"--features: {e}") from None
+    if args.steps < 1 or not args.lr > 0 or args.l2 < 0 or args.l1 < 0 or args.batch_size < 0:
+        raise CommandError("--steps must be at least 1, --lr positive, --l1, --l2 and "
+                           "--batch-size not negative")
+    data = _data(args)
+    task = task_of(args.dataset)
+    model = PlaneMLP(hidden, (args.activation,) * len(hidden), args.init_seed, inputs, task)
+    config = AutogradTrainConfig(loss="mse" if task == "regress" else args.loss, lr=args.lr,
+                                 schedule=args.schedule, steps=args.steps, weight_decay=args.l2,
+                                 l1=args.l1, batch_size=args.batch_size or len(data.y))
+    config.validate()
 
     def steps():
-        for report in train_mlp(model, X, y, config):
+        for report in train_mlp(model, data, config):
             yield report
-            if report["step"] >= args.steps:
+            if report.step >= args.steps:
                 return
 
     def describe(report):
-        return f"loss {report['loss']:.4f} acc {report['accuracy']:.0%}"
+        acc = report.metrics.get("accuracy")
+        return f"loss {report.loss:.4f}" + (f" acc {acc:.0%}" if acc is not None else "")
 
     last = drive(steps(), args.steps, f"train autograd/{args.dataset}", describe)
     if last is None:
         raise CommandError("training stopped before the first step")
-    final = accuracy(scores_numpy(weight_arrays(model), model.activations, X), y)
-    result = {"dataset": args.dataset, "steps": last["step"]}
+    final = evaluate(model, data.X, data.y, config.loss)
+    result = {"dataset": args.dataset, "steps": last.step}
+    meta = {"dataset": args.dataset, "points": args.points, "noise": args.noise,
+            "seed": args.seed, "test_ratio": args.test_ratio, "steps": last.step,
+            "loss": last.loss, **{f"train_{k}": v for k, v in final.items()}}
+    if len(data.y_test):
+        test = evaluate(model, data.X_test, data.y_test, config.loss)
+        meta.update({f"test_{k}": v for k, v in test.items()})
     if args.out:
-        meta = {"dataset": args.dataset, "points": args.points, "noise": args.noise,
-                "seed": args.seed, "steps": last["step"], "loss": last["loss"], "accuracy": final}
-        result["weights"] = str(save_mlp(args.out, model, meta))
-    result.update(accuracy=final, loss=last["loss"])
+        result["weights"] = str(checkpoint.save_model(args.out, model, meta))
+    if "accuracy" in final:
+        result["accuracy"] = final["accuracy"]
+    result["loss"] = last.loss
+    result.update({k: v for k, v in meta.items() if k.startswith(("train_", "test_"))
+                   and k != "test_ratio"})
     return result
 
 
 def _eval(args) -> dict:
-    from models.autograd.train import accuracy, load_mlp, loss_of, scores_numpy, weight_arrays
-    from models.autograd.toy_data import make_dataset
+    from models.autograd.model import PlaneMLP
+    from models.autograd.train import evaluate
+    from models.core import checkpoint
 
-    model = load_mlp(args.weights)
-    X, y = make_dataset(args.dataset, args.points, args.noise, args.seed)
-    loss, _ = loss_of(model, X.tolist(), y.tolist(), "max_margin", 0.0)
-    acc = accuracy(scores_numpy(weight_arrays(model), model.activations, X), y)
-    return {"dataset": args.dataset, "points": args.points, "accuracy": acc, "loss": loss.data}
+    model = checkpoint.load_model(args.weights, PlaneMLP).model
+    data = _data(args)
+    result = {"dataset": args.dataset, "points": args.points}
+    for part, X, y in (("", data.X, data.y), ("test_", data.X_test, data.y_test)):
+        if len(y):
+            result.update({part + k: v for k, v in evaluate(model, X, y).items()})
+    return result

@@ -3,45 +3,39 @@ backprop one node at a time with the chain rule written out in numbers."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
 from models.autograd.engine import backward_steps
-from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph, MLPGraph,
-                               leaf_numerical_grads, parse)
-from playground.widgets.side_panel import SidePanel, group
-from playground.tabs.autograd.text import node_html, step_html
-from playground.widgets.explain import ExplainPanel
+from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph,
+                                        MLPGraph, leaf_numerical_grads, parse)
+from models.autograd.graph_layout import layered_layout
+from playground import shortcuts
 from playground.tabs.autograd.graph_view import GraphView
+from playground.tabs.autograd.text import (DONE_TEXT, GRAPH_EXPLAIN as EXPLAIN, MLP_TEXT,
+                                           node_html, step_html)
+from playground.widgets.explain import ExplainPanel
+from playground.widgets.side_panel import SidePanel, group
 
 CUSTOM = "Your own…"
-DONE_TEXT = ("Backward is done. Press Forward to run it again on fresh values (the inputs' grads "
-             "then accumulate), or Zero grad.")
-MLP_TEXT = ("# Built in code, not typed: MLP(2, [8, 8, 1]) with tanh hidden layers, on the point\n"
-            "# x = (0.5, -1.0), each neuron as micrograd writes it: b + w1*x1 + w2*x2 + ...\n"
-            "# Every weight is a leaf: click one to change it and run forward again.")
-EXPLAIN = ("Backpropagation, one node at a time",
-           "Every box is a number (<i>data</i>) and the derivative of the output with respect to "
-           "it (<i>grad</i>). <b>Forward</b> computes the data from left to right. <b>Backward "
-           "step</b> fills one grad, right to left: the local derivative of the op times the grad "
-           "flowing back from the output (the chain rule). A value used twice adds both "
-           "contributions. Grads accumulate: run Backward all twice without <b>Zero grad</b> and "
-           "they double, which is why training zeroes them every step.",
-           "dL/da = Σ<sub>c uses a</sub> (∂c/∂a) · dL/dc")
-
+FROM_NETWORK = "From the tiny MLP page"  # a graph the training page sent (see show_network_graph)
+SYNC_NODES = 150  # graphs up to this many boxes are laid out at once; bigger ones in a job
 
 class GraphPage(QWidget):
     status_message = Signal(str)
+    graph_shown = Signal()  # a new graph is on screen (after its layout job, if it had one)
 
-    def __init__(self, parent=None):
+    def __init__(self, jobs, parent=None):
         super().__init__(parent)
-        self.graph = None  # ExpressionGraph or MLPGraph
+        self.jobs = jobs  # the tab's one-shot runner: big layouts and the finite-difference check
+        self.graph = None  # ExpressionGraph, MLPGraph or NetworkPointGraph
         self.steps = None  # the backward_steps generator while stepping
         self.done = False  # this graph's backward pass is complete
         self.step_count = 0
         self.selected: int | None = None
+        self._network_graph = None  # the graph show_network_graph got, for Reset
 
         self.preset = QComboBox()
         self.preset.addItems([*PRESETS, MLP_PRESET, CUSTOM])
@@ -55,8 +49,8 @@ class GraphPage(QWidget):
                                "then + - * / **, tanh relu sigmoid exp log. Ctrl+Enter builds.")
         self.editor.setMinimumHeight(180)
         self.build_button = QPushButton("Build graph")
-        self.build_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.build_button.setToolTip("Parse the text and draw its graph (Ctrl+Enter)")
+        self.build_button.setToolTip("Parse the text and draw its graph")
+        shortcuts.bind(self.build_button, "autograd.build")
         self.build_button.clicked.connect(self._on_build_clicked)
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
@@ -65,20 +59,19 @@ class GraphPage(QWidget):
         expr_box = group("Expression", self.preset, self.editor, self.build_button,
                           self.error_label)
 
-        buttons = [("Forward", "F6", "Compute every value from the inputs (F6)", self.forward),
-                   ("Backward step", "F7", "Fill the next grad, right to left (F7)",
+        buttons = [("Forward", "forward", "Compute every value from the inputs", self.forward),
+                   ("Backward step", "backward_step", "Fill the next grad, right to left",
                     self.backward_step),
-                   ("Backward all", "Shift+F7", "Fill every remaining grad (Shift+F7)",
+                   ("Backward all", "backward_all", "Fill every remaining grad",
                     self.backward_all),
-                   ("Zero grad", "F9", "Set every grad to 0 (F9)", self.zero_grad),
-                   ("Reset", "Ctrl+R", "Back to the text's own input values (Ctrl+R)",
-                    self.reset)]
+                   ("Zero grad", "zero_grad", "Set every grad to 0", self.zero_grad),
+                   ("Reset", "reset", "Back to the text's own input values", self.reset)]
         grid = QGridLayout()
         self.buttons = {}
         for i, (text, key, tip, slot) in enumerate(buttons):
             b = QPushButton(text)
-            b.setShortcut(QKeySequence(key))
             b.setToolTip(tip)
+            shortcuts.bind(b, f"autograd.{key}")
             b.clicked.connect(slot)
             grid.addWidget(b, i // 2, i % 2)
             self.buttons[text] = b
@@ -113,9 +106,8 @@ class GraphPage(QWidget):
         bar = QHBoxLayout()
         self.panel_button = QPushButton("Hide panel")
         self.panel_button.setCheckable(True)
-        self.panel_button.setToolTip("Give the graph the whole width, e.g. on a projector "
-                                     "(Ctrl+H)")
-        self.panel_button.setShortcut(QKeySequence("Ctrl+H"))
+        self.panel_button.setToolTip("Give the graph the whole width, e.g. on a projector")
+        shortcuts.bind(self.panel_button, "autograd.hide_panel")
         self.panel_button.toggled.connect(self._on_panel_toggled)
         bar.addWidget(self.panel_button)
         for text, tip, slot in (("Fit", "Show the whole graph (F on the graph)", self.view.fit),
@@ -161,6 +153,8 @@ class GraphPage(QWidget):
         if name == CUSTOM:
             self.editor.setReadOnly(False)
             return
+        if name == FROM_NETWORK:  # only show_network_graph picks it
+            return
         self.editor.setReadOnly(name == MLP_PRESET)
         self.editor.setPlainText(MLP_TEXT if name == MLP_PRESET else PRESETS[name])
         self.build()
@@ -169,10 +163,13 @@ class GraphPage(QWidget):
     def _on_build_clicked(self) -> None:
         self.build()
 
-    def build(self) -> bool:
-        """Parse the editor's text and draw it; a problem is shown under the text."""
+    def build(self, sync: bool = False) -> bool:
+        """Parse the editor's text and draw it; a problem is shown under the text. A big graph
+        is laid out in a job and appears when it is ready (`sync`: here and now)."""
         try:
-            if self.preset.currentText() == MLP_PRESET and self.editor.isReadOnly():
+            if self.preset.currentText() == FROM_NETWORK and self._network_graph is not None:
+                graph = self._network_graph.clone()
+            elif self.preset.currentText() == MLP_PRESET and self.editor.isReadOnly():
                 graph = MLPGraph()
             else:
                 graph = ExpressionGraph(parse(self.editor.toPlainText()))
@@ -181,16 +178,52 @@ class GraphPage(QWidget):
             self.error_label.setText(str(e))
             return False
         self.error_label.setText("")
+        self.show_built(graph, sync)
+        return True
+
+    def show_network_graph(self, graph, text: str, sync: bool = False) -> None:
+        """Show a graph the training page built (a NetworkPointGraph, its forward and backward
+        already run, so data and grads are the live model's); `text` says what it is."""
+        self._network_graph = graph.clone()  # what Reset goes back to
+        if self.preset.findText(FROM_NETWORK) < 0:
+            self.preset.addItem(FROM_NETWORK)
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(FROM_NETWORK)
+        self.preset.blockSignals(False)
+        self.editor.setReadOnly(True)
+        self.editor.setPlainText(text)
+        self.error_label.setText("")
+        self.show_built(graph, sync)
+
+    def show_built(self, graph, sync: bool = False) -> None:
+        """Draw a graph whose forward has run: at once if small, else after a layout job."""
+        self.jobs.cancel("layout")
+        if sync or self.view.shows(graph.root):
+            self._show(graph, None)
+            return
+        nodes, edges, options = self.view.plan(graph.root)
+        if len(nodes) <= SYNC_NODES:
+            self._show(graph, None)
+            return
+        self.status_message.emit(f"Laying out {len(nodes)} boxes…")
+        self.jobs.submit("layout", _layout, graph, nodes, edges, options,
+                         done=self._on_layout_done)
+
+    def _on_layout_done(self, result) -> None:
+        graph, layout = result
+        self._show(graph, layout)
+
+    def _show(self, graph, layout) -> None:
         self.graph = graph
         self.selected = None
         self.view.select(None)
         self._restart_steps()
-        self.view.show_graph(graph.root)
+        self.view.show_graph(graph.root, layout=layout)
         self._update_numeric()
         self._show_selected()
         n = len(self.view.values)
         self.status_message.emit(f"Graph: {n} values, {n - len(graph.leaves)} made by ops")
-        return True
+        self.graph_shown.emit()
 
     # -- stepping --------------------------------------------------------------------------------
     @Slot()
@@ -281,19 +314,30 @@ class GraphPage(QWidget):
     def _on_check_toggled(self, on: bool) -> None:
         self._update_numeric()
 
-    def _update_numeric(self) -> None:
+    def _update_numeric(self, sync: bool = False) -> None:
+        """The finite-difference check, in a job on a copy of the graph (`sync`: here)."""
+        self.jobs.cancel("check")
         if self.graph is None or not self.check_box.isChecked():
             self.view.set_numeric({})
             return
-        try:
-            by_name = leaf_numerical_grads(self.graph)
-        except ExpressionError as e:
-            self.error_label.setText(str(e))
+        if sync:
+            self._on_check_done(_check(self.graph, self.graph.clone()))
+        else:
+            self.jobs.submit("check", _check, self.graph, self.graph.clone(),
+                             done=self._on_check_done)
+
+    def _on_check_done(self, result) -> None:
+        graph, by_name, error = result
+        if graph is not self.graph or not self.check_box.isChecked():
+            return  # the graph changed meanwhile: a newer check is on its way
+        if error:
+            self.error_label.setText(error)
             self.view.set_numeric({})
             return
         where = {v: i for i, v in enumerate(self.view.values)}
-        self.view.set_numeric({where[leaf]: by_name[name] for name, leaf in self.graph.leaves.items()
+        self.view.set_numeric({where[leaf]: by_name[name] for name, leaf in graph.leaves.items()
                                if leaf in where})
+        self._show_selected()
 
     @Slot(int)
     def _on_view_node_clicked(self, index: int) -> None:
@@ -337,6 +381,20 @@ class GraphPage(QWidget):
             leaf.data = old
             self.forward()
             self.error_label.setText(message + f" (kept {old:g})")
+
+
+def _layout(graph, nodes, edges, options):
+    """The job behind a big graph: (graph, its layout). Pure Python, no Qt."""
+    return graph, layered_layout(nodes, edges, **options)
+
+
+def _check(graph, copy):
+    """The job behind the check: (graph, {leaf name: numerical grad}, error message or "").
+    It probes `copy`, never the graph on screen."""
+    try:
+        return graph, leaf_numerical_grads(copy), ""
+    except ExpressionError as e:
+        return graph, {}, str(e)
 
 
 def _rich_label(text: str) -> QLabel:

@@ -54,22 +54,30 @@ class _Node:
     Rows rather than micrograd's side-by-side cells keep the graph narrow enough to read on a
     projector without zooming."""
 
+    @staticmethod
+    def size_of(key, value, metrics: QFontMetricsF, numeric: bool) -> tuple[float, float]:
+        """(width, height) of a node's box: what the layout needs to know of it."""
+        pad = metrics.averageCharWidth()
+        if key[0] == "op":
+            h = metrics.height() * 1.9
+            return max(h, metrics.horizontalAdvance(value.op) + 2 * pad), h
+        rows = (1 if value.label else 0) + (3 if numeric else 2)
+        w = max(metrics.horizontalAdvance(NUMBER_TEMPLATE),
+                metrics.horizontalAdvance(value.label)) + 2 * pad
+        return w, rows * metrics.height() * 1.2 + pad
+
     def __init__(self, view: "GraphView", key, value, metrics: QFontMetricsF, numeric: bool):
         self.key, self.value, self.view = key, value, view
         pal, font = view.palette_, view.font_
         pad = metrics.averageCharWidth()
         line = metrics.height() * 1.2
+        w, h = self.size_of(key, value, metrics, numeric)
         if key[0] == "op":
-            h = metrics.height() * 1.9
-            w = max(h, metrics.horizontalAdvance(value.op) + 2 * pad)
             self.shape = QGraphicsEllipseItem(-w / 2, -h / 2, w, h)
             self.fill = pal.box
             rows = 1
         else:
             rows = (1 if value.label else 0) + (3 if numeric else 2)
-            w = max(metrics.horizontalAdvance(NUMBER_TEMPLATE),
-                    metrics.horizontalAdvance(value.label)) + 2 * pad
-            h = rows * line + pad
             path = QPainterPath()
             path.addRoundedRect(QRectF(-w / 2, -h / 2, w, h), 4, 4)
             self.shape = QGraphicsPathItem(path)
@@ -145,9 +153,10 @@ class GraphView(QGraphicsView):
         app_style.bus().changed.connect(self._on_style_changed)
 
     # -- content --------------------------------------------------------------------------------
-    def show_graph(self, root, fit: bool = True) -> None:
+    def show_graph(self, root, fit: bool = True, layout=None) -> None:
         """Draw the graph of `root`. A graph of the same shape as the one shown (the same
-        program run forward again) only updates its numbers and keeps the view."""
+        program run forward again) only updates its numbers and keeps the view. `layout`: one
+        made off the GUI thread from plan(root) (default: laid out here)."""
         values, nodes, edges = value_graph(root)
         self.values = values
         if self._shape == (nodes, edges):
@@ -157,9 +166,24 @@ class GraphView(QGraphicsView):
             return
         self._shape = (nodes, edges)
         self.numeric = {}
-        self._build(nodes, edges)
+        self._build(nodes, edges, layout)
         if fit:
             self.fit()
+
+    def plan(self, root) -> tuple:
+        """(nodes, edges, options) for models.autograd.graph_layout.layered_layout(nodes, edges,
+        **options): the slow part of show_graph, which a job may run (options hold the boxes'
+        sizes in this view's font; nothing in them is a Qt object)."""
+        values, nodes, edges = value_graph(root)
+        metrics = QFontMetricsF(self.font_)
+        sizes = {key: _Node.size_of(key, values[key[1]], metrics, False) for key in nodes}
+        gap = metrics.height()
+        return nodes, edges, {"sizes": sizes, "layer_gap": 1.8 * gap, "node_gap": gap}
+
+    def shows(self, root) -> bool:
+        """True when the graph on screen has the shape of root's (no new layout needed)."""
+        _, nodes, edges = value_graph(root)
+        return self._shape == (nodes, edges)
 
     def refresh(self) -> None:
         """Show the current data and grads of every value."""
@@ -262,7 +286,7 @@ class GraphView(QGraphicsView):
         super().mousePressEvent(event)
 
     # -- drawing --------------------------------------------------------------------------------
-    def _build(self, nodes, edges) -> None:
+    def _build(self, nodes, edges, layout=None) -> None:
         scene = self.scene()
         selected = self._selected.key[1] if self._selected is not None else None
         scene.clear()
@@ -275,7 +299,9 @@ class GraphView(QGraphicsView):
             self.nodes[key] = node
             sizes[key] = node.size
         gap = metrics.height()
-        self.layout_ = layered_layout(nodes, edges, sizes, layer_gap=1.8 * gap, node_gap=gap)
+        if layout is None or set(layout.positions) != set(nodes):
+            layout = layered_layout(nodes, edges, sizes, layer_gap=1.8 * gap, node_gap=gap)
+        self.layout_ = layout
         for key, (x, y) in self.layout_.positions.items():
             shape = self.nodes[key].shape
             shape.setPos(x, y)

@@ -1,16 +1,15 @@
 """The "Network" box of the Autograd tab's training page: hidden layer sizes, an activation per
-hidden layer, the initialisation seed and a button for fresh weights."""
+hidden layer and the initialisation seed (fresh weights come from the Weights box)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit,
-                               QPushButton, QSpinBox)
+                               QSpinBox)
 
 ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
 
 
 class NetworkForm(QGroupBox):
-    new_weights_requested = Signal()
     error_raised = Signal(str)
 
     def __init__(self, parent=None):
@@ -25,14 +24,10 @@ class NetworkForm(QGroupBox):
         self.init_seed.setRange(0, 9999)
         self.init_seed.setValue(1337)
         self.init_seed.setToolTip("Seed of the initial weights")
-        self.new_button = QPushButton("New weights")
-        self.new_button.setToolTip("Start again from random weights with these settings")
-        self.new_button.clicked.connect(self._on_new_clicked)
         form = QFormLayout(self)
         form.addRow("Hidden layers", self.hidden)
         form.addRow("Activations", self.act_row)
         form.addRow("Init seed", self.init_seed)
-        form.addRow(self.new_button)
         self._set_combos(2, "relu")
 
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -69,6 +64,10 @@ class NetworkForm(QGroupBox):
             self.act_row.addWidget(c)
             self.combos.append(c)
 
+    def check(self) -> bool:
+        """True when the sizes typed in are usable (else the error is raised for the user)."""
+        return self._on_hidden_edited()
+
     @Slot()
     def _on_hidden_edited(self) -> bool:
         try:
@@ -79,8 +78,3 @@ class NetworkForm(QGroupBox):
         if n != len(self.combos):
             self._set_combos(n, self.combos[-1].currentText())
         return True
-
-    @Slot()
-    def _on_new_clicked(self) -> None:
-        if self._on_hidden_edited():
-            self.new_weights_requested.emit()

@@ -19,8 +19,8 @@ class AutogradTab(Tab):
         super().__init__(parent)
         self.runner = self.make_runner()
         self.runner.max_rate = 10  # redraws a second while training: the engine needs the GIL
-        self.graph_page = GraphPage()
-        self.train_page = TrainPage(self.runner)
+        self.graph_page = GraphPage(self.jobs)
+        self.train_page = TrainPage(self.runner, self.jobs)
         self.pages = QTabWidget()
         self.pages.addTab(self.graph_page, "Graph and backprop")
         self.pages.addTab(self.train_page, "Train a tiny MLP")
@@ -44,6 +44,7 @@ class AutogradTab(Tab):
         self.pages.setCurrentWidget(self.graph_page)
         self.graph_page.load_preset(DEFAULT_PRESET)
         self.graph_page.check_box.setChecked(True)
+        self.graph_page._update_numeric(sync=True)
         for _ in range(5):
             self.graph_page.backward_step()
 
@@ -52,8 +53,8 @@ class AutogradTab(Tab):
         if self.runner.is_busy():
             self.show_error("Stop training before loading other weights.")
             return
-        if self.train_page.load(path):
-            self.pages.setCurrentWidget(self.train_page)
+        self.pages.setCurrentWidget(self.train_page)
+        self.train_page.load(path)
 
     def export_targets(self):
         return [("graph", self.graph_page.view), ("decision regions", self.train_page.plane),

@@ -6,6 +6,21 @@ from html import escape
 
 from playground.tabs.autograd.graph_view import fmt
 
+DONE_TEXT = ("Backward is done. Press Forward to run it again on fresh values (the inputs' grads "
+             "then accumulate), or Zero grad.")
+MLP_TEXT = ("# Built in code, not typed: MLP(2, [8, 8, 1]) with tanh hidden layers, on the point\n"
+            "# x = (0.5, -1.0), each neuron as micrograd writes it: b + w1*x1 + w2*x2 + ...\n"
+            "# Every weight is a leaf: click one to change it and run forward again.")
+GRAPH_EXPLAIN = (
+    "Backpropagation, one node at a time",
+    "Every box is a number (<i>data</i>) and the derivative of the output with respect to it "
+    "(<i>grad</i>). <b>Forward</b> computes the data from left to right. <b>Backward step</b> "
+    "fills one grad, right to left: the local derivative of the op times the grad flowing back "
+    "from the output (the chain rule). A value used twice adds both contributions. Grads "
+    "accumulate: run Backward all twice without <b>Zero grad</b> and they double, which is why "
+    "training zeroes them every step.",
+    "dL/da = Σ<sub>c uses a</sub> (∂c/∂a) · dL/dc")
+
 LOCAL_RULES = {
     "+": "∂(a + b)/∂a = 1",
     "*": "∂(a·b)/∂a = b, the other factor",
@@ -17,6 +32,7 @@ LOCAL_RULES = {
     "softplus": "∂log(1 + eᵃ)/∂a = σ(a)",
     "dot": "∂(b + Σ wᵢxᵢ)/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ,  ∂/∂b = 1",
     "sum": "∂(c·Σ aᵢ)/∂aᵢ = c",
+    "sum|v|": "∂(c·Σ |aᵢ|)/∂aᵢ = c·sign(aᵢ)",
 }
 
 

@@ -7,23 +7,23 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QRadioButton, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QPushButton, QRadioButton, QSpinBox,
+                               QSplitter, QVBoxLayout, QWidget)
 
-from models.autograd.train import (LOSS_NAMES, LOSSES, TrainConfig, accuracy, decision_grid,
-                                   load_mlp, make_mlp, plot_bounds, save_mlp, scores_numpy,
-                                   snapshot, train, weight_arrays)
-from models.core.checkpoint import CheckpointError
-from models.autograd.toy_data import DATASETS, make_dataset
+from models.autograd.model import LOSS_NAMES, LOSSES, PlaneMLP
+from models.autograd.plane import plot_bounds
+from models.autograd.toy_data import CLASSIFICATION, PlaneData, make_dataset
+from models.autograd.train import AutogradTrainConfig, evaluate, snapshot, train, view_of
+from models.core import checkpoint
+from playground import shortcuts
 from playground.tabs.autograd.network_form import NetworkForm
 from playground.tabs.autograd.plane import DecisionPlane
-from playground.widgets.side_panel import SidePanel
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
 from playground.widgets.run_controls import RunControls
+from playground.widgets.side_panel import SidePanel
+from playground.widgets.weights_box import WeightsBox
 
 RESOLUTION = 80  # decision-region grid: 6,400 points through NumPy per shown report
 GIL_SWITCH_S = 0.001  # while training: the GUI waits at most ~1 ms for the GIL, not 5 ms
@@ -39,10 +39,11 @@ EXPLAIN = ("A neural net of Values",
 class TrainPage(QWidget):
     status_message = Signal(str)
     error_raised = Signal(str)
+    weights_loaded = Signal()
 
-    def __init__(self, runner, parent=None):
+    def __init__(self, runner, jobs, parent=None):
         super().__init__(parent)
-        self.runner = runner
+        self.runner, self.jobs = runner, jobs
         self.model = None
         self.step = 0
         self.base_X, self.base_y = np.zeros((0, 2)), np.zeros(0)
@@ -54,7 +55,7 @@ class TrainPage(QWidget):
 
         # -- data ---------------------------------------------------------------------------------
         self.dataset = QComboBox()
-        self.dataset.addItems(DATASETS)
+        self.dataset.addItems(CLASSIFICATION)
         self.dataset.setToolTip("The toy problem: two classes in the plane")
         self.points = _spin(QSpinBox(), 10, 500, 100, "Number of points (the engine is scalar: "
                             "a step costs about 0.3 ms per point for a 16-16 net)")
@@ -89,8 +90,13 @@ class TrainPage(QWidget):
 
         # -- model --------------------------------------------------------------------------------
         self.network = NetworkForm()
-        self.network.new_weights_requested.connect(self._on_new_weights_requested)
         self.network.error_raised.connect(self.error_raised)
+        self.weights = WeightsBox("tiny MLP weights", "Autograd MLP weights (*.npz);;All files (*)",
+                                  "mlp.npz", tab="autograd", shipped_tip=None,
+                                  new_tip="Start again from random weights with these settings")
+        self.weights.new_requested.connect(self._on_new_weights_requested)
+        self.weights.load_requested.connect(self.load)
+        self.weights.save_requested.connect(self.save)
 
         # -- training -----------------------------------------------------------------------------
         self.loss = QComboBox()
@@ -105,39 +111,30 @@ class TrainPage(QWidget):
         self.l2 = _spin(QDoubleSpinBox(), 0.0, 0.1, 1e-4, "Weight of the L2 penalty Σ w²",
                         step=1e-4, decimals=5)
         self.run_controls = RunControls(runner, step=True, start_text="Train")
-        self.run_controls.start_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.run_controls.start_button.setToolTip("Train until you pause or stop (Ctrl+Enter)")
-        self.run_controls.step_button.setShortcut(QKeySequence("F7"))
-        self.run_controls.step_button.setToolTip("One SGD step on all points (F7)")
+        self.run_controls.start_button.setToolTip("Train until you pause or stop")
+        self.run_controls.step_button.setToolTip("One SGD step on all points")
+        shortcuts.bind(self.run_controls.start_button, "autograd.train")
+        shortcuts.bind(self.run_controls.step_button, "autograd.step")
         self.run_controls.start_requested.connect(self._on_start_requested)
         self.run_controls.step_requested.connect(self._on_step_requested)
-        save, load = QPushButton("Save weights…"), QPushButton("Load weights…")
-        save.setToolTip("Write the network's weights and biases to a small .npz file")
-        load.setToolTip("Read weights saved here (or by `playground train autograd --out`)")
-        save.clicked.connect(self._on_save_clicked)
-        load.clicked.connect(self._on_load_clicked)
-        files = QHBoxLayout()
-        files.addWidget(save)
-        files.addWidget(load)
         train_form = QFormLayout()
         train_form.addRow("Loss", self.loss)
         train_form.addRow("Learning rate", self.lr)
         train_form.addRow(self.decay)
         train_form.addRow("L2", self.l2)
         train_form.addRow(self.run_controls)
-        train_form.addRow(files)
         train_box = QGroupBox("Training")
         train_box.setLayout(train_form)
         # locked while a run uses them; clicking points onto the plane stays possible
         self.locked = [self.dataset, self.points, self.noise, self.data_seed, self.network,
-                       self.loss, self.lr, self.decay, self.l2, save, load]
+                       self.loss, self.lr, self.decay, self.l2]
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("font-weight: bold")
         explain = ExplainPanel(*EXPLAIN)
         explain.setMinimumHeight(180)
-        scroll = SidePanel([data_box, self.network, train_box, self.status, explain])
+        scroll = SidePanel([data_box, self.network, train_box, self.weights, self.status, explain])
 
         self.plane = DecisionPlane()
         self.plane.point_clicked.connect(self._on_plane_point_clicked)
@@ -181,7 +178,7 @@ class TrainPage(QWidget):
 
     def make_model(self) -> bool:
         try:
-            self.model = make_mlp(self.network.hidden_sizes(), self.network.activations(),
+            self.model = PlaneMLP(self.network.hidden_sizes(), self.network.activations(),
                                   self.network.init_seed.value())
         except ValueError as e:
             self.error_raised.emit(str(e))
@@ -198,29 +195,30 @@ class TrainPage(QWidget):
     def _show_model(self) -> None:
         """Decision regions and accuracy from the model itself (only while no run uses it)."""
         X, y = self.data()
-        arrays = weight_arrays(self.model)
-        self.plane.set_grid(decision_grid(arrays, self.model.activations, self.bounds, RESOLUTION))
-        acc = accuracy(scores_numpy(arrays, self.model.activations, X), y) if len(y) else 0.0
+        view = view_of(self.model, self.bounds, RESOLUTION)
+        self.plane.set_grid(view.grid, view.boundary)
+        acc = evaluate(self.model, X, y)["accuracy"] if len(y) else 0.0
         sizes = "-".join(str(s) for s in self.model.sizes)
         self.status.setText(f"{sizes} network, {len(self.model.parameters())} parameters · "
                             f"step {self.step} · accuracy {acc:.0%} on {len(y)} points")
 
     # -- training --------------------------------------------------------------------------------
-    def config(self) -> TrainConfig:
-        return TrainConfig(loss=self.loss.currentData(), lr=self.lr.value(),
-                           lr_decay=self.decay.isChecked(), l2=self.l2.value())
+    def config(self) -> AutogradTrainConfig:
+        return AutogradTrainConfig(loss=self.loss.currentData(), lr=self.lr.value(),
+                                   schedule="linear" if self.decay.isChecked() else "constant",
+                                   weight_decay=self.l2.value())
 
     def start(self, max_steps=None) -> bool:
         X, y = self.data()
         if len(y) == 0:
             self.error_raised.emit("There are no points to train on: add some by clicking.")
             return False
-        model, config, start = self.model, self.config(), self.step
+        model, data, config, start = self.model, PlaneData(X, y), self.config(), self.step
         self._continuous = max_steps is None
         if self._switch_interval is None:  # the engine never releases the GIL by itself:
             self._switch_interval = sys.getswitchinterval()  # hand it to the GUI more often
             sys.setswitchinterval(GIL_SWITCH_S)
-        return self.runner.start(partial(train, model, X, y, config, start),
+        return self.runner.start(partial(train, model, data, config, start),
                                  snapshot=partial(snapshot, bounds=self.bounds,
                                                   resolution=RESOLUTION),
                                  max_steps=max_steps)
@@ -237,14 +235,14 @@ class TrainPage(QWidget):
         self.loss_plot.clear_data()
 
     def _add_loss(self, step: int, loss: float) -> None:
-        self.loss_plot.add_point("loss", step, loss)
+        self.loss_plot.add_point("train", step, loss)
 
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
-        self._add_loss(report["step"], report["loss"])
-        self.plane.set_grid(report["grid"], report["boundary"])
-        self.status.setText(f"step {report['step']} · loss {report['loss']:.4f} · accuracy "
-                            f"{report['accuracy']:.0%} · lr {report['lr']:.3g}")
+        self._add_loss(report.step, report.loss)
+        self.plane.set_grid(report.payload.grid, report.payload.boundary)
+        self.status.setText(f"step {report.step} · loss {report.loss:.4f} · accuracy "
+                            f"{report.metrics['accuracy']:.0%} · lr {report.lr:.3g}")
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
@@ -262,6 +260,7 @@ class TrainPage(QWidget):
         idle = state == "idle"
         for w in self.locked:
             w.setEnabled(idle)
+        self.weights.set_idle(idle and not self.jobs.is_busy("weights"))
         if idle:
             self.status_message.emit(f"Trained {self.step} steps")
 
@@ -275,7 +274,8 @@ class TrainPage(QWidget):
 
     @Slot()
     def _on_new_weights_requested(self) -> None:
-        self.make_model()
+        if self.network.check():
+            self.make_model()
 
     @Slot(float, float, bool)
     def _on_plane_point_clicked(self, x: float, y: float, shift: bool) -> None:
@@ -297,41 +297,38 @@ class TrainPage(QWidget):
         else:
             self._show_model()
 
-    @Slot()
-    def _on_save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save weights", "mlp.npz",
-                                              "Weights (*.npz)")
-        if path:
-            self.save(path)
+    # -- weights on disk (off the GUI thread) -----------------------------------------------------
+    @Slot(str)
+    def save(self, path: str) -> None:
+        """Write the weights to `path` in a job (a copy of the model: training may start)."""
+        meta = {"dataset": self.dataset.currentText(), "steps": self.step}
+        self.jobs.submit("weights", checkpoint.save_model, path, self.model.copy(), meta,
+                         done=self._on_weights_saved)
 
-    @Slot()
-    def _on_load_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load weights", "", "Weights (*.npz);;"
-                                              "All files (*)")
-        if path:
-            self.load(path)
+    @Slot(str)
+    def load(self, path: str) -> None:
+        """Read weights from `path` in a job; the model is swapped when it is done."""
+        if self.runner.is_busy():
+            self.error_raised.emit("Stop training before loading other weights.")
+            return
+        self.jobs.submit("weights", checkpoint.load_model, path, PlaneMLP,
+                         done=self._on_weights_loaded)
 
-    def save(self, path) -> bool:
-        try:
-            save_mlp(path, self.model, {"dataset": self.dataset.currentText(), "steps": self.step})
-        except OSError as e:
-            self.error_raised.emit(f"Could not save {path}: {e.strerror or e}")
-            return False
+    def _on_weights_saved(self, path) -> None:
+        self.weights.set_status(f"Saved to {path.name}")
         self.status_message.emit(f"Saved the weights to {path}")
-        return True
 
-    def load(self, path) -> bool:
-        try:
-            model = load_mlp(path)
-        except (CheckpointError, OSError) as e:
-            self.error_raised.emit(str(e))
-            return False
-        self.model, self.step = model, 0
-        self.network.set_architecture(model.sizes[1:-1], model.activations[:-1])
+    def _on_weights_loaded(self, loaded) -> None:
+        if self.runner.is_busy():  # Train was pressed while the file was read
+            self.error_raised.emit("Stop training before loading other weights.")
+            return
+        self.model, self.step = loaded.model, 0
+        self.network.set_architecture(self.model.sizes[1:-1], self.model.activations[:-1])
         self._clear_loss()
         self._show_model()
-        self.status_message.emit(f"Loaded weights from {path}")
-        return True
+        self.weights.set_status("Loaded weights trained on "
+                                f"{loaded.meta.get('dataset', 'unknown data')}")
+        self.weights_loaded.emit()
 
 
 def _spin(box, lo, hi, value, tip, step=None, decimals=None):
