@@ -166,3 +166,69 @@ def test_token_soup_raises_only_expression_error(tokens):
         graph.root.backward()
     except ExpressionError:
         pass
+
+
+# -- hostile input: deep nesting and fuzzing (issue 20) ------------------------------------------
+# Nothing but ExpressionError may escape, at any input under MAX_CHARS: no RecursionError from
+# thousands of signs, parentheses or calls. The slow fuzz (>= 10,000 examples) runs with
+# PLAYGROUND_SLOW_TESTS=1; the default run keeps a fast sample of the same strategies.
+import os  # noqa: E402
+
+from models.autograd.expression import MAX_CHARS  # noqa: E402
+
+ATOMS = st.sampled_from(["x", "y", "w", "1", "0", "2.5", "1e308", "1e-300", "q"])
+PREFIXES = ["-", "+", "-+", "(", "tanh(", "exp(", "log(", "-(", "not ", "~", "[", "x**", "x*", "1/"]
+CLOSERS = {"(": ")", "tanh(": ")", "exp(": ")", "log(": ")", "-(": ")", "[": "]"}
+
+
+def build_all_the_way(text):
+    """What the tab does with a text: build, then backward."""
+    try:
+        graph = build(text)
+        graph.root.backward()
+    except ExpressionError:
+        pass
+
+
+def nested(prefix: str, n: int, atom: str, closed: bool, line: bool) -> str:
+    core = prefix * n + atom + (CLOSERS.get(prefix, "") * n if closed else "")
+    return ("x = 0.5\ny = -2\nw = 3\nz = " + core) if line else core
+
+
+NESTED = st.builds(nested, st.sampled_from(PREFIXES), st.integers(1, 2_600), ATOMS, st.booleans(),
+                   st.booleans())
+TREES = st.recursive(
+    ATOMS,
+    lambda inner: st.one_of(
+        st.builds(lambda a, op, b: f"({a}{op}{b})", inner, st.sampled_from(["+", "-", "*", "/", "**"]), inner),
+        st.builds(lambda f, a: f"{f}({a})", st.sampled_from(["tanh", "exp", "log", "relu", "sigmoid", "abs"]), inner),
+        st.builds(lambda s, a: f"{s}{a}", st.sampled_from(["-", "+", "--"]), inner)),
+    max_leaves=60).map(lambda e: "x = 0.5\ny = -2\nw = 3\nz = " + e)
+HOSTILE = st.one_of(NESTED, TREES, st.text(max_size=200),
+                    st.lists(st.sampled_from(TOKENS), max_size=60).map("".join))
+
+
+def test_thousands_of_signs_are_an_expression_error_or_a_number():
+    for text in ("a = " + "-" * 4990 + "1", "a = 1\nb = " + "-" * 4980 + "a",
+                 "a = 1\nb = " + "+-" * 2490 + "a", "a = 1\nb = " + "tanh(" * 800 + "a" + ")" * 800):
+        assert len(text) <= MAX_CHARS
+        try:
+            graph = build(text)
+        except ExpressionError as e:
+            assert "nested" in str(e) or "syntax" in str(e)
+        else:
+            assert graph.root.data == 1.0  # an even number of minus signs before 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE)
+def test_hostile_text_raises_only_expression_error(text):
+    build_all_the_way(text)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("PLAYGROUND_SLOW_TESTS"), reason="slow fuzz: set PLAYGROUND_SLOW_TESTS=1")
+@settings(max_examples=12_000, deadline=None)
+@given(HOSTILE)
+def test_hostile_text_fuzz_slow(text):
+    build_all_the_way(text)

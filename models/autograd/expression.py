@@ -137,12 +137,16 @@ def _assignment(stmt, line):
 
 
 def _number(node):
-    """The value of a plain numeric literal (or its negation), else None."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _number(node.operand)
-        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    """The value of a plain numeric literal under any number of signs (`--2`), else None.
+    A loop, not recursion: thousands of signs must not reach Python's recursion limit."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        if isinstance(node.op, ast.USub):
+            sign = -sign
+        node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _finite(node.value)
+        value = _finite(node.value)
+        return None if value is None else sign * value
     return None
 
 
@@ -220,7 +224,8 @@ def _describe(node) -> str:
              ast.FunctionDef: "a function definition", ast.ClassDef: "a class definition",
              ast.For: "a loop", ast.While: "a loop", ast.If: "an if statement",
              ast.With: "with", ast.Delete: "del", ast.Global: "global", ast.Try: "try",
-             ast.Raise: "raise", ast.Return: "return", ast.AnnAssign: "an annotated assignment"}
+             ast.Raise: "raise", ast.Return: "return", ast.AnnAssign: "an annotated assignment",
+             ast.UnaryOp: "this operator (not, ~)"}
     return names.get(type(node), type(node).__name__)
 
 
