@@ -36,10 +36,10 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
 
     from models.attention.model import GPT, GPTConfig
     from models.attention.parallel import ParallelStep
-    from models.attention.train import TrainConfig, make_optimizer
+    from models.attention.train import AttentionTrainConfig, make_optimizer
 
     model = GPT(GPTConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, seed=0))
-    config = TrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
+    config = AttentionTrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
     opt = make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
     rng = np.random.default_rng(2)
