@@ -6,7 +6,7 @@ import traceback
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from playground import export, settings, shortcuts, theme
 from playground import style as app_style
@@ -35,6 +35,14 @@ def make_tab(spec: TabSpec) -> Tab:
     return tab
 
 
+class UnbuiltTab(QWidget):
+    """Holds a tab's place until it is first shown."""
+
+    def __init__(self, spec: TabSpec):
+        super().__init__()
+        self.spec, self.name, self.title = spec, spec.name, spec.title
+
+
 class MainWindow(QMainWindow):
     def __init__(self, restore: bool = True):
         super().__init__()
@@ -43,11 +51,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        for spec in registry.TABS:
-            tab = make_tab(spec)
-            tab.error_raised.connect(self._on_tab_error_raised)
-            tab.status_message.connect(self._on_tab_status_message)
-            self.tabs.addTab(tab, spec.title)
+        for spec in registry.TABS:  # built when first shown: start-up imports only the first tab
+            self.tabs.addTab(UnbuiltTab(spec), spec.title)
         self._build_menus()
         self.statusBar().showMessage("Ready")
         style = app_style.current()
@@ -67,13 +72,33 @@ class MainWindow(QMainWindow):
 
     # -- tabs ------------------------------------------------------------------------------
     def tab(self, name: str) -> Tab:
+        """The tab called `name`, built now if it was not yet."""
         for i in range(self.tabs.count()):
             if self.tabs.widget(i).name == name:
-                return self.tabs.widget(i)
+                return self._built(i)
         raise KeyError(name)
 
     def current_tab(self) -> Tab:
-        return self.tabs.currentWidget()
+        return self._built(self.tabs.currentIndex())
+
+    def built_tabs(self) -> list[Tab]:
+        return [w for w in map(self.tabs.widget, range(self.tabs.count())) if not isinstance(w, UnbuiltTab)]
+
+    def _built(self, index: int) -> Tab:
+        widget = self.tabs.widget(index)
+        if not isinstance(widget, UnbuiltTab):
+            return widget
+        tab = make_tab(widget.spec)
+        tab.error_raised.connect(self._on_tab_error_raised)
+        tab.status_message.connect(self._on_tab_status_message)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # swapping the stand-in is not the user changing tabs
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, tab, widget.spec.title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        widget.deleteLater()
+        return tab
 
     def show_tab(self, name: str) -> Tab:
         tab = self.tab(name)
@@ -239,7 +264,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> bool:
         """Stop every tab's runs with a bounded wait; True when no thread is left."""
-        return all([self.tabs.widget(i).shutdown(SHUTDOWN_WAIT_MS) for i in range(self.tabs.count())])
+        return all([tab.shutdown(SHUTDOWN_WAIT_MS) for tab in self.built_tabs()])
 
     def closeEvent(self, event):
         self.shutdown()
