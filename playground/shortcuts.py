@@ -46,6 +46,7 @@ SHORTCUTS: dict[str, Shortcut] = {
     "autograd.hide_panel": Shortcut(("Ctrl+H",), "autograd/graph", "hide the side panel"),
     "autograd.train": Shortcut(("Ctrl+Return",), "autograd/train", "train"),
     "autograd.step": Shortcut(("F7",), "autograd/train", "one training step"),
+    "autograd.train_panel": Shortcut(("Ctrl+H",), "autograd/train", "hide the side panel"),
     # Bigram
     "bigram.sample": Shortcut(("Ctrl+Return",), "bigram/sample", "sample names"),
     # Names MLP (the side panel shows on every page)
