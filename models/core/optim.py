@@ -5,14 +5,23 @@ import numpy as np
 
 
 class SGD:
-    """Plain SGD with optional momentum and L2 weight decay."""
+    """Plain SGD with optional momentum and L2 weight decay.
 
-    def __init__(self, params, grads, lr=0.1, momentum=0.0, weight_decay=0.0):
+    `in_place=True` is the fused variant for large layers and many steps (the MNIST nets): the
+    same update, v = momentum v + g; p -= lr v, written into scratch arrays made once, so a step
+    allocates nothing. `step(lr)` may pass this step's rate (a schedule)."""
+
+    def __init__(self, params, grads, lr=0.1, momentum=0.0, weight_decay=0.0, in_place=False):
         self.params, self.grads = list(params), list(grads)
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity = [np.zeros_like(p) for p in self.params] if momentum else None
+        self.scratch = [np.empty_like(p) for p in self.params] if in_place else None
 
-    def step(self):
+    def step(self, lr: float | None = None):
+        if lr is not None:
+            self.lr = lr
+        if self.scratch is not None:
+            return self._step_in_place()
         for i, (p, g) in enumerate(zip(self.params, self.grads)):
             if self.weight_decay:
                 g = g + self.weight_decay * p
@@ -22,6 +31,20 @@ class SGD:
                 v += g
                 g = v
             p -= self.lr * g
+
+    def _step_in_place(self):
+        for i, (p, g, s) in enumerate(zip(self.params, self.grads, self.scratch)):
+            if self.weight_decay:
+                np.multiply(p, self.weight_decay, out=s)
+                s += g
+                g = s
+            if self.velocity is not None:
+                v = self.velocity[i]
+                v *= self.momentum
+                v += g
+                g = v
+            np.multiply(g, self.lr, out=s)
+            p -= s
 
 
 class Adam:

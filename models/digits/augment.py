@@ -1,8 +1,13 @@
 """Random distortions of whole batches of 28x28 digits, so the net learns what people draw.
 
 MNIST's writers were careful; people at a canvas are not. Each batch gets its own random affine
-map per image (rotation, slant, scale, aspect, shift), resampled bilinearly in one gather, and a
-random stroke weight (grey dilation or erosion blended in), all as array operations.
+map per image (rotation, slant, scale, aspect, shift) plus, in the sloppy preset, an elastic
+wobble (a smooth random displacement field), resampled bilinearly in one gather; a random stroke
+weight (grey dilation or erosion blended in); and, sloppy again, gaps bitten out of the strokes
+and stray specks: all as array operations on the whole batch.
+
+`AugmentConfig()` is the recipe the shipped MLP of issue 7 was trained with; `SLOPPY` adds what
+children's drawings do to digits (issue 14).
 """
 from __future__ import annotations
 
@@ -21,6 +26,13 @@ class AugmentConfig:
     thicken: float = 0.45  # probability of a heavier stroke (grey dilation, blended)
     thin: float = 0.2  # probability of a lighter stroke (grey erosion, blended)
     flag_ones: float = 0.35  # probability that a 1 gets the flag many people (not MNIST's writers) draw
+    elastic: float = 0.0  # std of the wobble, pixels (a smooth field over a 4x4 grid); 0 = none
+    gaps: float = 0.0  # probability of a gap bitten out of the stroke (one or two small discs)
+    specks: float = 0.0  # probability of a stray speck somewhere in the field
+
+
+SLOPPY = AugmentConfig(rotate=25.0, shear=0.45, scale=(0.75, 1.1), aspect=0.2, shift=2.0, thicken=0.45,
+                       thin=0.25, flag_ones=0.35, elastic=0.9, gaps=0.3, specks=0.15)
 
 
 def random_affine(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
@@ -47,7 +59,54 @@ def random_affine(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConf
     yy, xx = np.mgrid[0:H, 0:W]
     grid = np.stack([yy.ravel() + 0.5, xx.ravel() + 0.5], 1) - centre  # (HW, 2) output coords
     src = (grid[None] - t[:, None, :]) @ inv.transpose(0, 2, 1) + centre  # (B, HW, 2)
+    if cfg.elastic > 0:
+        src += wobble(B, H, W, rng, cfg.elastic)
     return bilinear(images, src[..., 0], src[..., 1])
+
+
+def wobble(B: int, H: int, W: int, rng: np.random.Generator, std: float, grid: int = 4) -> np.ndarray:
+    """(B, H*W, 2) smooth random displacements: N(0, std) pixels at a grid x grid lattice,
+    interpolated bilinearly over the field, so strokes bend rather than jitter."""
+    coarse = rng.normal(0.0, std, (B, 2, grid, grid)).astype(np.float32)  # (B, 2, g, g)
+    ry = _interp_matrix(grid, H)  # (H, g)
+    rx = _interp_matrix(grid, W)  # (W, g)
+    field = ry @ coarse @ rx.T  # (B, 2, H, W)
+    return field.reshape(B, 2, H * W).transpose(0, 2, 1)  # (B, HW, 2)
+
+
+def _interp_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) linear interpolation of n_in lattice values spread over n_out pixels."""
+    u = np.linspace(0, n_in - 1, n_out)[:, None]  # (n_out, 1)
+    return np.maximum(0.0, 1.0 - np.abs(u - np.arange(n_in)[None, :])).astype(np.float32)
+
+
+def _discs(shape, centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """(B, H, W) anti-aliased discs in [0, 1] at centres (B, 2) (row, col), radius (B,)."""
+    B, H, W = shape
+    yy, xx = np.mgrid[0:H, 0:W]
+    dy = yy[None] + 0.5 - centres[:, 0, None, None]  # (B, H, W)
+    dx = xx[None] + 0.5 - centres[:, 1, None, None]
+    return np.clip(radius[:, None, None] + 0.5 - np.hypot(dy, dx), 0.0, 1.0).astype(np.float32)
+
+
+def bite_gaps(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Erase a small disc (radius 0.8..1.6 px) centred on a random inked pixel of each image: a
+    stroke that did not quite meet, or a pen lifted too early."""
+    B, H, W = images.shape
+    ink = images.reshape(B, -1) > 0.5  # (B, HW)
+    score = rng.random((B, H * W)) * ink  # a random inked pixel wins
+    at = np.argmax(score, axis=1)  # (B,)
+    centres = np.stack([at // W + 0.5, at % W + 0.5], 1)  # (B, 2)
+    hole = _discs(images.shape, centres, rng.uniform(0.8, 1.6, B))
+    return images * (1.0 - hole) * ink.any(axis=1)[:, None, None] + images * ~ink.any(axis=1)[:, None, None]
+
+
+def add_specks(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A stray dot (radius 0.5..1.3 px) anywhere in the field: what preprocessing could not tell
+    from the digit, the net learns to ignore."""
+    B, H, W = images.shape
+    centres = rng.uniform(2, H - 2, (B, 2))
+    return np.maximum(images, _discs(images.shape, centres, rng.uniform(0.5, 1.3, B)) * rng.uniform(0.5, 1, B)[:, None, None])
 
 
 def bilinear(images: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> np.ndarray:
@@ -135,4 +194,9 @@ def augment(images: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig | N
             images = images.copy()
             images[pick] = add_flags(images[pick], rng)
     out = random_affine(random_stroke_weight(images, rng, cfg), rng, cfg)
+    for p, fn in ((cfg.gaps, bite_gaps), (cfg.specks, add_specks)):
+        if p > 0:
+            pick = rng.random(len(out)) < p
+            if pick.any():
+                out[pick] = fn(out[pick], rng)
     return np.clip(out, 0.0, 1.0, out=out)

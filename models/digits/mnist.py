@@ -20,7 +20,7 @@ FILES = {
 SIZES = {"train": 60000, "test": 10000}
 IMAGE_MAGIC = 0x00000803  # unsigned byte, 3 dimensions
 LABEL_MAGIC = 0x00000801  # unsigned byte, 1 dimension
-PRETRAINED = "mnist_mlp.npz"
+PRETRAINED = {"mlp": "mnist_mlp.npz", "cnn": "digits_cnn.npz"}  # in assets/weights
 
 
 class MnistError(ValueError):
@@ -95,8 +95,16 @@ def to_float(images: np.ndarray) -> np.ndarray:
     return (images.reshape(len(images), -1).astype(np.float32) / 255.0)  # (N, 784)
 
 
-def load_pretrained(path=None):
-    """The shipped classifier (assets/weights/mnist_mlp.npz), or the one saved at `path`."""
-    from models.digits.net import MLP
+def load_pretrained(path=None, which: str = "mlp"):
+    """The shipped classifier `which` ("mlp": assets/weights/mnist_mlp.npz, "cnn":
+    assets/weights/digits_cnn.npz), or the digits model saved at `path`, as a checkpoint.Loaded
+    (model, meta). Raises CheckpointError with a message for the user."""
+    from models.core import checkpoint
+    from models.digits import cnn, net  # noqa: F401  (registers both kinds with the checkpoint)
 
-    return MLP.load(path or asset_path("weights", PRETRAINED))
+    if path is None:
+        path = asset_path("weights", PRETRAINED[which])
+    loaded = checkpoint.load_model(path)
+    if loaded.model.kind not in (net.KIND, cnn.KIND):
+        raise checkpoint.CheckpointError(f"{Path(path).name} holds a {loaded.model.kind!r} model, not a digits model.")
+    return loaded

@@ -4,14 +4,20 @@ Layers are x @ W + b, ReLU between them, softmax at the end; He initialisation. 
 activation and gradient lives in a buffer made once per batch size, and every NumPy call writes
 into one (`out=`), so a training step allocates nothing: at batch 64 the step is two matmuls of
 (64, 784) x (784, 128) plus small change, which is where the time should go.
+
+The model contract (docs/ARCHITECTURE.md): `forward(x, targets=None) -> (logits, loss)`, then
+`backward()`; `state_dict()` / `load_state_dict()`; saved and loaded only through
+models.core.checkpoint.save_model / load_model (kind "mnist-mlp").
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from models.core import checkpoint
+from models.core.layers import Layer
+
 KIND = "mnist-mlp"
 SMALL_BATCH = 8  # up to this many rows, products skip BLAS (see _matmul)
 ARCHITECTURES = ("784-128-10", "784-256-10", "784-512-10", "784-800-10", "784-256-256-10",
@@ -54,61 +60,81 @@ class MLPConfig:
         return "-".join(str(s) for s in self.sizes)
 
 
-class MLP:
+@checkpoint.register
+class MLP(Layer):
+    """784 -> hidden ReLU layer(s) -> 10 logits. Parameters W1, b1, W2, b2, ... (attributes named
+    in `param_names`, also listed in order in `W` and `b`); their gradients in `grads[name]`."""
+    kind = KIND
+
     def __init__(self, config: MLPConfig | None = None):
+        super().__init__()
         self.config = config or MLPConfig()
         sizes = self.config.sizes = tuple(int(s) for s in self.config.sizes)
         rng = np.random.default_rng(self.config.seed)
-        self.W, self.b = [], []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        self.param_names = tuple(f"{p}{i}" for i in range(1, len(sizes)) for p in ("W", "b"))
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             # He et al.: variance 2 / fan_in keeps ReLU activations from shrinking layer by layer
-            self.W.append((rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
-            self.b.append(np.zeros(fan_out, np.float32))
-        self.dW = [np.zeros_like(w) for w in self.W]
-        self.db = [np.zeros_like(b) for b in self.b]
+            setattr(self, f"W{i}", (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
+            setattr(self, f"b{i}", np.zeros(fan_out, np.float32))
+        self._init_grads()
         self._bufs: dict[int, dict] = {}  # per batch size: activations and gradient buffers
         self._eye = np.eye(sizes[-1], dtype=np.float32)  # one-hot rows to gather
         self.x = None  # the input of the last forward (a view, not a copy)
 
+    # ---- the model contract (models.core.checkpoint) ----------------------------------------
+    def get_config(self) -> dict:
+        return {"sizes": list(self.config.sizes), "seed": self.config.seed}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "MLP":
+        """An untrained net of the architecture in `config` (also the header of files saved
+        before the one-house contract: the same {"sizes", "seed"})."""
+        return cls(MLPConfig(sizes=parse_arch("-".join(str(int(s)) for s in config["sizes"])),
+                             seed=int(config.get("seed", 0))))
+
+    @classmethod
+    def tiny(cls) -> "MLP":
+        return cls(MLPConfig(sizes=(784, 8, 10)))
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray]]:
+        """(name, live array) of every parameter, in order."""
+        return [(n, getattr(self, n)) for n in self.param_names]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Named copies of the parameters: W1, b1, W2, b2, ..."""
+        return {n: getattr(self, n).copy() for n in self.param_names}
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy named parameters in place (same names and shapes; float16 files are widened)."""
+        checkpoint.check_shapes("the weights", arrays, {n: getattr(self, n).shape for n in self.param_names})
+        for n in self.param_names:
+            getattr(self, n)[...] = arrays[n]
+
     # ---- parameters -------------------------------------------------------------------------
     @property
-    def params(self) -> list[np.ndarray]:
-        return [p for pair in zip(self.W, self.b) for p in pair]
+    def W(self) -> list[np.ndarray]:
+        return [getattr(self, f"W{i}") for i in range(1, len(self.config.sizes))]
 
     @property
-    def grads(self) -> list[np.ndarray]:
-        return [g for pair in zip(self.dW, self.db) for g in pair]
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Named copies of the parameters: W1, b1, W2, b2, ..."""
-        out = {}
-        for i, (w, b) in enumerate(zip(self.W, self.b), start=1):
-            out[f"W{i}"], out[f"b{i}"] = w.copy(), b.copy()
-        return out
-
-    def set_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Copy named parameters in place (shapes must match)."""
-        for i, (w, b) in enumerate(zip(self.W, self.b), start=1):
-            w[...] = arrays[f"W{i}"]
-            b[...] = arrays[f"b{i}"]
+    def b(self) -> list[np.ndarray]:
+        return [getattr(self, f"b{i}") for i in range(1, len(self.config.sizes))]
 
     @property
     def dtype(self):
-        return self.W[0].dtype
+        return self.W1.dtype
 
     def astype(self, dtype) -> "MLP":
         """Switch parameters, gradients and buffers to `dtype` in place (float64 for gradient
         checks; float32 everywhere else). Returns self."""
-        self.W = [w.astype(dtype) for w in self.W]
-        self.b = [b.astype(dtype) for b in self.b]
-        self.dW = [np.zeros_like(w) for w in self.W]
-        self.db = [np.zeros_like(b) for b in self.b]
+        for n in self.param_names:
+            setattr(self, n, getattr(self, n).astype(dtype))
+        self._init_grads()
         self._bufs.clear()
         self._eye = self._eye.astype(dtype)
         return self
 
-    def shapes(self) -> dict[str, tuple]:
-        return {k: v.shape for k, v in self.arrays().items()}
+    def num_params(self) -> int:
+        return sum(p.size for p in self.parameters())
 
     # ---- forward / backward -----------------------------------------------------------------
     def _buffers(self, B: int) -> dict:
@@ -129,28 +155,32 @@ class MLP:
             }
         return self._bufs[B]
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x (B, 784) float32 -> logits (B, 10). The returned array is a buffer reused by the
-        next forward of the same batch size: copy it to keep it."""
+    def forward(self, x: np.ndarray, targets: np.ndarray | None = None):
+        """x (B, 784) or (B, 28, 28) in [0, 1] -> (logits (B, 10), loss). With targets (B,) the
+        loss is their mean cross-entropy and the gradient of the logits is ready for backward();
+        without, loss is None. The logits are a buffer reused by the next forward of the same
+        batch size: copy them to keep them."""
         x = self._as_input(x)
         buf = self._buffers(len(x))
         self.x = x
         a = x
-        last = len(self.W) - 1
-        for i, (w, b) in enumerate(zip(self.W, self.b)):
+        W, b = self.W, self.b
+        last = len(W) - 1
+        for i, (w, bias) in enumerate(zip(W, b)):
             z = buf["a"][i]
             _matmul(a, w, z, "bi,ij->bj")  # (B, n_out)
-            z += b
+            z += bias
             if i < last:  # ReLU in place, as z * (z > 0): two cheap passes, and the mask is kept
                 mask = buf["mask"][i]  # for backward, where it is ReLU's derivative
                 np.greater(z, 0.0, out=mask)
                 np.multiply(z, mask, out=z)
             a = z
-        return a
+        loss = None if targets is None else self._loss_and_grad(targets)
+        return a, loss
 
-    def loss_and_grad(self, y: np.ndarray, scale: float = 1.0) -> float:
+    def _loss_and_grad(self, y: np.ndarray) -> float:
         """Softmax cross-entropy of the last forward's logits against labels y (B,); puts
-        scale * dloss/dlogits = scale * (softmax - onehot) / B into the gradient buffer.
+        dloss/dlogits = (softmax - onehot) / B into the gradient buffer.
         Row sums and the one-hot rows come from tiny matmuls and gathers: NumPy's reductions along
         short rows cost more than the arithmetic."""
         buf = self._buffers(len(y))
@@ -171,35 +201,29 @@ class MLP:
         loss = -float(np.add.reduce(np.log(np.maximum(picked, 1e-30, out=picked), out=picked))) / B
         self._eye.take(y, axis=0, out=buf["onehot"], mode="clip")  # (mode="raise" would copy first)
         np.subtract(p, buf["onehot"], out=p)  # fused softmax + cross-entropy gradient: p - onehot
-        np.multiply(p, scale / B, out=p)
+        np.multiply(p, 1.0 / B, out=p)
         return loss
 
-    def backward(self, input_grad: bool = False, param_grads: bool = True):
-        """From the gradient buffer of the logits, fill dW, db (unless param_grads is False, as
-        for saliency) and return dloss/dx if input_grad."""
+    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, param_grads: bool = True):
+        """Backpropagate from the logits' gradient: the loss's (left by forward with targets) or
+        `dlogits` (B, 10). Fills grads[W1, b1, ...] (unless param_grads is False, as for saliency)
+        and returns dloss/dx (B, 784) when input_grad, else None."""
         buf = self._buffers(len(self.x))
+        if dlogits is not None:
+            buf["d"][-1][...] = dlogits
         acts = [self.x] + buf["a"][:-1]
-        for i in range(len(self.W) - 1, -1, -1):
+        W = self.W
+        for i in range(len(W) - 1, -1, -1):
             d = buf["d"][i]  # (B, n_out)
             if param_grads:
-                _matmul(acts[i], d, self.dW[i], "bi,bj->ij")  # (n_in, n_out)
-                np.matmul(buf["ones_b"], d, out=self.db[i])  # (n_out,) column sums
+                _matmul(acts[i], d, self.grads[f"W{i + 1}"], "bi,bj->ij")  # (n_in, n_out)
+                np.matmul(buf["ones_b"], d, out=self.grads[f"b{i + 1}"])  # (n_out,) column sums
             if i > 0:
-                _matmul(d, self.W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
+                _matmul(d, W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
                 np.multiply(buf["d"][i - 1], buf["mask"][i - 1], out=buf["d"][i - 1])  # ReLU'(z)
             elif input_grad:
-                return _matmul(d, self.W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
+                return _matmul(d, W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
         return None
-
-    def sgd_step(self, x: np.ndarray, y: np.ndarray, lr: float) -> float:
-        """One plain-SGD step in place, lr folded into the logits' gradient so that the update
-        is a single subtraction per parameter. Returns the loss."""
-        self.forward(x)
-        loss = self.loss_and_grad(y, scale=lr)
-        self.backward()
-        for p, g in zip(self.params, self.grads):
-            np.subtract(p, g, out=p)
-        return loss
 
     # ---- using the net ----------------------------------------------------------------------
     def _as_input(self, x: np.ndarray) -> np.ndarray:
@@ -215,7 +239,7 @@ class MLP:
         x = self._as_input(x)
         out = np.empty((len(x), self.config.sizes[-1]), self.dtype)
         for i in range(0, len(x), batch):
-            out[i:i + batch] = self.forward(x[i:i + batch])
+            out[i:i + batch] = self.forward(x[i:i + batch])[0]
         return out
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
@@ -242,39 +266,9 @@ class MLP:
         or (28, 28), from our backward pass. cls defaults to the predicted class.
         Returns (gradient shaped like x, class)."""
         shape = np.shape(x)
-        xb = self._as_input(np.reshape(x, (1, -1)))
-        logits = self.forward(xb)
+        logits, _ = self.forward(np.reshape(x, (1, -1)))
         cls = int(np.argmax(logits[0])) if cls is None else int(cls)
-        d = self._buffers(1)["d"][-1]
-        d[...] = 0.0
-        d[0, cls] = 1.0  # d logit_cls / d logits
-        dx = self.backward(input_grad=True, param_grads=False)  # (1, 784); weights' grads untouched
+        onehot = np.zeros((1, logits.shape[1]), self.dtype)
+        onehot[0, cls] = 1.0  # d logit_cls / d logits
+        dx = self.backward(onehot, input_grad=True, param_grads=False)  # (1, 784); weights' grads untouched
         return dx.reshape(shape).copy(), cls
-
-    # ---- files ------------------------------------------------------------------------------
-    def save(self, path, meta: dict | None = None, half: bool = False):
-        """Atomic .npz via models.core.checkpoint; half=True stores the weights as float16."""
-        arrays = self.arrays()
-        if half:
-            arrays = {k: v.astype(np.float16) for k, v in arrays.items()}
-        return checkpoint.save(path, KIND, arrays, asdict(self.config), meta)
-
-    @classmethod
-    def load(cls, path) -> "MLP":
-        """Any mnist-mlp checkpoint; its config says the architecture. Raises CheckpointError."""
-        arrays, config, meta = checkpoint.load(path, KIND)
-        try:
-            net = cls(MLPConfig(sizes=parse_arch("-".join(str(s) for s in config["sizes"]))))
-        except (KeyError, TypeError, ValueError) as e:
-            raise checkpoint.CheckpointError(f"{path}: damaged mnist-mlp configuration ({e}).") from None
-        checkpoint.check_shapes(str(path), arrays, net.shapes())
-        net.set_arrays(arrays)
-        net.meta = meta
-        return net
-
-    def load_into(self, path) -> dict:
-        """Load a checkpoint of exactly this architecture into this net; the net is untouched
-        when the file is foreign or of another shape. Returns the file's meta."""
-        arrays, _, meta = checkpoint.load(path, KIND, self.shapes())
-        self.set_arrays(arrays)
-        return meta

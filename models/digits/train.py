@@ -1,7 +1,12 @@
-"""Training the MNIST MLP: a generator that yields a report after every step.
+"""Training the digit classifiers (the MLP and the CNN): a generator that yields a Report after
+every step, on the one training protocol (models.core.training).
 
-The CLI, the Digits tab's worker and the tests all drive the same generator. The run keeps the
-weights that scored best on the evaluation set, so stopping early never loses a good model.
+    for report in train(net, DigitsData(x, y, x_test, y_test), DigitsTrainConfig(steps=...)):
+        ...
+
+The CLI, the Digits tab's runner and the tests all drive the same generator. The run remembers
+the weights that scored best at an evaluation (report.payload["best_state"]), so stopping early
+never loses a good model; `snapshot()` beside it is what the tab's runner sends across threads.
 """
 from __future__ import annotations
 
@@ -10,42 +15,65 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.digits.augment import AugmentConfig, augment
 from models.core.blas import ThreadTuner
-from models.digits.net import MLP
-from models.core.optim import Adam
+from models.core.optim import SGD, Adam
+from models.core.training import Report, TrainConfig, copy_arrays
+from models.digits.augment import AugmentConfig, augment
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 @dataclass
-class TrainConfig:
-    epochs: int = 10  # passes over the training images
+class DigitsTrainConfig(TrainConfig):
+    """The shared fields (steps, batch_size, lr, schedule, eval_every: 0 = never, seed, ...) plus:"""
     batch_size: int = 64  # images per step
-    lr: float = 0.01  # learning rate (peak, when a schedule is on)
+    lr: float = 0.01  # the peak learning rate
+    schedule: str = "cosine"  # down to lr * lr_end (0) over the run, as before the one house
     optimizer: str = "momentum"  # "sgd" (plain), "momentum" (SGD, 0.9) or "adam"
     momentum: float = 0.9  # for "momentum"
-    schedule: str = "cosine"  # "constant" or "cosine" (decay to 0 over the run)
-    augment: bool = True  # random shifts, rotations, scales, slant and stroke weight
+    augment: bool = True  # random rotations, slant, scale, stroke weight, wobble, gaps, specks
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)  # its ranges
-    eval_every: int = 0  # steps between evaluations; 0 = once per epoch, -1 = never
     eval_train_samples: int = 10000  # training images scored for the train-accuracy curve
     tune_threads: bool = True  # time 1 vs the default BLAS threads now and then, keep the faster
-    seed: int = 0  # shuffling and augmentation
+
+    def validate(self) -> None:
+        super().validate()
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be sgd, momentum or adam, not {self.optimizer!r}")
+
+    @classmethod
+    def for_epochs(cls, epochs: float, n_train: int, **fields) -> "DigitsTrainConfig":
+        """A config whose `steps` make `epochs` passes over n_train images."""
+        config = cls(**fields)
+        config.steps = max(1, math.ceil(epochs * n_train / config.batch_size))
+        return config
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["augment_config"] = dict(out["augment_config"])
+        return out
 
 
-class InPlaceMomentum:
-    """SGD with momentum that allocates nothing per step: v = mu v + g; p -= lr v."""
+@dataclass
+class DigitsData:
+    """Training images (N, 28, 28) or (N, 784), uint8 0..255 or float32 0..1, with labels (N,);
+    optionally an evaluation set of the same kinds (MNIST's test set)."""
+    x: np.ndarray
+    y: np.ndarray
+    x_eval: np.ndarray | None = None
+    y_eval: np.ndarray | None = None
 
-    def __init__(self, params, grads, momentum: float):
-        self.params, self.grads, self.momentum = params, grads, momentum
-        self.velocity = [np.zeros_like(p) for p in params]
-        self.scratch = [np.empty_like(p) for p in params]
+    def __post_init__(self):
+        self.x = np.asarray(self.x).reshape(len(self.x), -1)  # (N, 784)
+        self.y = np.asarray(self.y).astype(np.int64)  # (N,)
+        if self.x_eval is not None:
+            self.x_eval = np.asarray(self.x_eval).reshape(len(self.x_eval), -1)
+            self.y_eval = np.asarray(self.y_eval).astype(np.int64)
 
-    def step(self, lr: float):
-        for p, g, v, s in zip(self.params, self.grads, self.velocity, self.scratch):
-            v *= self.momentum
-            v += g
-            np.multiply(v, lr, out=s)
-            p -= s
+
+def as_float(x: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 0..1; float arrays pass as float32."""
+    return x.astype(np.float32) * (1 / 255.0) if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
 
 
 def confusion_matrix(pred: np.ndarray, y: np.ndarray, n: int = 10) -> np.ndarray:
@@ -53,112 +81,124 @@ def confusion_matrix(pred: np.ndarray, y: np.ndarray, n: int = 10) -> np.ndarray
     return np.bincount(y.astype(np.int64) * n + pred, minlength=n * n).reshape(n, n)
 
 
-class Training:
-    """One training run. Iterate `run()` for reports; `best_arrays` / `best_accuracy` hold the best
-    weights seen at an evaluation; `history` the evaluation points."""
-
-    def __init__(self, net: MLP, x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig | None = None,
-                 x_eval: np.ndarray | None = None, y_eval: np.ndarray | None = None):
-        self.net, self.config = net, config or TrainConfig()
-        self.x_train = np.asarray(x_train).reshape(len(x_train), -1)  # (N, 784) uint8 or float32
-        self.y_train = np.asarray(y_train).astype(np.int64)  # (N,)
-        self.x_eval = None if x_eval is None else np.asarray(x_eval).reshape(len(x_eval), -1)
-        self.y_eval = None if y_eval is None else np.asarray(y_eval).astype(np.int64)
-        self.best_arrays = net.arrays()
-        self.best_accuracy = -1.0
-        self.history: list[dict] = []
-        c = self.config
-        if c.optimizer not in ("sgd", "momentum", "adam"):
-            raise ValueError(f"optimizer must be sgd, momentum or adam, not {c.optimizer!r}")
-        if c.batch_size < 1 or c.epochs < 1 or not c.lr > 0:
-            raise ValueError("batch size and epochs must be at least 1 and the learning rate positive")
-        self.steps_per_epoch = math.ceil(len(self.x_train) / c.batch_size)
-        self.total_steps = self.steps_per_epoch * c.epochs
-
-    def _float(self, x: np.ndarray) -> np.ndarray:
-        return x.astype(np.float32) * (1 / 255.0) if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
-
-    def evaluate(self) -> dict:
-        """Accuracies on a fixed slice of the training set and on the evaluation set."""
-        n = min(self.config.eval_train_samples, len(self.x_train))
-        out = {"train_acc": self.net.accuracy(self._float(self.x_train[:n]), self.y_train[:n])}
-        if self.x_eval is not None:
-            pred = self.net.predict(self._float(self.x_eval))
-            out["test_acc"] = float((pred == self.y_eval).mean())
-            out["confusion"] = confusion_matrix(pred, self.y_eval)
-            out["wrong"] = np.flatnonzero(pred != self.y_eval)  # indices into the evaluation set
-            out["wrong_pred"] = pred[out["wrong"]]
-        return out
-
-    def run(self):
-        """Yield {"step", "epoch", "loss", "lr"} after every step, plus "train_acc", "test_acc",
-        "confusion", "wrong", "wrong_pred", "best_acc" after each evaluation."""
-        c, net = self.config, self.net
-        rng = np.random.default_rng(c.seed)
-        adam = momentum = None
-        if c.optimizer == "adam":
-            adam = Adam(net.params, net.grads, lr=c.lr)
-        elif c.optimizer == "momentum":
-            momentum = InPlaceMomentum(net.params, net.grads, c.momentum)
-        xb = np.empty((c.batch_size, 784), np.float32)  # the batch, gathered in place
-        every = c.eval_every or self.steps_per_epoch
-        tuner = ThreadTuner() if c.tune_threads else None
-        try:
-            yield from self._steps(net, rng, xb, every, adam, momentum, tuner)
-        finally:
-            if tuner is not None:
-                tuner.restore()
-
-    def _steps(self, net, rng, xb, every, adam, momentum, tuner):
-        c = self.config
-        N, B = len(self.x_train), c.batch_size
-        step = 0
-        for epoch in range(c.epochs):
-            perm = rng.permutation(N)
-            for i in range(0, N, B):
-                idx = perm[i:i + B]
-                x = xb[:len(idx)]
-                if self.x_train.dtype == np.float32:
-                    # mode="clip": with the default "raise", take() copies via a temporary: 10x slower
-                    np.take(self.x_train, idx, axis=0, out=x, mode="clip")
-                else:
-                    np.multiply(self.x_train[idx], np.float32(1 / 255.0), out=x)
-                y = self.y_train[idx]
-                if tuner is not None:
-                    tuner.before_step()
-                if c.augment:
-                    x = augment(x.reshape(-1, 28, 28), rng, c.augment_config, y).reshape(-1, 784)
-                lr = c.lr
-                if c.schedule == "cosine":
-                    lr = c.lr * 0.5 * (1 + math.cos(math.pi * step / self.total_steps))
-                if adam is None and momentum is None:
-                    loss = net.sgd_step(x, y, lr)
-                else:
-                    net.forward(x)
-                    loss = net.loss_and_grad(y)
-                    net.backward()
-                    if adam is not None:
-                        adam.lr = lr
-                        adam.step()
-                    else:
-                        momentum.step(lr)
-                if tuner is not None:
-                    tuner.after_step()
-                step += 1
-                report = {"step": step, "epoch": epoch + (i + len(idx)) / N, "loss": loss, "lr": lr}
-                if not math.isfinite(loss):
-                    raise FloatingPointError(f"the loss became {loss} at step {step}: lower the learning rate")
-                if every > 0 and (step % every == 0 or step == self.total_steps):
-                    report.update(self.evaluate())
-                    score = report.get("test_acc", report["train_acc"])
-                    if score > self.best_accuracy:
-                        self.best_accuracy, self.best_arrays = score, net.arrays()
-                    report["best_acc"] = self.best_accuracy
-                    self.history.append({k: report[k] for k in ("step", "epoch", "loss", "train_acc")}
-                                        | ({"test_acc": report["test_acc"]} if "test_acc" in report else {}))
-                yield report
+def evaluate(net, data: DigitsData, train_samples: int = 10000) -> dict:
+    """Accuracies on a fixed slice of the training set and on the evaluation set (with its
+    loss, confusion matrix and the indices of the digits it got wrong)."""
+    n = min(train_samples, len(data.x))
+    out = {"train_acc": net.accuracy(as_float(data.x[:n]), data.y[:n])}
+    if data.x_eval is not None and len(data.y_eval):
+        logits = net.logits(as_float(data.x_eval))  # (M, 10)
+        pred = logits.argmax(axis=1)
+        z = logits - logits.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        out["val_loss"] = float(-logp[np.arange(len(pred)), data.y_eval].mean())
+        out["test_acc"] = float((pred == data.y_eval).mean())
+        out["confusion"] = confusion_matrix(pred, data.y_eval)
+        out["wrong"] = np.flatnonzero(pred != data.y_eval)  # indices into the evaluation set
+        out["wrong_pred"] = pred[out["wrong"]]
+    return out
 
 
-def train(net: MLP, x_train, y_train, config: TrainConfig | None = None, x_eval=None, y_eval=None):
-    """Shorthand generator: the reports of a fresh Training run."""
-    yield from Training(net, x_train, y_train, config, x_eval, y_eval).run()
+def make_optimizer(net, config: DigitsTrainConfig):
+    params, grads = net.parameters(), net.gradients()
+    if config.optimizer == "adam":
+        return Adam(params, grads, lr=config.lr, weight_decay=config.weight_decay)
+    momentum = config.momentum if config.optimizer == "momentum" else 0.0
+    return SGD(params, grads, lr=config.lr, momentum=momentum, weight_decay=config.weight_decay, in_place=True)
+
+
+def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0):
+    """Yield a Report after every step, from step start_step + 1 to config.steps.
+
+    report.metrics: "epoch" (passes so far), and at evaluations "train_acc", "test_acc",
+    "best_acc". report.payload: {"total_steps", "state" (the live weights), "evals" (every
+    evaluation so far: step, epoch, train_acc, test_acc), and at evaluations "confusion",
+    "wrong", "wrong_pred"; "best_state" / "best_step": the best weights so far}. Arrays in
+    the payload are live: snapshot() copies them."""
+    config.validate()
+    rng = np.random.default_rng(config.seed)
+    opt = make_optimizer(net, config)
+    tuner = ThreadTuner() if config.tune_threads else None
+    try:
+        yield from _steps(net, data, config, start_step, rng, opt, tuner)
+    finally:
+        if tuner is not None:
+            tuner.restore()
+
+
+def _steps(net, data, config, start_step, rng, opt, tuner):
+    N, B = len(data.x), config.batch_size
+    xb = np.empty((B, data.x.shape[1]), np.float32)  # the batch, gathered in place
+    evals: list[dict] = []
+    best = {"acc": -1.0, "state": net.state_dict(), "step": 0}
+    step, perm, i = start_step, rng.permutation(N), 0
+    seen = start_step * B  # images seen, for the epoch count
+    while step < config.steps:
+        if i >= N:  # the next epoch: a fresh order
+            perm, i = rng.permutation(N), 0
+        idx = perm[i:i + B]
+        i += len(idx)
+        x = xb[:len(idx)]
+        if data.x.dtype == np.float32:
+            # mode="clip": with the default "raise", take() copies via a temporary: 10x slower
+            np.take(data.x, idx, axis=0, out=x, mode="clip")
+        else:
+            np.multiply(data.x[idx], np.float32(1 / 255.0), out=x)
+        y = data.y[idx]
+        if tuner is not None:
+            tuner.before_step()
+        if config.augment:
+            x = augment(x.reshape(-1, 28, 28), rng, config.augment_config, y).reshape(len(idx), -1)
+        lr = config.lr_at(step)
+        _, loss = net.forward(x, y)
+        net.backward()
+        opt.lr = lr
+        opt.step()
+        if tuner is not None:
+            tuner.after_step()
+        step += 1
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss} at step {step}: lower the learning rate")
+        seen += len(idx)
+        epoch = seen / N
+        report = Report(step=step, loss=loss, lr=lr, metrics={"epoch": epoch},
+                        payload={"total_steps": config.steps, "state": dict(net.named_parameters()),
+                                 "evals": evals})
+        if config.eval_every > 0 and (step % config.eval_every == 0 or step == config.steps):
+            result = evaluate(net, data, config.eval_train_samples)
+            score = result.get("test_acc", result["train_acc"])
+            if score > best["acc"]:
+                best = {"acc": score, "state": net.state_dict(), "step": step}
+            point = {"step": step, "epoch": epoch, "train_acc": result["train_acc"]}
+            if "test_acc" in result:
+                point["test_acc"] = result["test_acc"]
+                report.val_loss = result["val_loss"]
+            evals.append(point)
+            report.metrics.update(train_acc=result["train_acc"], best_acc=best["acc"])
+            if "test_acc" in result:
+                report.metrics["test_acc"] = result["test_acc"]
+                report.payload.update({k: result[k] for k in ("confusion", "wrong", "wrong_pred")})
+        if best["step"]:
+            report.payload.update(best_state=best["state"], best_step=best["step"])
+        yield report
+
+
+def snapshot(report: Report, sent: dict | None = None) -> Report:
+    """The copy of a report that crosses to the GUI thread; the runner calls it in the worker,
+    for the reports it sends. Copies the live weights, the evaluation history and the latest
+    evaluation's arrays. The best weights are copied only when they changed since the copy that
+    `sent` (a dict the worker keeps for one run) remembers, and are left out otherwise."""
+    payload = dict(report.payload)
+    payload["state"] = copy_arrays(payload["state"])
+    payload["evals"] = [dict(p) for p in payload["evals"]]
+    for key in ("confusion", "wrong", "wrong_pred"):
+        if key in payload:
+            payload[key] = payload[key].copy()
+    if "best_state" in payload:
+        if sent is not None and sent.get("best_step") == payload["best_step"]:
+            del payload["best_state"]  # the GUI has these already
+        else:
+            payload["best_state"] = copy_arrays(payload["best_state"])
+            if sent is not None:
+                sent["best_step"] = payload["best_step"]
+    return Report(report.step, report.loss, report.lr, report.val_loss, dict(report.metrics), payload)

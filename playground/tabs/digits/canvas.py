@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground import style as app_style
 
 
 class DrawingCanvas(QWidget):
-    """Left button draws; right button clears. Delete/Backspace clear, Ctrl+Z undoes (when focused;
-    the tab adds the same shortcuts for the whole tab). Signals: `changed` after every stroke event
+    """Left button draws; right button clears (the tab binds the digits.clear / digits.undo keys). Signals: `changed` after every stroke event
     (and clear/undo/set_image), `stroke_finished` when the button is released."""
     changed = Signal()
     stroke_finished = Signal()
@@ -32,6 +31,7 @@ class DrawingCanvas(QWidget):
         self.image = QImage(size, size, QImage.Format_Grayscale8)
         self.image.fill(0)
         self._view: QImage | None = None  # what is on screen: dark ink on white at widget size
+        self._overlay: QImage | None = None  # dropped ink, tinted (set_overlay)
         self._drawing = False
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -87,6 +87,23 @@ class DrawingCanvas(QWidget):
         self.strokes.clear()
         self.background = canvas
         self._repaint_image()
+
+    def set_overlay(self, mask: np.ndarray | None, rgb=(213, 94, 0)) -> None:
+        """Tint the canvas pixels where mask (H, W) in [0, 1] is set (None: no tint), e.g. the
+        specks that preprocessing dropped. Okabe-Ito vermillion by default: colour-blind safe."""
+        if mask is None or not np.any(mask):
+            changed, self._overlay = self._overlay is not None, None
+        else:
+            a = np.clip(np.asarray(mask, np.float32), 0, 1)
+            rgba = np.zeros(a.shape + (4,), np.uint8)
+            rgba[..., :3] = rgb
+            rgba[..., 3] = (a * 255).astype(np.uint8)
+            rgba = np.ascontiguousarray(rgba)
+            h, w = a.shape
+            self._overlay = QImage(rgba.data, w, h, 4 * w, QImage.Format_RGBA8888).copy()
+            changed = True
+        if changed:
+            self.update()
 
     def set_pen_width(self, width: float) -> None:
         """Width for new strokes, in canvas pixels."""
@@ -198,14 +215,6 @@ class DrawingCanvas(QWidget):
             self._repaint_image()  # the final smooth path, without the stubs of live drawing
             self.stroke_finished.emit()
 
-    def keyPressEvent(self, event):
-        if event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
-            self.clear()
-        elif event.matches(QKeySequence.Undo):
-            self.undo()
-        else:
-            super().keyPressEvent(event)
-
     def paintEvent(self, event):
         st = app_style.current()
         p = QPainter(self)
@@ -217,6 +226,8 @@ class DrawingCanvas(QWidget):
             self._view = _inverted(self.image).scaled(side, side, Qt.IgnoreAspectRatio, Qt.SmoothTransformation
                                                       ).convertToFormat(QImage.Format_RGB32)  # the screen's format
         p.drawImage(t.topLeft(), self._view)
+        if self._overlay is not None:  # ink that preprocessing dropped, tinted
+            p.drawImage(t, self._overlay)
         p.setPen(QPen(QColor(st.muted), max(1.0, st.zoom)))
         p.drawRect(t.adjusted(0, 0, -1, -1))
         if self.is_empty():

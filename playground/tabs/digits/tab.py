@@ -1,38 +1,105 @@
-"""The Digits tab: draw a digit and watch an MLP written in NumPy read it, live; look inside it;
-train your own on MNIST."""
+"""The Digits tab: draw a digit and watch two nets written in NumPy, an MLP and a small CNN, read
+it live; look inside both; train your own on MNIST."""
 from __future__ import annotations
 
 import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFileDialog, QHBoxLayout, QLabel, QRadioButton,
-                               QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QRadioButton, QSlider, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
-from models.core.checkpoint import CheckpointError
-from models.digits.mnist import MnistError, load_mnist, load_pretrained
-from models.digits.net import MLP, MLPConfig
+from models.core import checkpoint
+from models.core.blas import blas_threads
+from models.digits.cnn import CNN
+from models.digits.mnist import load_mnist, load_pretrained
 from models.digits.photo import photo_to_canvas
-from models.digits.preprocess import downsample, preprocess
+from models.digits.preprocess import downsample, prepare
 from models.digits.strokes import draw_digit
+from playground import shortcuts
 from playground.tabs.base import Tab
+from playground.tabs.digits.cnn_page import CnnPage
 from playground.tabs.digits.inside import InsidePage
 from playground.tabs.digits.train_page import TrainPage
 from playground.tabs.digits.views import DigitImage, ProbabilityBars
 from playground.tabs.digits.canvas import DrawingCanvas
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.side_panel import SidePanel, button, group, hrow
+from playground.widgets.weights_box import WeightsBox
 
 IMAGES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.pgm *.ppm"
+KINDS = ("mlp", "cnn")
+LABELS = {"mlp": "MLP", "cnn": "CNN"}
 EXPLAIN = ("Reading handwriting",
-           "Your drawing is cropped to its ink, scaled so its longer side is 20 pixels and placed in a "
-           "28×28 square by its centre of mass, exactly as the MNIST digits were made. The 784 pixels go "
-           "into a multi-layer perceptron: each hidden unit is a weighted sum of pixels passed through "
-           "ReLU; ten outputs pass through softmax to become probabilities. <b>Saliency</b> is the "
-           "gradient of the winning digit's score with respect to each input pixel, from the same "
-           "backward pass that trains the net: red pixels would raise it if inked, blue lower it.",
+           "Your drawing is cleaned up first: specks and ticks away from the main ink are dropped "
+           "(shown in orange on the canvas), and the pen is made as thick as MNIST's. Then it is cropped "
+           "to its ink, scaled so its longer side is 20 pixels and placed in a 28×28 square by its "
+           "centre of mass, exactly as the MNIST digits were made. The <b>MLP</b> sees the 784 pixels as "
+           "one long list: each hidden unit is a weighted sum of all of them passed through ReLU. The "
+           "<b>CNN</b> slides small 5×5 filters over the image, so the same stroke detector works "
+           "anywhere. <b>Saliency</b> is the gradient of the winning digit's score with respect to each "
+           "input pixel, from the same backward pass that trains the net: red pixels would raise it if "
+           "inked, blue lower it.",
            "p = softmax(W₂ · max(0, W₁ x + b₁) + b₂)")
+
+
+def read_picture(path: str):
+    """(canvas, inverted) from an image file: runs on a job thread (QImage is not a widget)."""
+    image = QImage(path)
+    if image.isNull():
+        raise ValueError(f"{path} is not an image this app can read (try PNG or JPEG).")
+    gray = image.convertToFormat(QImage.Format_Grayscale8)
+    raw = np.frombuffer(gray.constBits(), np.uint8, gray.sizeInBytes())
+    values = raw.reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()].astype(np.float32) / 255
+    try:
+        return photo_to_canvas(values)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def read_weights(path: str) -> checkpoint.Loaded:
+    """Any digits net saved by Playground (job thread); a message that says the model is kept."""
+    try:
+        return load_pretrained(path)
+    except (checkpoint.CheckpointError, OSError) as e:
+        raise ValueError(f"Kept the current model: {e}") from None
+
+
+def read_shipped() -> dict:
+    """The shipped nets and the MNIST test set (job thread); what is missing is reported, not raised."""
+    out = {"errors": []}
+    for kind in KINDS:
+        try:
+            out[kind] = load_pretrained(which=kind)
+        except (checkpoint.CheckpointError, OSError) as e:
+            out["errors"].append(f"The shipped digits {LABELS[kind]} could not be loaded ({e}).")
+    try:
+        out["test"] = load_mnist("test")
+    except (ValueError, OSError) as e:
+        out["errors"].append(f"MNIST could not be read, so training is off: {e}")
+    return out
+
+
+def write_weights(path: str, cls, config: dict, state: dict, meta: dict) -> str:
+    """Save on a job thread a model rebuilt from copies made on the GUI thread."""
+    net = cls.from_config(config)
+    net.load_state_dict(state)
+    return str(checkpoint.save_model(path, net, meta))
+
+
+def kind_of(net) -> str:
+    return "cnn" if isinstance(net, CNN) else "mlp"
+
+
+def describe(net, meta: dict | None) -> str:
+    meta = meta or {}
+    name = (f"CNN ({net.config.c1}, {net.config.c2} maps, {net.num_params():,} weights)" if kind_of(net) == "cnn"
+            else f"{net.config.arch} MLP")
+    if meta.get("training"):
+        return f"{name}, training…"
+    acc = meta.get("test_accuracy")
+    return name + (f", {acc:.2%} on the MNIST test set" if acc else "")
 
 
 class DigitsTab(Tab):
@@ -40,8 +107,11 @@ class DigitsTab(Tab):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.net: MLP | None = None
+        self.nets: dict = {k: None for k in KINDS}  # the MLP and the CNN the drawing goes to
+        self.metas: dict = {k: {} for k in KINDS}
+        self.predictor = "cnn"  # whose guess the bars and the saliency show
         self.input = np.zeros((28, 28), np.float32)
+        self.prepared = None  # the last models.digits.preprocess.Prepared
         self.last_latency_ms = 0.0
         self._rng = np.random.default_rng()
 
@@ -50,24 +120,29 @@ class DigitsTab(Tab):
         self.canvas.changed.connect(self._on_canvas_changed)
         self.input_view = DigitImage()
         self.bars = ProbabilityBars()
+        self.compare = QLabel("")
+        self.compare.setAlignment(Qt.AlignCenter)
+        self.compare.setWordWrap(True)
+        self.compare.setToolTip("Both nets read the same 28×28 input: their guesses and how sure each is")
         self.input_note = QLabel("")
         self.input_note.setWordWrap(True)
         self.input_note.setAlignment(Qt.AlignTop | Qt.AlignHCenter)
         middle = QVBoxLayout()
         middle.addWidget(self.input_view, 3)
         middle.addWidget(self.input_note, 1)
-        draw_page = QWidget()
-        row = QHBoxLayout(draw_page)
+        right = QVBoxLayout()
+        right.addWidget(self.bars, 1)
+        right.addWidget(self.compare, 0)
+        self.draw_page = QWidget()
+        row = QHBoxLayout(self.draw_page)
         row.addWidget(self.canvas, 5)
         row.addLayout(middle, 3)
-        row.addWidget(self.bars, 3)
-        for keys, slot in ((QKeySequence.Undo, self.undo), (QKeySequence(Qt.Key_Delete), self.clear),
-                           (QKeySequence(Qt.Key_Backspace), self.clear)):
-            shortcut = QShortcut(keys, draw_page)
-            shortcut.setContext(Qt.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        row.addLayout(right, 3)
+        shortcuts.bind(self.draw_page, "digits.undo", self.undo)
+        shortcuts.bind(self.draw_page, "digits.clear", self.clear)
 
         self.inside = InsidePage()
+        self.cnn_page = CnnPage()
         self.runner = self.make_runner()
         self.train_page = TrainPage(self.runner)
         self.train_page.weights_changed.connect(self._on_train_page_weights_changed)
@@ -75,14 +150,15 @@ class DigitsTab(Tab):
         self.train_page.status.connect(self.status_message)
         self.runner.state_changed.connect(self._on_runner_state_changed)
         self.pages = QTabWidget()
-        self.pages.addTab(draw_page, "&Draw")
-        self.pages.addTab(self.inside, "&Inside the net")
+        self.pages.addTab(self.draw_page, "&Draw")
+        self.pages.addTab(self.inside, "Inside the &MLP")
+        self.pages.addTab(self.cnn_page, "Inside the C&NN")
         self.pages.addTab(self.train_page, "T&rain")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
 
         # -- side panel ----------------------------------------------------------------------
-        clear = button("&Clear", "Wipe the canvas (Delete, or right click on it)", self.clear)
-        undo = button("&Undo", "Remove the last stroke (Ctrl+Z)", self.undo)
+        clear = button("&Clear", "Wipe the canvas (or right click on it)", self.clear)
+        undo = button("&Undo", "Remove the last stroke", self.undo)
         example = button("&Example", "Draw a random digit the way a person might", self.draw_example)
         self.pen_slider = QSlider(Qt.Horizontal)
         self.pen_slider.setRange(4, 48)
@@ -91,10 +167,12 @@ class DigitsTab(Tab):
         self.pen_slider.valueChanged.connect(self._on_pen_slider_changed)
         self.pen_label = QLabel("Pen width: 20")
         self.mode_group = QButtonGroup(self)
-        self.centred_button = QRadioButton("Centred like MNIST")
-        self.centred_button.setToolTip("Crop, scale to 20 px, centre of mass in the middle: what the net was trained on")
+        self.centred_button = QRadioButton("Cleaned and centred like MNIST")
+        self.centred_button.setToolTip("Specks dropped, pen width evened out, cropped, scaled to 20 px, centre of "
+                                       "mass in the middle: what the nets were trained on")
         self.raw_button = QRadioButton("Raw canvas")
-        self.raw_button.setToolTip("The whole canvas shrunk to 28×28, no centring: see how much worse it reads")
+        self.raw_button.setToolTip("The whole canvas shrunk to 28×28, no cleaning or centring: see how much worse "
+                                   "it reads")
         self.centred_button.setChecked(True)
         for i, b in enumerate((self.centred_button, self.raw_button)):
             self.mode_group.addButton(b, i)
@@ -102,38 +180,47 @@ class DigitsTab(Tab):
         self.saliency_box = QCheckBox("&Saliency overlay")
         self.saliency_box.setToolTip("Colour each input pixel by the gradient of the guessed digit's score")
         self.saliency_box.toggled.connect(self._on_saliency_toggled)
+        self.predictor_group = QButtonGroup(self)
+        self.predictor_buttons = {}
+        for i, kind in enumerate(KINDS):
+            b = QRadioButton(f"{LABELS[kind]} reads it")
+            b.setToolTip(f"The big digit, the bars and the saliency show the {LABELS[kind]}'s reading; "
+                         f"the weights box acts on the {LABELS[kind]}")
+            self.predictor_group.addButton(b, i)
+            self.predictor_buttons[kind] = b
+        self.predictor_buttons[self.predictor].setChecked(True)
+        self.predictor_group.idToggled.connect(self._on_predictor_toggled)
         draw_box = group("Drawing", hrow(clear, undo, example), self.pen_label, self.pen_slider)
         input_box = group("The net sees", self.centred_button, self.raw_button, self.saliency_box)
-        self.model_label = QLabel("No model yet")
-        self.model_label.setWordWrap(True)
-        self.save_button = button("Save weights…", "Save the current net's weights (.npz)", self._on_save_clicked)
-        self.load_button = button("Load weights…", "Load a net saved by Playground (.npz)", self._on_load_clicked)
-        self.shipped_button = button("Shipped net", "Go back to the net that ships with Playground",
-                                      self._on_shipped_clicked)
-        model_box = group("Model", self.model_label, hrow(self.save_button, self.load_button), self.shipped_button)
+        predictor_box = group("Predictor", *self.predictor_buttons.values())
+        self.weights = WeightsBox("digits weights", "Weights (*.npz);;All files (*)", "digits.npz", tab="digits",
+                                  new_tip="An untrained net of the predictor's shape (random weights)",
+                                  shipped_tip="Go back to the predictor that ships with Playground")
+        self.weights.new_requested.connect(self._on_weights_new_requested)
+        self.weights.shipped_requested.connect(self._on_weights_shipped_requested)
+        self.weights.load_requested.connect(self._on_weights_load_requested)
+        self.weights.save_requested.connect(self._on_weights_save_requested)
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(180)
         self.splitter = QSplitter(Qt.Horizontal)
-        self.splitter.addWidget(SidePanel([draw_box, input_box, model_box, self.explain]))
+        self.splitter.addWidget(SidePanel([draw_box, input_box, predictor_box, self.weights, self.explain]))
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         QVBoxLayout(self).addWidget(self.splitter)
 
+    @property
+    def net(self):
+        """The predictor's net (None until loaded)."""
+        return self.nets[self.predictor]
+
     # -- Tab hooks -------------------------------------------------------------------------------
     def load_defaults(self) -> None:
-        try:
-            self.set_net(load_pretrained())
-        except (CheckpointError, OSError) as e:
-            self.show_error(f"The shipped digits model could not be loaded ({e}); starting from an untrained net.")
-            self.set_net(MLP(MLPConfig()))
-        try:
-            self.train_page.set_test_set(*load_mnist("test"))
-        except (MnistError, OSError) as e:
-            self.show_error(f"MNIST could not be read, so training is off: {e}")
-            self.train_page.controls.setEnabled(False)
+        self.jobs.submit("shipped", read_shipped, done=self._on_shipped_read)
 
     def prepare_shot(self) -> None:
         self.ensure_loaded()
+        self.jobs.cancel("shipped")
+        self._on_shipped_read(read_shipped())  # a screenshot is synchronous
         self.canvas.set_image(draw_digit(4, np.random.default_rng(4), size=280, variant=1, height=0.7,
                                          width=20.0, slant=0.15))
         self.saliency_box.setChecked(True)
@@ -142,83 +229,80 @@ class DigitsTab(Tab):
     def open_file(self, path: str) -> None:
         if path.lower().endswith(".npz"):
             self.load_weights(path)
-            return
-        image = QImage(path)
-        if image.isNull():
-            self.show_error(f"{path} is not an image this app can read (try PNG or JPEG).")
-            return
-        gray = image.convertToFormat(QImage.Format_Grayscale8)
-        raw = np.frombuffer(gray.constBits(), np.uint8, gray.sizeInBytes())
-        values = raw.reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()].astype(np.float32) / 255
-        try:
-            ink, inverted = photo_to_canvas(values)
-        except ValueError as e:
-            self.show_error(f"{path}: {e}")
-            return
-        self.canvas.set_image(ink)
-        self.pages.setCurrentIndex(0)
-        kind = "dark ink on light paper" if inverted else "light ink on a dark background"
-        self.status_message.emit(f"Opened {path} ({kind}).")
+        else:
+            self.jobs.submit("open", read_picture, path, done=lambda result: self._on_picture_read(path, result))
 
     def export_targets(self):
         return [("prediction", self.bars), ("input 28×28", self.input_view), ("canvas", self.canvas),
                 ("loss", self.train_page.loss_plot), ("accuracy", self.train_page.acc_plot),
-                ("confusion matrix", self.train_page.confusion), ("first-layer weights", self.inside.weights)]
+                ("confusion matrix", self.train_page.confusion), ("first-layer weights", self.inside.weights),
+                ("CNN feature maps", self.cnn_page.maps)]
 
     # -- model -------------------------------------------------------------------------------------
-    def set_net(self, net: MLP) -> None:
-        self.net = net
-        acc = (getattr(net, "meta", None) or {}).get("test_accuracy")
-        self.model_label.setText(f"{net.config.arch} MLP" + (f", {acc:.2%} on the MNIST test set" if acc else ""))
+    def set_net(self, net, meta: dict | None = None, select: bool = True) -> None:
+        kind = kind_of(net)
+        self.nets[kind], self.metas[kind] = net, dict(meta or {})
+        if select and kind != self.predictor:
+            self.predictor_buttons[kind].setChecked(True)  # -> _on_predictor_toggled -> refresh
+        self.weights.set_status(describe(self.net, self.metas[self.predictor]) if self.net is not None else "")
         self.refresh()
 
     def save_weights(self, path: str) -> None:
-        try:
-            self.net.save(path, meta=getattr(self.net, "meta", None))
-        except OSError as e:
-            self.show_error(f"Could not save {path}: {e}")
+        if self.net is None:
             return
-        self.status_message.emit(f"Saved the {self.net.config.arch} weights to {path}.")
+        net = self.net
+        self.jobs.submit("save", write_weights, path, type(net), net.get_config(), net.state_dict(),
+                         dict(self.metas[self.predictor]), done=self._on_weights_written)
 
     def load_weights(self, path: str) -> bool:
-        """Any digits net saved by Playground; a foreign or damaged file leaves the model as it is."""
+        """Any digits net saved by Playground, loaded off the GUI thread; a foreign or damaged file
+        leaves the model as it is (with a message)."""
         if self.runner.is_busy():
             self.show_error("Stop the training before loading other weights.")
             return False
-        try:
-            net = MLP.load(path)
-        except (CheckpointError, OSError) as e:
-            self.show_error(f"Kept the current model: {e}")
-            return False
-        self.set_net(net)
-        self.status_message.emit(f"Loaded {net.config.arch} weights from {path}.")
+        self.jobs.submit("load", read_weights, path, done=lambda loaded: self._on_weights_read(path, loaded))
         return True
 
     # -- drawing -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Canvas -> 28x28 input -> probabilities (and saliency, activations) -> views."""
+        """Canvas -> 28x28 input -> both nets' probabilities (and saliency, inside views) -> views."""
         t0 = time.perf_counter()
         canvas = self.canvas.array()
-        self.input = downsample(canvas) if self.raw_button.isChecked() else preprocess(canvas)  # (28, 28)
-        empty = not self.input.any()
         raw = self.raw_button.isChecked()
+        with blas_threads(1):  # tiny products: a second BLAS thread only waits for a busy core
+            self.prepared = None if raw else prepare(canvas)
+            self.input = downsample(canvas) if raw else self.prepared.image  # (28, 28)
+            self._predict(raw)
+        self.canvas.set_overlay(None if raw or self.prepared is None else self.prepared.dropped)
+        self.last_latency_ms = (time.perf_counter() - t0) * 1e3
+
+    def _predict(self, raw: bool) -> None:
+        empty = not self.input.any()
         note = ("The whole canvas shrunk to 28×28: small or off-centre digits look nothing like MNIST." if raw else
-                "Cropped to the ink, scaled to 20 pixels, centred by its centre of mass: like MNIST.")
-        if self.net is None or empty:
+                self.prepared.describe())
+        probs = {k: net.predict_proba(self.input[None])[0] for k, net in self.nets.items()
+                 if net is not None and not empty}
+        net = self.net
+        if net is None or empty:
             self.bars.set_probabilities(np.zeros(10))
             self.input_view.set_values(self.input)
         else:
-            self.bars.set_probabilities(self.net.predict_proba(self.input[None])[0])
+            self.bars.set_probabilities(probs[self.predictor])
             saliency = None
             if self.saliency_box.isChecked():
-                saliency, cls = self.net.saliency(self.input)
-                note = f"Saliency for “{cls}”: ink on red pixels would raise its score, on blue ones lower it."
+                saliency, cls = net.saliency(self.input)
+                note = (f"Saliency of the {LABELS[self.predictor]} for “{cls}”: ink on red pixels would raise its "
+                        f"score, on blue ones lower it.")
             self.input_view.set_values(self.input, saliency)
+        self.compare.setText("   ".join(f"{LABELS[k]}: <b>{int(np.argmax(p))}</b> ({p.max():.0%})"
+                                        for k, p in probs.items()) if len(probs) > 1 else "")
         if note != self.input_note.text():
             self.input_note.setText(note)
-        if self.pages.currentWidget() is self.inside and self.net is not None:
-            self.inside.show_state(self.net, self.input)
-        self.last_latency_ms = (time.perf_counter() - t0) * 1e3
+        page = self.pages.currentWidget()
+        if page is self.inside and self.nets["mlp"] is not None:
+            self.inside.show_state(self.nets["mlp"], self.input)
+        elif page is self.cnn_page and self.nets["cnn"] is not None:
+            self.cnn_page.show_state(self.nets["cnn"], self.input)
 
     def clear(self) -> None:
         self.canvas.clear()
@@ -230,6 +314,40 @@ class DigitsTab(Tab):
         self.canvas.set_image(draw_digit(int(self._rng.integers(10)), self._rng, size=280))
 
     # -- slots ---------------------------------------------------------------------------------------
+    @Slot(object)
+    def _on_shipped_read(self, result):
+        for message in result["errors"]:
+            self.show_error(message)
+        for kind in KINDS:
+            if kind in result:
+                self.set_net(result[kind].model, result[kind].meta, select=False)
+        if self.net is None:  # the predictor's file is missing: read with what there is
+            other = next((k for k in KINDS if self.nets[k] is not None), None)
+            if other is not None:
+                self.predictor_buttons[other].setChecked(True)
+        if "test" in result:
+            self.train_page.set_test_set(*result["test"])
+        else:
+            self.train_page.controls.setEnabled(False)
+
+    def _on_picture_read(self, path, result):
+        ink, inverted = result
+        self.canvas.set_image(ink)
+        self.pages.setCurrentIndex(0)
+        kind = "dark ink on light paper" if inverted else "light ink on a dark background"
+        self.status_message.emit(f"Opened {path} ({kind}).")
+
+    def _on_weights_read(self, path, loaded):
+        if self.runner.is_busy():
+            self.show_error("Kept the current model: a training run started meanwhile.")
+            return
+        self.set_net(loaded.model, loaded.meta)
+        self.status_message.emit(f"Loaded {describe(loaded.model, None)} weights from {path}.")
+
+    @Slot(object)
+    def _on_weights_written(self, path):
+        self.status_message.emit(f"Saved the {LABELS[self.predictor]} weights to {path}.")
+
     @Slot()
     def _on_canvas_changed(self):
         self.refresh()
@@ -244,6 +362,13 @@ class DigitsTab(Tab):
         if checked:
             self.refresh()
 
+    @Slot(int, bool)
+    def _on_predictor_toggled(self, index, checked):
+        if checked:
+            self.predictor = KINDS[index]
+            self.weights.set_status(describe(self.net, self.metas[self.predictor]) if self.net is not None else "")
+            self.refresh()
+
     @Slot(bool)
     def _on_saliency_toggled(self, _on):
         self.refresh()
@@ -252,9 +377,9 @@ class DigitsTab(Tab):
     def _on_pages_current_changed(self, _index):
         self.refresh()
 
-    @Slot(object)
-    def _on_train_page_weights_changed(self, net):
-        self.set_net(net)
+    @Slot(object, object)
+    def _on_train_page_weights_changed(self, net, meta):
+        self.set_net(net, meta)
 
     @Slot(object)
     def _on_train_page_digit_chosen(self, image):
@@ -263,25 +388,29 @@ class DigitsTab(Tab):
 
     @Slot(str)
     def _on_runner_state_changed(self, state):
-        idle = state == "idle"
-        self.load_button.setEnabled(idle)
-        self.shipped_button.setEnabled(idle)
+        self.weights.set_idle(state == "idle")
 
     @Slot()
-    def _on_save_clicked(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save digits weights", "mnist_mlp.npz", "Weights (*.npz)")
-        if path:
-            self.save_weights(path if path.endswith(".npz") else path + ".npz")
+    def _on_weights_new_requested(self):
+        if self.net is not None:
+            self.set_net(type(self.net).from_config({**self.net.get_config(), "seed": int(self._rng.integers(1 << 30))}),
+                         {"note": "untrained"})
 
     @Slot()
-    def _on_load_clicked(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load digits weights", "", "Weights (*.npz);;All files (*)")
-        if path:
-            self.load_weights(path)
+    def _on_weights_shipped_requested(self):
+        self.load_weights(str(checkpoint_path(self.predictor)))
 
-    @Slot()
-    def _on_shipped_clicked(self):
-        try:
-            self.set_net(load_pretrained())
-        except (CheckpointError, OSError) as e:
-            self.show_error(f"The shipped model could not be loaded: {e}")
+    @Slot(str)
+    def _on_weights_load_requested(self, path):
+        self.load_weights(path)
+
+    @Slot(str)
+    def _on_weights_save_requested(self, path):
+        self.save_weights(path if path.endswith(".npz") else path + ".npz")
+
+
+def checkpoint_path(kind: str):
+    from models.core.assets import asset_path
+    from models.digits.mnist import PRETRAINED
+
+    return asset_path("weights", PRETRAINED[kind])

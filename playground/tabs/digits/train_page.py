@@ -2,16 +2,18 @@
 the confusion matrix and a gallery of misclassified test digits (click one to try it)."""
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from models.digits.mnist import load_mnist
+from models.digits.augment import SLOPPY, AugmentConfig
+from models.digits.cnn import CNN, CNNConfig
+from models.digits.mnist import SIZES, load_mnist
 from models.digits.net import ARCHITECTURES, MLP, MLPConfig, parse_arch
-from models.digits.train import TrainConfig, Training
-from playground.runner import copy_arrays
+from models.digits.train import DigitsData, DigitsTrainConfig, snapshot, train
 from playground.widgets.controls import BoolField, ChoiceField, ControlsForm, FloatField, IntField
 from playground.widgets.heatmap import Heatmap
 from playground.widgets.loss_plot import LossPlot
@@ -19,34 +21,47 @@ from playground.widgets.run_controls import RunControls
 from playground.tabs.digits.views import TileGrid
 
 GALLERY = 40  # misclassified digits shown
+CNN_ARCH = "CNN 5×5: 8, 16 maps, 64"  # the shipped CNN's shape (models.digits.cnn.CNNConfig())
+LIVE_EVERY = 0.5  # seconds between live weight updates of the predictor while training
 FIELDS = [
-    ChoiceField("arch", "Architecture", ARCHITECTURES, "784-128-10",
-                tooltip="Layer widths: 784 pixels in, one or two hidden ReLU layers, 10 digits out"),
+    ChoiceField("arch", "Architecture", ARCHITECTURES + (CNN_ARCH,), "784-128-10",
+                tooltip="MLP layer widths (784 pixels in, one or two hidden ReLU layers, 10 digits out), "
+                        "or the small CNN: two 5×5 convolutions with 2×2 max-pooling, then 64 hidden units"),
     FloatField("lr", "Learning rate", 0.05, 1e-5, 5.0, decimals=4,
                tooltip="Step size (the peak: it decays along a cosine to 0 over the run)"),
     IntField("batch_size", "Batch size", 64, 1, 4096, tooltip="Images per step"),
     IntField("epochs", "Epochs", 3, 1, 200, tooltip="Passes over the 60,000 training images"),
     ChoiceField("optimizer", "Optimizer", ("momentum", "sgd", "adam"), "momentum",
                 tooltip="SGD with momentum 0.9, plain SGD, or Adam (try lr 0.001 for Adam)"),
-    BoolField("augment", "Augmentation", True,
-              tooltip="Random shifts, rotations, sizes, slant and stroke weight: slower to fit "
-                      "MNIST, much better at reading what people draw"),
+    ChoiceField("augmentation", "Augmentation", ("sloppy", "classic", "none"), "sloppy",
+                tooltip="Random distortions of each batch. classic: shifts, rotations, sizes, slant, stroke "
+                        "weight; sloppy: stronger, plus wobble, gaps and stray specks, like children's drawings"),
 ]
 
 
+def make_net(arch: str, seed: int = 0):
+    """A fresh net for an Architecture choice."""
+    if arch == CNN_ARCH:
+        return CNN(CNNConfig(seed=seed))
+    return MLP(MLPConfig(sizes=parse_arch(arch), seed=seed))
+
+
 class TrainPage(QWidget):
-    """Trains a fresh net in the tab's runner. Signals: `weights_changed(MLP)` whenever the net to
-    predict with changes (live during training, at the end, after loading); `digit_chosen(image)`
-    when a gallery digit is clicked; `status(str)` for the status bar."""
-    weights_changed = Signal(object)
+    """Trains a fresh net in the tab's runner. Signals: `weights_changed(net, meta)` whenever the net to
+    predict with changes (live during training, at the end); `digit_chosen(image)` when a gallery
+    digit is clicked; `status(str)` for the status bar. Everything here lives on the GUI thread:
+    the worker only runs the generator, and its reports arrive as snapshots."""
+    weights_changed = Signal(object, object)  # net, meta (how it was made) 
     digit_chosen = Signal(object)
     status = Signal(str)
 
     def __init__(self, runner, parent=None):
         super().__init__(parent)
         self.runner = runner
-        self.training: Training | None = None
-        self.live_net: MLP | None = None
+        self.live_net = None  # the GUI's copy of the net in training, filled from snapshots
+        self.best_state: dict | None = None  # the best weights so far (from the reports)
+        self.best_acc = -1.0
+        self.last_live = 0.0
         self.x_test = self.y_test = None
         self.wrong = np.zeros(0, int)
         self.form = ControlsForm(FIELDS, settings_key="digits/train")
@@ -93,44 +108,35 @@ class TrainPage(QWidget):
         self.x_test, self.y_test = x, y
 
     # -- running -------------------------------------------------------------------------------
-    def config(self) -> tuple[tuple, TrainConfig]:
+    def config(self, n_train: int = SIZES["train"]) -> tuple[str, DigitsTrainConfig]:
         v = self.form.values()
-        return parse_arch(v["arch"]), TrainConfig(
-            epochs=int(v["epochs"]), batch_size=int(v["batch_size"]), lr=float(v["lr"]),
-            optimizer=v["optimizer"], augment=bool(v["augment"]), seed=0)  # reproducible runs
+        config = DigitsTrainConfig.for_epochs(
+            int(v["epochs"]), n_train, batch_size=int(v["batch_size"]), lr=float(v["lr"]), optimizer=v["optimizer"],
+            augment=v["augmentation"] != "none", augment_config=SLOPPY if v["augmentation"] == "sloppy" else AugmentConfig(),
+            seed=0)  # reproducible runs
+        steps_per_epoch = -(-n_train // config.batch_size)
+        config.eval_every = max(20, steps_per_epoch // 4)  # four points per epoch on the curves
+        return v["arch"], config
 
     def start(self, data=None) -> bool:
         """Start training a fresh net; `data` = (x, y, x_test, y_test) replaces MNIST (tests)."""
         if self.runner.is_busy():
             return False
-        sizes, config = self.config()
-        net = MLP(MLPConfig(sizes=sizes, seed=config.seed))
-        self.live_net = MLP(MLPConfig(sizes=sizes))  # the GUI's copy, filled from snapshots
-        self.live_net.set_arrays(net.arrays())
+        arch, config = self.config(len(data[0]) if data is not None else SIZES["train"])
+        net = make_net(arch, config.seed)  # the worker's: the GUI never reads it
+        self.live_net = make_net(arch)
+        self.live_net.load_state_dict(net.state_dict())
+        self.best_state, self.best_acc, self.last_live = None, -1.0, 0.0
         self.loss_plot.clear_data()
         self.acc_plot.clear_data()
-        holder = {"last_copy": 0.0}
 
         def make_generator():  # runs in the worker: loading 60,000 digits does not freeze the GUI
-            x, y, xt, yt = data if data is not None else (*load_mnist("train"), *load_mnist("test"))
-            steps = max(1, -(-len(x) // config.batch_size))
-            config.eval_every = max(20, steps // 4)  # four points per epoch on the curves
-            self.training = Training(net, x, y, config, xt, yt)
-            holder["training"] = self.training
-            return self.training.run()
+            sets = data if data is not None else (*load_mnist("train"), *load_mnist("test"))
+            return train(net, DigitsData(*sets), config)
 
-        def snapshot(report):  # worker thread, only for reports that reach the GUI
-            out = copy_arrays(report)
-            now = time.monotonic()
-            if "test_acc" in report or now - holder["last_copy"] > 0.5:
-                out["arrays"] = net.arrays()
-                holder["last_copy"] = now
-            out["total_steps"] = holder["training"].total_steps
-            return out
-
-        self.status.emit(f"Training {'-'.join(map(str, sizes))} from scratch…")
-        self.weights_changed.emit(self.live_net)
-        return self.runner.start(make_generator, snapshot=snapshot)
+        self.status.emit(f"Training {arch} from scratch…")
+        self.weights_changed.emit(self.live_net, {"training": True})
+        return self.runner.start(make_generator, snapshot=functools.partial(snapshot, sent={}))
 
     @Slot()
     def _on_controls_start_requested(self):
@@ -140,16 +146,23 @@ class TrainPage(QWidget):
     def _on_runner_reported(self, r):
         if self.live_net is None:
             return
-        self.loss_plot.add_point("train", r["step"], r["loss"])
-        if "arrays" in r:
-            self.live_net.set_arrays(r["arrays"])
-            self.weights_changed.emit(self.live_net)
-        if "test_acc" in r:
-            self.acc_plot.add_point("train", r["epoch"], 100 * r["train_acc"])
-            self.acc_plot.add_point("test", r["epoch"], 100 * r["test_acc"])
-            self.show_evaluation(r["confusion"], r["wrong"], r["wrong_pred"])
-            self.summary.setText(f"Step {r['step']:,} of {r['total_steps']:,} · epoch {r['epoch']:.2f} · "
-                                 f"test accuracy {r['test_acc']:.2%} (best {r['best_acc']:.2%})")
+        self.loss_plot.add_point("train", r.step, r.loss)
+        if "best_state" in r.payload:
+            self.best_state, self.best_acc = r.payload["best_state"], r.metrics.get("best_acc", self.best_acc)
+        now = time.monotonic()
+        if "test_acc" in r.metrics or now - self.last_live > LIVE_EVERY:
+            self.live_net.load_state_dict(r.payload["state"])
+            self.weights_changed.emit(self.live_net, {"training": True, "steps": r.step})
+            self.last_live = now
+        evals = [e for e in r.payload["evals"] if "test_acc" in e]
+        if evals and len(evals) != len(self.acc_plot.series("test")[0]):
+            self.acc_plot.set_series("train", [e["epoch"] for e in evals], [100 * e["train_acc"] for e in evals])
+            self.acc_plot.set_series("test", [e["epoch"] for e in evals], [100 * e["test_acc"] for e in evals])
+        if "test_acc" in r.metrics:
+            self.best_acc = r.metrics["best_acc"]
+            self.show_evaluation(r.payload["confusion"], r.payload["wrong"], r.payload["wrong_pred"])
+            self.summary.setText(f"Step {r.step:,} of {r.payload['total_steps']:,} · epoch {r.metrics['epoch']:.2f} · "
+                                 f"test accuracy {r.metrics['test_acc']:.2%} (best {r.metrics['best_acc']:.2%})")
 
     def show_evaluation(self, confusion: np.ndarray, wrong: np.ndarray, wrong_pred: np.ndarray) -> None:
         labels = [str(d) for d in range(10)]
@@ -164,20 +177,18 @@ class TrainPage(QWidget):
 
     @Slot(int)
     def _on_runner_finished(self, steps):
-        if self.live_net is None or self.training is None:
+        if self.live_net is None:
             return
-        t = self.training  # the thread has finished: its arrays are ours to read now
-        if t.best_accuracy >= 0:
-            self.live_net.set_arrays(t.best_arrays)
-            note = f"kept the best weights: test accuracy {t.best_accuracy:.2%}"
+        if self.best_state is not None:
+            self.live_net.load_state_dict(self.best_state)
+            note = f"kept the best weights: test accuracy {self.best_acc:.2%}"
         else:
-            self.live_net.set_arrays(t.net.arrays())
             note = "stopped before the first evaluation: kept the weights as they are"
-        self.live_net.meta = {"test_accuracy": max(t.best_accuracy, 0.0), "steps": steps}
-        self.weights_changed.emit(self.live_net)
+        meta = {"steps": steps, **({"test_accuracy": self.best_acc} if self.best_acc >= 0 else {})}
+        self.weights_changed.emit(self.live_net, meta)
         self.summary.setText(f"Done after {steps:,} steps; {note}.")
         self.status.emit(f"Training finished after {steps:,} steps; {note}.")
-        self.training = None
+        self.live_net = None
 
     @Slot(str)
     def _on_runner_state_changed(self, state):

@@ -58,6 +58,7 @@ class DigitImage(QWidget):
         self.saliency: np.ndarray | None = None
         self._image = to_qimage(paper(self.values))
         self._scaled: QImage | None = None  # _image at the size last painted
+        self.target = QRectF()
         self.setMinimumSize(160, 180)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         app_style.bus().changed.connect(self._on_style_changed)
@@ -90,6 +91,7 @@ class DigitImage(QWidget):
         p.drawText(QRectF(0, 0, self.width(), head), Qt.AlignCenter | Qt.TextWordWrap, self.title)
         side = max(28, min(self.width(), self.height() - head) // 28 * 28)
         target = QRectF((self.width() - side) // 2, head, side, side)
+        self.target = target  # where the 28x28 pixels were drawn (for overlays of subclasses)
         if self._scaled is None or self._scaled.width() != side:  # nearest neighbour: pixels stay pixels
             self._scaled = self._image.scaled(side, side, Qt.IgnoreAspectRatio, Qt.FastTransformation
                                               ).convertToFormat(QImage.Format_RGB32)
