@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
-from playground import export, settings, shortcuts, theme
+from playground import export, settings, shortcuts, theme, wheel_guard
 from playground import style as app_style
 from playground.about import about_html
 from playground import registry
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
     def _load(self, tab: Tab) -> None:
         """Load the tab's data on first show, and give each of its views an Export… menu."""
         tab.ensure_loaded()
+        wheel_guard.guard_tree(tab)
         for label, widget in tab.export_targets():
             export.install_export_menu(widget, f"{tab.name}-{label}".replace(" ", "_"))
 

@@ -4,7 +4,7 @@ import time
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from playground import jobs, runner
+from playground import jobs, runner, wheel_guard
 from playground import style as app_style
 
 
@@ -52,6 +52,7 @@ def open_tab(qtbot):
         tab.resize(1400, 900)
         tab.show()
         tab.ensure_loaded()
+        wheel_guard.guard_tree(tab)  # as the main window does when it shows a tab
         opened.append(tab)
         return tab
 
