@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
-from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QWidget
 
+from playground.widgets import svg_writer
 from playground.widgets.svg_exporter import write_svg
 
 FORMATS = {".png": "PNG image", ".svg": "SVG vector image", ".csv": "CSV data"}
@@ -43,6 +44,9 @@ def export(widget, path) -> Path:
     os.close(fd)
     try:
         _write(widget, tmp, ext)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an exported file gets the usual mode
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -82,15 +86,14 @@ def _write_svg(widget, tmp: str) -> None:
     if isinstance(widget, pg.GraphicsItem):
         widget = widget.scene().views()[0]
     if isinstance(widget, pg.GraphicsView):  # a plot: what is on screen
-        source = QRectF(widget.viewport().rect())
-        write_svg(tmp, source.width(), source.height(),
-                  lambda painter, target: QGraphicsView.render(widget, painter, target, source.toRect()))
-    elif isinstance(widget, QGraphicsView):  # a pannable scene (the autograd graph): all of it
+        text = svg_writer.plot_svg(widget) if svg_writer.can_write_vector(widget) else svg_writer.raster_svg(widget)
+        Path(tmp).write_text(text, encoding="utf-8")
+    elif isinstance(widget, QGraphicsView):  # a pannable scene of boxes and text (the autograd graph): all of it
         source = widget.scene().itemsBoundingRect()
         write_svg(tmp, source.width(), source.height(),
                   lambda painter, target: widget.scene().render(painter, target, source))
     else:
-        write_svg(tmp, widget.width(), widget.height(), lambda painter, target: widget.render(painter, QPoint(0, 0)))
+        Path(tmp).write_text(svg_writer.raster_svg(widget), encoding="utf-8")
 
 
 def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None:

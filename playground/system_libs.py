@@ -3,6 +3,7 @@
 
     python3 -m playground.system_libs            # list what is missing (exit 1 if anything is)
     python3 -m playground.system_libs --install  # apt-get install what is missing (sudo if not root)
+    python3 -m playground.system_libs --install --tests   # and what the test suite uses
 
 Runs from a source checkout before `pip install .`: it imports nothing but the standard library.
 """
@@ -39,6 +40,8 @@ PACKAGES: dict[str, str | None] = {
     "fontconfig": None,  # fonts, so text is drawn even offscreen
     "fonts-dejavu-core": None,
 }
+# Only for the test suite: a second SVG renderer to check exported figures against.
+TEST_PACKAGES: dict[str, str | None] = {"librsvg2-bin": None}
 
 
 def _loadable(soname: str) -> bool:
@@ -63,11 +66,12 @@ def missing_libraries() -> list[str]:
     return [pkg for pkg, lib in PACKAGES.items() if lib is not None and not _loadable(lib)]
 
 
-def missing_packages() -> list[str]:
-    """Every package of the list that is missing, fonts included."""
+def missing_packages(tests: bool = False) -> list[str]:
+    """Every package of the list that is missing, fonts included (and the tests' with `tests`)."""
     if not sys.platform.startswith("linux"):
         return []
-    return [pkg for pkg, lib in PACKAGES.items() if not (_loadable(lib) if lib else _dpkg_has(pkg))]
+    wanted = {**PACKAGES, **(TEST_PACKAGES if tests else {})}
+    return [pkg for pkg, lib in wanted.items() if not (_loadable(lib) if lib else _dpkg_has(pkg))]
 
 
 def install_command(packages) -> list[str]:
@@ -75,8 +79,8 @@ def install_command(packages) -> list[str]:
     return [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]
 
 
-def install() -> int:
-    packages = missing_packages()
+def install(tests: bool = False) -> int:
+    packages = missing_packages(tests)
     if not packages:
         return 0
     if shutil.which("apt-get") is None:
@@ -107,8 +111,8 @@ def check_display() -> str | None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv == ["--install"]:
-        return install()
+    if argv and argv[0] == "--install" and set(argv[1:]) <= {"--tests"}:
+        return install(tests="--tests" in argv)
     if argv:
         print(__doc__)
         return 2

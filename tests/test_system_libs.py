@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_readme_commands_and_ci_install_from_the_one_list():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme.count("python3 -m playground.system_libs --install &&") >= 2
+    assert "python3 -m playground.system_libs --install && pip install . && playground" in readme
+    assert "python3 -m playground.system_libs --install --tests && pip install '.[test]'" in readme
     assert "apt-get install" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
