@@ -72,3 +72,32 @@ def test_only_ones_get_flags():
     out = augment(x, np.random.default_rng(3), cfg, labels)
     assert np.allclose(out[1::2], x[1::2], atol=1e-6)  # the 7s untouched
     assert (out[0::2].sum((1, 2)) > x[0::2].sum((1, 2)) + 1).all()
+
+
+def test_sloppy_distortions_bite_gaps_add_specks_and_wobble():
+    from models.digits.augment import SLOPPY, add_specks, bite_gaps, wobble
+
+    x = digits(50)
+    rng = np.random.default_rng(4)
+    bitten = bite_gaps(x, rng)
+    lost = (x - bitten).sum((1, 2))
+    assert (lost > 0.5).all() and (bitten <= x + 1e-6).all()  # only ink taken away, from every image
+    specked = add_specks(np.zeros_like(x), rng)
+    assert (specked.sum((1, 2)) > 0.3).all() and specked.max() <= 1.0
+    field = wobble(50, 28, 28, rng, 1.0)  # (B, HW, 2) displacements
+    assert field.shape == (50, 784, 2) and 0.3 < field.std() < 2.0
+    step = np.abs(np.diff(field.reshape(50, 28, 28, 2), axis=1)).max()
+    assert step < 1.0  # smooth: neighbouring pixels move together
+    out = augment(x, rng, SLOPPY)
+    assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1
+
+
+def test_the_classic_recipe_draws_no_more_random_numbers_than_before():
+    """The shipped MLP's recipe must stay reproducible: the sloppy options are off by default and
+    then take nothing from the generator."""
+    cfg = AugmentConfig()
+    assert cfg.elastic == cfg.gaps == cfg.specks == 0
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    augment(digits(4), a, cfg)
+    random_affine(random_stroke_weight(digits(4), b, cfg), b, cfg)
+    assert a.random() == b.random()

@@ -18,8 +18,8 @@ import numpy as np
 
 GRID = 40  # cells along the canvas's longer side for the connected components (7 pixels on 280)
 CELL_INK = 0.2  # a cell with a pixel above this is inked
-NEAR = 0.25  # a piece this far from the kept ink (in units of its size) is near whatever its mass ...
-REACH = 1.6  # ... and a piece of relative mass m may stand NEAR + REACH * m sizes away
+NEAR = 0.1  # a piece this far from the kept ink (in units of its size) is near whatever its mass ...
+REACH = 1.0  # ... and a piece of relative mass m may stand NEAR + REACH * m sizes away
 
 
 def label_components(mask: np.ndarray) -> np.ndarray:
@@ -42,7 +42,8 @@ def label_components(mask: np.ndarray) -> np.ndarray:
 
 
 def keep_main_ink(canvas: np.ndarray, grid: int = GRID):
-    """canvas (H, W) in [0, 1] -> (kept (H, W), dropped (H, W), number of pieces dropped)."""
+    """canvas (H, W) in [0, 1] -> (kept (H, W), dropped (H, W) or None when the ink is one
+    piece, number of pieces dropped)."""
     H, W = canvas.shape
     cell = max(2, -(-max(H, W) // grid))
     h, w = -(-H // cell), -(-W // cell)
@@ -61,7 +62,7 @@ def keep_main_ink(canvas: np.ndarray, grid: int = GRID):
     inked = inverse >= 0
     piece_mass = np.bincount(inverse[inked], mass[inked], n)  # (n,)
     if n <= 1:
-        return canvas, np.zeros_like(canvas), 0
+        return canvas, None, 0
     rows, cols = np.mgrid[0:h, 0:w]
     idx, r, c = inverse[inked], rows[inked], cols[inked]
     top, left = np.full(n, h), np.full(n, w)
@@ -71,6 +72,8 @@ def keep_main_ink(canvas: np.ndarray, grid: int = GRID):
     np.maximum.at(bottom, idx, r)
     np.maximum.at(right, idx, c)
     keep = _choose(piece_mass, top, bottom, left, right)
+    if keep.all():
+        return canvas, None, 0
     kept_cells = np.where(inked, keep[np.maximum(inverse, 0)], False)
     dropped_cells = inked & ~kept_cells
     # anti-aliased edges spill into neighbouring cells: a kept piece keeps a one-cell margin

@@ -101,17 +101,22 @@ def render(strokes, size: int, width: float) -> np.ndarray:
 
 
 def draw_digit(digit: int, rng: np.random.Generator, size: int = 280, variant: int | None = None,
-               width: float | None = None, height: float | None = None, slant: float | None = None) -> np.ndarray:
+               width: float | None = None, height: float | None = None, slant: float | None = None,
+               angle: float | None = None, edit=None) -> np.ndarray:
     """A (size, size) canvas in [0, 1] with `digit` drawn as a person might: random style variant,
-    wobble, slant, rotation, proportions, size, position and pen width (each can be fixed)."""
+    wobble, slant, rotation (degrees), proportions, size, position and pen width (each can be
+    fixed). `edit(strokes, rng) -> strokes` may change the strokes in the unit box first (the
+    sloppy set's gaps, overshoots and strokes gone over twice: models.digits.sloppy)."""
     options = TEMPLATES[digit]
     strokes = [s.copy() for s in options[rng.integers(len(options)) if variant is None else variant]]
     wobble = rng.normal(0, 0.02, (len(strokes), 2))  # each stroke a little off where it should be
     strokes = [s + w + rng.normal(0, 0.006, s.shape) for s, w in zip(strokes, wobble)]
+    if edit is not None:
+        strokes = edit(strokes, rng)
     h = size * (rng.uniform(0.15, 0.85) if height is None else height)  # digit height on the canvas
     aspect = rng.uniform(0.65, 1.25)  # width / height of the unit box
     slant = rng.uniform(-0.35, 0.35) if slant is None else slant  # x shift per unit of height
-    angle = np.radians(rng.uniform(-10, 10))
+    angle = np.radians(rng.uniform(-10, 10) if angle is None else angle)
     c, s = np.cos(angle), np.sin(angle)
     out = []
     for pts in strokes:
