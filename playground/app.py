@@ -37,8 +37,8 @@ def run_gui() -> int:
     return app.exec()
 
 
-def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light") -> Path:
-    """Render the real main window offscreen on `tab`, after the tab loaded its default model
+def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light", page: str | None = None) -> Path:
+    """Render the real main window offscreen on `tab` (and `page`), after the tab loaded its default model
     and data, and write a PNG. Uses a throwaway settings folder, so the picture does not depend
     on (or change) the user's remembered settings."""
     from playground import settings
@@ -54,6 +54,12 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
     window.show()
     shown = window.show_tab(tab)
     shown.prepare_shot()
+    if page is not None:
+        try:
+            shown.show_page(page)
+        except KeyError as e:
+            window.shutdown()
+            raise ValueError(e.args[0]) from None
     for _ in range(5):  # let layouts and deferred paints settle
         app.processEvents()
         QTimer.singleShot(20, lambda: None)

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("gui", help="open the app (the default)")
 
     shot = sub.add_parser("shot", help="render the main window offscreen to a PNG")
-    shot.add_argument("--tab", choices=registry.names(), default=registry.TABS[0].name)
+    shot.add_argument("--tab", default=registry.TABS[0].name, metavar="TAB[/PAGE]",
+                      help=f"one of {', '.join(registry.names())}, optionally with a page: names/health")
+    shot.add_argument("--page", default=None, help="a page of the tab (its first word: health, sample, …)")
     shot.add_argument("--out", required=True, help="PNG file to write")
     shot.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT")
     shot.add_argument("--presentation", action="store_true", help="classroom presentation mode")
@@ -39,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         if spec.commands:
             importlib.import_module(spec.commands_module).register(train, evaluate)
     return parser
+
+
+def parse_tab(text: str, page: str | None) -> tuple[str, str | None]:
+    """"names/health" -> ("names", "health"); the tab must be in the registry."""
+    tab, _, inline = text.partition("/")
+    if tab not in registry.names():
+        raise CommandError(f"--tab must be one of {', '.join(registry.names())}, not {tab!r}")
+    return tab, (page or inline or None)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -68,7 +78,8 @@ def main(argv=None) -> int:
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             from playground.app import take_shot
 
-            path = take_shot(args.tab, args.out, parse_size(args.size), args.presentation, args.theme)
+            tab, page = parse_tab(args.tab, args.page)
+            path = take_shot(tab, args.out, parse_size(args.size), args.presentation, args.theme, page)
             print(format_result({"shot": str(path)}))
             return 0
         result = args.func(args)

@@ -60,3 +60,15 @@ def test_bad_shot_size_is_one_line_error():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.strip() == "playground: error: --size must look like 1600x1000, not 'huge'"
+
+
+def test_shot_reaches_any_page(tmp_path):
+    out = tmp_path / "health.png"
+    assert cli.main(["shot", "--tab", "bigram/learn", "--out", str(out), "--size", "1024x768"]) == 0
+    assert out.stat().st_size > 10_000
+
+
+def test_shot_names_the_pages_when_one_is_unknown(tmp_path, capsys):
+    assert cli.main(["shot", "--tab", "bigram", "--page", "nope", "--out", str(tmp_path / "x.png")]) == 2
+    assert "has no page 'nope'" in capsys.readouterr().err
+    assert cli.main(["shot", "--tab", "nosuchtab", "--out", str(tmp_path / "x.png")]) == 2
