@@ -15,6 +15,7 @@ from playground import registry
 from playground.registry import TabSpec
 from playground.tabs.base import Tab
 from playground.tabs.placeholder import PlaceholderTab
+from playground.widgets.side_panel import SidePanel
 
 SHUTDOWN_WAIT_MS = 3000
 
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._load(self.current_tab())
+        self._apply_clean(self.current_tab())
 
     # -- tabs ------------------------------------------------------------------------------
     def tab(self, name: str) -> Tab:
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
     def _on_tabs_current_changed(self, index: int):
         self.statusBar().clearMessage()  # the last tab's news does not describe this one
         self._load(self.current_tab())
+        self._apply_clean(self.current_tab())
         self._update_open_action()
         settings.write("window/tab", index)
 
@@ -148,6 +151,9 @@ class MainWindow(QMainWindow):
                                                 "presentation", "Large text and thick lines for a projector", True)
         self.fullscreen_action = self._action(view, "&Full screen", self._on_fullscreen_toggled, "fullscreen",
                                               "Fill the whole screen", True)
+        self.clean_action = self._action(view, "&Hide controls", self._on_clean_toggled, "clean_view",
+                                         "Fold this tab's side panel into a strip: the figure gets the room "
+                                         "(remembered per tab)", True)
         view.addSeparator()
         self._action(view, "Zoom &in", self._on_zoom_in_triggered, "zoom_in", "Larger text")
         self._action(view, "Zoom &out", self._on_zoom_out_triggered, "zoom_out", "Smaller text")
@@ -227,6 +233,21 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_presentation_toggled(self, on: bool):
         self.set_style(app_style.current().with_(presentation=on))
+
+    @Slot(bool)
+    def _on_clean_toggled(self, on: bool):
+        tab = self.current_tab()
+        settings.write(f"view/clean/{tab.name}", on)
+        self._apply_clean(tab)
+
+    def _apply_clean(self, tab: Tab) -> None:
+        """The tab's side panels folded or not, as remembered for this tab."""
+        on = bool(settings.read(f"view/clean/{tab.name}", False))
+        for panel in tab.findChildren(SidePanel):
+            panel.set_collapsed(on)
+        self.clean_action.blockSignals(True)
+        self.clean_action.setChecked(on)
+        self.clean_action.blockSignals(False)
 
     @Slot(bool)
     def _on_fullscreen_toggled(self, on: bool):

@@ -3,8 +3,9 @@
 tabs lay their controls out with."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from playground import style as app_style
 
@@ -12,8 +13,14 @@ MIN_WIDTH = 380
 
 
 class SidePanel(QScrollArea):
+    """Collapsible (`set_collapsed`): the main window's "Hide controls" folds every side panel of
+    a tab into a thin strip, so the figure gets the width on a projector."""
+    STRIP = 34  # px: the collapsed strip
+    collapsed_changed = Signal(bool)
+
     def __init__(self, widgets, stretch_last: bool = True, parent=None):
         super().__init__(parent)
+        self._inner: QWidget | None = None  # the controls while collapsed
         inner = QWidget()
         layout = QVBoxLayout(inner)
         for i, w in enumerate(widgets):
@@ -31,8 +38,39 @@ class SidePanel(QScrollArea):
 
     @Slot()
     def _fit_width(self) -> None:
+        if self.is_collapsed():
+            return
         need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
         self.setMinimumWidth(max(MIN_WIDTH, need + 6))
+
+    def is_collapsed(self) -> bool:
+        return self._inner is not None
+
+    def set_collapsed(self, on: bool) -> None:
+        """Fold the controls into a strip with one button that unfolds them (or unfold)."""
+        if on == self.is_collapsed():
+            return
+        if on:
+            self._inner = self.takeWidget()
+            strip = QToolButton()
+            strip.setArrowType(Qt.RightArrow)
+            strip.setToolTip("Show the controls")
+            strip.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
+            strip.clicked.connect(self._on_strip_clicked)
+            self.setWidget(strip)
+            self.setMinimumWidth(self.STRIP)
+            self.setMaximumWidth(self.STRIP)
+        else:
+            self.takeWidget().deleteLater()
+            self.setWidget(self._inner)
+            self._inner = None
+            self.setMaximumWidth(16777215)
+            self._fit_width()
+        self.collapsed_changed.emit(on)
+
+    @Slot()
+    def _on_strip_clicked(self) -> None:
+        self.set_collapsed(False)
 
 
 def group(title: str, *widgets) -> QGroupBox:
