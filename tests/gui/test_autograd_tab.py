@@ -107,8 +107,8 @@ def test_mlp_preset_is_laid_out_and_drawn(tab, qtbot):
 
 def test_train_page_step_and_run(tab, qtbot):
     page = tab.train_page
-    page.points.setValue(20)  # small data: quick steps
-    assert len(page.data()[1]) == 20
+    page.data_box.points.setValue(40)  # small data: quick steps
+    assert len(page.data().y) == 20  # half of them: the other half is test data
     with qtbot.waitSignal(tab.runner.finished, timeout=20000):
         page.run_controls.step_button.click()
     assert page.step == 1
@@ -124,14 +124,14 @@ def test_train_page_step_and_run(tab, qtbot):
 
 def test_clicked_points_join_the_data(tab):
     page = tab.train_page
-    n = len(page.data()[1])
+    n = len(page.data().y)
     page._on_plane_point_clicked(0.1, 0.2, False)
     page._on_plane_point_clicked(0.3, 0.4, True)  # shift: the other class
-    X, y = page.data()
-    assert len(y) == n + 2 and list(y[-2:]) == [-1.0, 1.0]
-    assert X[-1] == pytest.approx([0.3, 0.4])
-    page.clear_added.click()
-    assert len(page.data()[1]) == n
+    data = page.data()
+    assert len(data.y) == n + 2 and list(data.y[-2:]) == [-1.0, 1.0]
+    assert data.X[-1] == pytest.approx([0.3, 0.4])
+    page.data_box.clear_added.click()
+    assert len(page.data().y) == n
 
 
 def test_weights_save_load_and_foreign_files(tab, tmp_path, qtbot):
@@ -140,8 +140,7 @@ def test_weights_save_load_and_foreign_files(tab, tmp_path, qtbot):
     page.save(str(path))  # a job
     qtbot.waitUntil(lambda: "Saved" in page.weights.status_label.text(), timeout=5000)
     first = page.model.parameters()[0].data
-    page.network.init_seed.setValue(7)
-    page.weights.new_button.click()
+    page.network.init_seed.setValue(7)  # a new seed: new weights at once
     assert page.model.parameters()[0].data != first
     with qtbot.waitSignal(page.weights_loaded, timeout=5000):
         page.load(str(path))

@@ -15,7 +15,7 @@ from models.autograd.graph_layout import layered_layout
 from playground import shortcuts
 from playground.tabs.autograd.graph_view import GraphView
 from playground.tabs.autograd.text import (DONE_TEXT, GRAPH_EXPLAIN as EXPLAIN, MLP_TEXT,
-                                           node_html, step_html)
+                                           node_html, rich_label, step_html)
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.side_panel import SidePanel, group
 
@@ -85,10 +85,10 @@ class GraphPage(QWidget):
         step_widget.setLayout(grid)
         steps_box = group("Run", step_widget, self.check_box, self.step_label)
 
-        self.chain_label = _rich_label("Press Backward step to see the chain rule at work.")
+        self.chain_label = rich_label("Press Backward step to see the chain rule at work.")
         chain_box = group("Chain rule", self.chain_label)
 
-        self.node_label = _rich_label("Click a box in the graph.")
+        self.node_label = rich_label("Click a box in the graph.")
         self.value_edit = QLineEdit()
         self.value_edit.setPlaceholderText("new value of the selected input")
         self.value_edit.setToolTip("Type a number and press Enter: the input changes and "
@@ -395,11 +395,3 @@ def _check(graph, copy):
         return graph, leaf_numerical_grads(copy), ""
     except ExpressionError as e:
         return graph, {}, str(e)
-
-
-def _rich_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.RichText)
-    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-    return label

@@ -1,5 +1,6 @@
 """The "Network" box of the Autograd tab's training page: hidden layer sizes, an activation per
-hidden layer and the initialisation seed (fresh weights come from the Weights box)."""
+hidden layer and the initialisation seed. A change means a new network (fresh weights), as in
+TensorFlow Playground; the inputs are picked in the network view itself."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
@@ -11,12 +12,13 @@ ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
 
 class NetworkForm(QGroupBox):
     error_raised = Signal(str)
+    changed = Signal()  # a valid new shape or seed
 
     def __init__(self, parent=None):
         super().__init__("Network", parent)
-        self.hidden = QLineEdit("16, 16")
-        self.hidden.setToolTip("Neurons per hidden layer, e.g. 16, 16 (1 to 4 layers of 1 to 32); "
-                               "the output is one neuron with a linear score")
+        self.hidden = QLineEdit("8, 8")
+        self.hidden.setToolTip("Neurons per hidden layer, e.g. 8, 8 (1 to 4 layers of 1 to 32); "
+                               "the output is one neuron with a linear score. Enter applies")
         self.hidden.editingFinished.connect(self._on_hidden_edited)
         self.act_row = QHBoxLayout()
         self.combos: list[QComboBox] = []
@@ -24,11 +26,13 @@ class NetworkForm(QGroupBox):
         self.init_seed.setRange(0, 9999)
         self.init_seed.setValue(1337)
         self.init_seed.setToolTip("Seed of the initial weights")
+        self.init_seed.valueChanged.connect(self._on_seed_changed)
         form = QFormLayout(self)
         form.addRow("Hidden layers", self.hidden)
         form.addRow("Activations", self.act_row)
         form.addRow("Init seed", self.init_seed)
-        self._set_combos(2, "relu")
+        self._set_combos(2, "tanh")
+        self._shape = (self.hidden_sizes(), tuple(self.activations()))
 
     def hidden_sizes(self) -> tuple[int, ...]:
         """The sizes typed in; ValueError with a message for anything else."""
@@ -45,10 +49,14 @@ class NetworkForm(QGroupBox):
         return [c.currentText() for c in self.combos]
 
     def set_architecture(self, hidden, activations) -> None:
+        """Show a shape (of loaded weights, or a link's) without asking for a new network."""
+        self.blockSignals(True)
         self.hidden.setText(", ".join(str(s) for s in hidden))
         self._set_combos(len(hidden), "relu")
         for combo, act in zip(self.combos, activations):
             combo.setCurrentText(act)
+        self._shape = (tuple(hidden), tuple(activations))
+        self.blockSignals(False)
 
     def _set_combos(self, n: int, default: str) -> None:
         old = self.activations()
@@ -61,6 +69,7 @@ class NetworkForm(QGroupBox):
             c.addItems(ACTIVATION_CHOICES)
             c.setCurrentText(old[i] if i < len(old) else default)
             c.setToolTip(f"Activation of hidden layer {i + 1}")
+            c.currentTextChanged.connect(self._on_activation_changed)
             self.act_row.addWidget(c)
             self.combos.append(c)
 
@@ -77,4 +86,22 @@ class NetworkForm(QGroupBox):
             return False
         if n != len(self.combos):
             self._set_combos(n, self.combos[-1].currentText())
+        self._emit_if_new()
         return True
+
+    @Slot()
+    def _on_activation_changed(self, *_) -> None:
+        self._emit_if_new()
+
+    @Slot()
+    def _on_seed_changed(self, *_) -> None:
+        self.changed.emit()
+
+    def _emit_if_new(self) -> None:
+        try:
+            shape = (self.hidden_sizes(), tuple(self.activations()))
+        except ValueError:  # the sizes are being typed: Enter will tell
+            return
+        if shape != self._shape:
+            self._shape = shape
+            self.changed.emit()

@@ -33,6 +33,7 @@ class AutogradTab(Tab):
         for page in (self.graph_page, self.train_page):
             page.status_message.connect(self._on_page_status_message)
         self.train_page.error_raised.connect(self._on_page_error_raised)
+        self.train_page.graph_opened.connect(self._on_train_page_graph_opened)
 
     def load_defaults(self) -> None:
         self.graph_page.load_preset(DEFAULT_PRESET)
@@ -58,11 +59,17 @@ class AutogradTab(Tab):
 
     def export_targets(self):
         return [("graph", self.graph_page.view), ("decision regions", self.train_page.plane),
-                ("loss", self.train_page.loss_plot)]
+                ("network", self.train_page.network_view), ("loss", self.train_page.loss_plot)]
 
     @Slot(str)
     def _on_page_status_message(self, message: str) -> None:
         self.status_message.emit(message)
+
+    @Slot(object)
+    def _on_train_page_graph_opened(self, graph) -> None:
+        """The bridge: a neuron or one point's loss of the live network, on the first page."""
+        self.graph_page.show_network_graph(graph, graph.describe())
+        self.pages.setCurrentWidget(self.graph_page)
 
     @Slot(str)
     def _on_page_error_raised(self, message: str) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
 from playground.tabs.autograd.graph_view import fmt
 
 DONE_TEXT = ("Backward is done. Press Forward to run it again on fresh values (the inputs' grads "
@@ -108,3 +111,26 @@ def node_html(values, index: int, numeric: float | None = None) -> str:
         rows.append(("kind", "a leaf: an input or a parameter, nothing flows into it"))
     return "<table>" + "".join(f"<tr><td><i>{k}</i>&nbsp;&nbsp;</td><td>{val}</td></tr>"
                                for k, val in rows) + "</table>"
+
+
+TRAIN_EXPLAIN = (
+    "A neural net of Values",
+    "The same engine as on the first page, now with a few hundred weights: every weight is a "
+    "Value, every step builds the graph of the loss over the step's points, calls backward() "
+    "and nudges each weight against its grad (SGD). The network on the left is drawn as in "
+    "TensorFlow Playground: each square is a neuron, coloured by what it outputs at every "
+    "point of the plane (blue negative, red positive); each line is a weight, as thick as it "
+    "is large, red (solid) if positive, blue (dashed) if negative. The squares and the big "
+    "plot are computed with a NumPy forward pass of the same weights over 6,400 points at "
+    "once; training itself stays on the Value engine. Hollow points are test data, never "
+    "trained on: when their loss rises while the training loss falls, the net overfits. Send "
+    "a neuron or one point's loss to the first page to see the same numbers as a graph.",
+    "w ← w − lr · ∂loss/∂w")
+
+
+def rich_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.RichText)
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    return label

@@ -1,0 +1,309 @@
+"""The tiny MLP drawn as TensorFlow Playground draws it: features, hidden neurons and the output
+left to right, each neuron a small heatmap of what it computes over the plane, each weight a
+line whose width is |w| and whose colour (and dash) is its sign.
+
+    view.set_network(features, sizes, activations)   # the shape: rebuilds the items
+    view.set_view(plane_view)                          # a PlaneView: heatmaps and line widths
+
+Clicking a feature toggles it; hovering a neuron or clicking it, a line or a bias marker emits
+a signal. Positions are in view pixels and recomputed on resize, so text keeps its size.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath,
+                           QPainterPathStroker, QPen, QPixmap)
+from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsPixmapItem,
+                               QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
+                               QGraphicsView)
+
+from models.autograd import features as feats
+from models.autograd.plane import grid_points
+from playground import style as app_style
+
+POSITIVE, NEGATIVE, SELECTED = "#D55E00", "#0072B2", "#E69F00"  # Okabe-Ito, as the plane
+KEY = 0  # QGraphicsItem.data() slot holding what an item stands for
+
+
+def heat_images(grids: np.ndarray, lut: np.ndarray, lo=-1.0, hi=1.0) -> list[QImage]:
+    """(n, R, C) values, row 0 at the bottom of the plane -> n QImages through the colour table
+    (one vectorised lookup for all of them)."""
+    idx = np.clip((np.asarray(grids) - lo) * (255 / (hi - lo)), 0, 255).astype(np.uint8)
+    rgba = np.ascontiguousarray(lut[idx[:, ::-1]])  # (n, R, C, 4), flipped: image rows go down
+    n, h, w = idx.shape
+    return [QImage(rgba[k].data, w, h, 4 * w, QImage.Format_RGBA8888).copy() for k in range(n)]
+
+
+class _Cell(QGraphicsRectItem):
+    """A neuron (or feature) box: its heatmap inside; hover tells the view."""
+
+    def __init__(self, view, key, size):
+        super().__init__(0, 0, size, size)
+        self.view, self.key = view, key
+        self.setData(KEY, key)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.PointingHandCursor)
+        self.pixmap = QGraphicsPixmapItem(self)
+        self.pixmap.setTransformationMode(Qt.SmoothTransformation)
+        self.pixmap.setAcceptedMouseButtons(Qt.NoButton)
+
+    def set_image(self, image: QImage) -> None:
+        size = self.rect().width()
+        self.pixmap.setPixmap(QPixmap.fromImage(image))
+        self.pixmap.setScale(size / max(1, image.width()))
+
+    def hoverEnterEvent(self, event):
+        self.view.neuron_hovered.emit(self.key[1], self.key[2])
+
+    def hoverLeaveEvent(self, event):
+        self.view.neuron_hovered.emit(-1, -1)
+
+
+class _Wire(QGraphicsPathItem):
+    """A weight's line; easy to hit: its clickable shape is at least 10 px wide."""
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(max(10.0, self.pen().widthF()))
+        return stroker.createStroke(self.path())
+
+
+class NetworkView(QGraphicsView):
+    feature_toggled = Signal(str)  # a feature's name
+    neuron_hovered = Signal(int, int)  # layer (0 = features), index; (-1, -1) on leaving
+    neuron_clicked = Signal(int, int)
+    weight_clicked = Signal(str, object)  # "W1" / "b0" and its index tuple
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.Antialiasing)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setMinimumSize(320, 260)
+        self.setToolTip("Click a feature to use it or not; hover or click a neuron to see it "
+                        "in the big plot; click a line (or a neuron's small bias square) to "
+                        "read and edit that weight")
+        self.features, self.sizes, self.activations = feats.DEFAULT, [2, 1], ["linear"]
+        self.cells: dict[tuple, _Cell] = {}  # ("n", layer, j) -> cell
+        self.wires: dict[tuple, _Wire] = {}  # ("W", k, j, i) / ("b", k, j) -> line or marker
+        self.view_ = None  # the last PlaneView shown
+        self._looks: dict[tuple, tuple] = {}  # key -> what its pen shows now
+        self._unused_bounds = None  # the plane the unused features' heatmaps were made for
+        self.selected_weight = None  # ("W"/"b", k, index)
+        self.pinned = None  # (layer, j) of the neuron shown in the big plot
+        self._restyle(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    # -- content -----------------------------------------------------------------------------
+    def set_network(self, features, sizes, activations) -> None:
+        """The shape to draw: active features, layer sizes [F, *hidden, 1], activations."""
+        self.features, self.sizes = tuple(features), list(sizes)
+        self.activations = list(activations)
+        self.view_ = None  # the old network's numbers do not fit the new lines
+        self._build()
+
+    def set_view(self, view) -> None:
+        """Heatmaps and line widths of a PlaneView (copies from a snapshot)."""
+        self.view_ = view
+        self._paint()
+
+    def select_weight(self, key) -> None:
+        self.selected_weight = key
+        self._paint_wires()
+
+    def pin(self, neuron) -> None:
+        """(layer, j) of the neuron shown big (outlined here), or None."""
+        self.pinned = neuron
+        for key, cell in self.cells.items():
+            on = neuron is not None and key[1:] == tuple(neuron)
+            cell.setPen(QPen(QColor(SELECTED if on else self.fg), self.thick if on else 1.0))
+
+    # -- layout --------------------------------------------------------------------------------
+    def _columns(self):
+        """[(titles from longest to shortest, [keys])] left to right: every feature (used or
+        not), then the layers."""
+        cols = [(("Features", "In"), [("n", 0, i) for i in range(len(feats.FEATURES))])]
+        for k, n in enumerate(self.sizes[1:], 1):
+            act = self.activations[k - 1]
+            titles = (("Output", "Out") if k == len(self.sizes) - 1 else
+                      (f"Layer {k}\n{n} × {act}", f"L{k}\n{act}", f"L{k}"))
+            cols.append((titles, [("n", k, j) for j in range(n)]))
+        return cols
+
+    def _title(self, titles, room: float) -> str:
+        """The longest title whose widest line fits in `room` pixels."""
+        metrics = QFontMetricsF(self.font_)
+        for t in titles:
+            if max(metrics.horizontalAdvance(line) for line in t.split("\n")) <= room:
+                return t
+        return titles[-1]
+
+    def _build(self) -> None:
+        scene = self.scene()
+        scene.clear()
+        self.cells, self.wires, self._looks, self._unused_bounds = {}, {}, {}, None
+        w, h = max(self.viewport().width(), 200), max(self.viewport().height(), 200)
+        cols = self._columns()
+        head = 2.6 * self.font_px  # room for the column titles
+        tallest = max(len(keys) for _, keys in cols)
+        size = max(14.0, min(72.0, (h - head - 8) / (tallest * 1.25), w / (len(cols) * 2.2)))
+        metrics = QFontMetricsF(self.font_)
+        label_w = 8 + max(metrics.horizontalAdvance(feats.label(f)) for f in feats.FEATURES)
+        step_x = (w - label_w - size - 8) / max(1, len(cols) - 1)
+        self.node_size = size
+        centres = {}
+        for c, (titles, keys) in enumerate(cols):
+            x = label_w + c * step_x
+            room = 2 * label_w if c == 0 else step_x - 6
+            text = QGraphicsSimpleTextItem(self._title(titles, room))
+            text.setFont(self.font_)
+            text.setBrush(QColor(self.fg))
+            text.setPos(x + size / 2 - text.boundingRect().width() / 2, 2)
+            scene.addItem(text)
+            gap = (h - head - len(keys) * size) / (len(keys) + 1)
+            gap = min(gap, size * 0.6)
+            top = head + (h - head - len(keys) * size - (len(keys) - 1) * gap) / 2
+            for r, key in enumerate(keys):
+                y = top + r * (size + gap)
+                cell = _Cell(self, key, size)
+                cell.setPos(x, y)
+                cell.setZValue(2)
+                scene.addItem(cell)
+                self.cells[key] = cell
+                centres[key] = (x, y)
+                if c == 0:
+                    name = list(feats.FEATURES)[r]
+                    label = QGraphicsSimpleTextItem(feats.label(name))
+                    label.setFont(self.font_)
+                    label.setBrush(QColor(self.fg))
+                    br = label.boundingRect()
+                    label.setPos(x - br.width() - 6, y + size / 2 - br.height() / 2)
+                    scene.addItem(label)
+                    active = name in self.features
+                    cell.setOpacity(1.0 if active else 0.3)
+                    label.setOpacity(1.0 if active else 0.5)
+                    cell.setToolTip(f"{feats.label(name)}: click to {'remove' if active else 'add'}"
+                                    " this input")
+                else:
+                    cell.setToolTip(f"neuron {key[1]}.{key[2] + 1}: hover to see it big, click "
+                                    "to keep it there")
+                    bias = QGraphicsRectItem(-size * 0.12, size * 0.76, size * 0.2, size * 0.2, cell)
+                    bias.setData(KEY, ("b", key[1] - 1, key[2]))
+                    bias.setToolTip("the bias of this neuron: click to read or edit it")
+                    bias.setCursor(Qt.PointingHandCursor)
+                    self.wires[("b", key[1] - 1, key[2])] = bias
+        active = [list(feats.FEATURES).index(f) for f in self.features]
+        for k in range(len(self.sizes) - 1):  # W{k}: column k -> column k + 1
+            sources = active if k == 0 else range(self.sizes[k])
+            for j in range(self.sizes[k + 1]):
+                x1, y1 = centres[("n", k + 1, j)]
+                for i, src in enumerate(sources):
+                    x0, y0 = centres[("n", k, src)]
+                    path = QPainterPath(QPointF(x0 + size, y0 + size / 2))
+                    mid = (x0 + size + x1) / 2
+                    path.cubicTo(QPointF(mid, y0 + size / 2), QPointF(mid, y1 + size / 2),
+                                 QPointF(x1, y1 + size / 2))
+                    wire = _Wire(path)
+                    wire.setData(KEY, ("W", k, j, i))
+                    wire.setZValue(1)
+                    wire.setCursor(Qt.PointingHandCursor)
+                    scene.addItem(wire)
+                    self.wires[("W", k, j, i)] = wire
+        scene.setSceneRect(QRectF(0, 0, w, h))
+        self.pin(self.pinned if self.pinned and tuple(("n", *self.pinned)) in self.cells else None)
+        self._paint()
+
+    # -- painting --------------------------------------------------------------------------------
+    def _paint(self) -> None:
+        view = self.view_
+        if view is None or len(view.neurons) != len(self.sizes):
+            self._paint_wires()
+            return
+        names = list(feats.FEATURES)
+        last = len(view.neurons) - 1
+        for c, grids in enumerate(view.neurons):
+            step = 2 if grids.shape[1] > 48 else 1  # a thumbnail needs no more than 40 x 40
+            shown = grids[:, ::step, ::step]
+            images = heat_images(np.tanh(shown) if c == last else shown, self.lut)
+            for j, image in enumerate(images):
+                cell = self.cells.get(("n", c, names.index(self.features[j]) if c == 0 else j))
+                if cell is not None:
+                    cell.set_image(image)
+        if self._unused_bounds != view.bounds:  # unused features still show what they would bring
+            self._unused_bounds = view.bounds
+            unused = [n for n in names if n not in self.features]
+            if unused:
+                grids = feats.feature_matrix(grid_points(view.bounds, 40), unused)  # (1600, U)
+                images = heat_images(grids.T.reshape(-1, 40, 40), self.lut)
+                for name, image in zip(unused, images):
+                    self.cells[("n", 0, names.index(name))].set_image(image)
+        self._paint_wires()
+
+    def _paint_wires(self) -> None:
+        weights = self.view_.weights if self.view_ is not None else {}
+        scale = 1.5 if self.presentation else 1.0
+        for key, item in self.wires.items():
+            if key[0] == "W":
+                _, k, j, i = key
+                w = weights[f"W{k}"][j, i] if f"W{k}" in weights else 0.0
+                selected = self.selected_weight == ("W", k, (j, i))
+            else:
+                _, k, j = key
+                w = weights[f"b{k}"][j] if f"b{k}" in weights else 0.0
+                selected = self.selected_weight == ("b", k, (j,))
+            width = round(scale * (min(8.0, 0.6 + 2.5 * abs(w)) + (3.0 if selected else 0.0)), 1)
+            look = (width, selected, w >= 0)
+            if self._looks.get(key) == look:
+                continue  # each set is a call into Qt and a repaint: only what changed
+            self._looks[key] = look
+            color = QColor(SELECTED if selected else POSITIVE if w >= 0 else NEGATIVE)
+            if key[0] == "W":
+                pen = QPen(color, width)
+                pen.setStyle(Qt.SolidLine if w >= 0 or selected else Qt.DashLine)
+                pen.setCapStyle(Qt.FlatCap)
+                item.setPen(pen)
+            else:
+                item.setBrush(QBrush(color))
+                item.setPen(QPen(QColor(self.fg), 2.0 if selected else 0.5))
+
+    # -- events ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        while item is not None and item.data(KEY) is None:
+            item = item.parentItem()
+        if item is None or event.button() != Qt.LeftButton:
+            super().mousePressEvent(event)
+            return
+        key = item.data(KEY)
+        if key[0] == "n" and key[1] == 0:
+            self.feature_toggled.emit(list(feats.FEATURES)[key[2]])
+        elif key[0] == "n":
+            self.neuron_clicked.emit(key[1], key[2])
+        elif key[0] == "W":
+            self.weight_clicked.emit(f"W{key[1]}", (key[2], key[3]))
+        else:
+            self.weight_clicked.emit(f"b{key[1]}", (key[2],))
+        event.accept()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._build()
+
+    def _restyle(self, st) -> None:
+        self.presentation = st.presentation
+        self.fg = st.foreground
+        self.font_px = st.font_px
+        self.font_ = QFont()
+        self.font_.setPixelSize(st.font_px)
+        self.thick = 3.0 * (1.5 if st.presentation else 1.0)
+        self.lut = pg.colormap.get(st.diverging_colormap).getLookupTable(nPts=256, alpha=True)
+        self.setBackgroundBrush(QBrush(QColor(st.background)))
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._restyle(st)
+        self._build()
+
