@@ -40,14 +40,16 @@ class Linear(Layer):
         return out
 
     def backward(self, dout):
+        N, n_out = dout.shape
         np.matmul(self.x.T, dout, out=self.grads["W"])  # (n_in, n_out)
-        if "b" in self.param_names:
-            np.sum(dout, axis=0, out=self.grads["b"])  # (n_out,)
+        if "b" in self.param_names:  # column sums as one (1, N) @ (N, n_out) product: faster than sum()
+            np.matmul(self._ones(N, dout.dtype), dout, out=self.grads["b"].reshape(1, n_out))
         return np.matmul(dout, self.W.T, out=self.buffer("dx", self.x.shape, dout.dtype))  # (N, n_in)
 
 
 class LayerNorm(Layer):
-    """Normalise each row to mean 0 and variance 1, then scale by g and shift by b."""
+    """Normalise each row to mean 0 and variance 1, then scale by g and shift by b. Keeps `mean`
+    and `rstd` = 1 / sqrt(var + eps) of each row (the walkthrough shows them)."""
 
     def __init__(self, dim: int, eps: float = 1e-5):
         super().__init__()
@@ -60,10 +62,16 @@ class LayerNorm(Layer):
 
     def forward(self, x):
         N, C = x.shape
-        xhat = np.subtract(x, (x @ self._mean_vec)[:, None], out=self.buffer("xhat", (N, C), x.dtype))
+        mv = self._mean_vec.astype(x.dtype, copy=False)
+        self.mean = np.matmul(x, mv, out=self.buffer("mean", (N,), x.dtype))  # (N,)
+        xhat = np.subtract(x, self.mean[:, None], out=self.buffer("xhat", (N, C), x.dtype))
         sq = np.square(xhat, out=self.buffer("tmp", (N, C), x.dtype))  # (N, C)
-        self.rstd = 1.0 / np.sqrt(sq @ self._mean_vec + self.eps)  # (N,)
-        xhat *= self.rstd[:, None]
+        rstd = np.matmul(sq, mv, out=self.buffer("rstd", (N,), x.dtype))  # (N,) the variance ...
+        rstd += self.eps
+        np.sqrt(rstd, out=rstd)
+        np.divide(1.0, rstd, out=rstd)  # ... made 1 / sqrt(var + eps) in place
+        self.rstd = rstd
+        xhat *= rstd[:, None]
         self.xhat = xhat  # (N, C)
         out = np.multiply(xhat, self.g, out=self.buffer("out", (N, C), x.dtype))
         out += self.b
@@ -71,13 +79,15 @@ class LayerNorm(Layer):
 
     def backward(self, dout):
         N, C = dout.shape
+        mv = self._mean_vec.astype(dout.dtype, copy=False)
+        ones = self._ones(N, dout.dtype)  # (1, N): column sums by matmul
         tmp = np.multiply(dout, self.xhat, out=self.buffer("tmp", (N, C), dout.dtype))
-        np.sum(tmp, axis=0, out=self.grads["g"])
-        np.sum(dout, axis=0, out=self.grads["b"])
+        np.matmul(ones, tmp, out=self.grads["g"].reshape(1, C))  # (C,) sum of dout * xhat
+        np.matmul(ones, dout, out=self.grads["b"].reshape(1, C))  # (C,) sum of dout
         dxhat = np.multiply(dout, self.g, out=self.buffer("dxhat", (N, C), dout.dtype))  # (N, C)
-        mean_d = dxhat @ self._mean_vec  # (N,)
+        mean_d = np.matmul(dxhat, mv, out=self.buffer("mean_d", (N,), dout.dtype))  # (N,)
         np.multiply(dxhat, self.xhat, out=tmp)
-        mean_dx = tmp @ self._mean_vec  # (N,)
+        mean_dx = np.matmul(tmp, mv, out=self.buffer("mean_dx", (N,), dout.dtype))  # (N,)
         # dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
         dx = np.multiply(self.xhat, mean_dx[:, None], out=self.buffer("dx", (N, C), dout.dtype))
         np.subtract(dxhat, dx, out=dx)
@@ -102,37 +112,43 @@ def erf(x):
     return np.copysign(1.0 - poly * np.exp(-z * z), x)
 
 
-# GELU works with h = Phi(-|x|) = 0.5 erfc(|x| / sqrt 2) = phi(x) * poly(t) where phi is the
-# normal density, so poly's coefficients absorb 0.5 * sqrt(2 pi) and phi is reused by backward.
-_GELU_A = tuple(0.5 * _SQRT_2PI * a for a in _ERF_A)
+# GELU works with h = Phi(-|x|) = 0.5 erfc(|x| / sqrt 2) = e * poly(t), e = exp(-x^2 / 2): the
+# polynomial's coefficients absorb 0.5 (and e is the normal density phi(x) times sqrt(2 pi)).
+_GELU_A = tuple(0.5 * a for a in _ERF_A)
+_HALF_LOG2E = -0.5 / math.log(2.0)  # exp(-x^2 / 2) = exp2(x^2 * this): exp2 is the faster ufunc
 
 
 class GELU(Layer):
     """x * Phi(x) with Phi the standard normal CDF (PyTorch's default, exact erf form).
-    Written as in-place passes over preallocated buffers: this is the widest activation."""
+
+    In-place passes over preallocated buffers (this is the widest activation), with only ufuncs
+    NumPy runs fast: Phi(x) = 0.5 + sign(x) (0.5 - h), the sign as x / |x| (tiny added: at
+    x = 0, h = 0.5 and the sign does not matter). Keeps `grad` = Phi(x) + x phi(x) for backward."""
 
     def forward(self, x):
-        shape = x.shape
-        pdf = np.square(x, out=self.buffer("pdf", shape, x.dtype))
-        pdf *= -0.5
-        np.exp(pdf, out=pdf)
-        pdf *= 1.0 / _SQRT_2PI  # phi(x), the normal density
-        t = np.abs(x, out=self.buffer("t", shape, x.dtype))
-        t *= _ERF_P / _SQRT2
+        shape, dt = x.shape, x.dtype
+        a = np.abs(x, out=self.buffer("a", shape, dt))
+        t = np.multiply(a, _ERF_P / _SQRT2, out=self.buffer("t", shape, dt))
         t += 1.0
         np.divide(1.0, t, out=t)  # t = 1 / (1 + p |x| / sqrt 2)
-        cdf = np.multiply(t, _GELU_A[4], out=self.buffer("cdf", shape, x.dtype))
-        for a in _GELU_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
-            cdf += a
-            cdf *= t
-        cdf *= pdf  # h = Phi(-|x|)
-        np.subtract(0.5, cdf, out=cdf)
-        np.copysign(cdf, x, out=cdf)
-        cdf += 0.5  # Phi(x) = 1 - h for x >= 0, h for x < 0
-        grad = np.multiply(pdf, x, out=pdf)
-        grad += cdf  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
-        self.grad = grad
-        return np.multiply(x, cdf, out=self.buffer("out", shape, x.dtype))
+        h = np.multiply(t, _GELU_A[4], out=self.buffer("h", shape, dt))
+        for c in _GELU_A[3::-1]:  # Horner: ((a5 t + a4) t + a3) t ...
+            h += c
+            h *= t
+        e = np.multiply(x, x, out=t)  # t is used up: its buffer becomes e
+        e *= _HALF_LOG2E
+        np.exp2(e, out=e)  # e = exp(-x^2 / 2)
+        h *= e  # h = Phi(-|x|)
+        a += 1e-30
+        np.divide(x, a, out=a)  # sign(x)
+        phi = np.subtract(0.5, h, out=h)
+        phi *= a
+        phi += 0.5  # Phi(x)
+        e *= x
+        e *= 1.0 / _SQRT_2PI
+        e += phi  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
+        self.grad = e
+        return np.multiply(x, phi, out=self.buffer("out", shape, dt))
 
     def backward(self, dout):
         return np.multiply(dout, self.grad, out=self.buffer("dx", dout.shape, dout.dtype))
@@ -157,6 +173,13 @@ class CausalSelfAttention(Layer):
     def scale(self) -> float:
         return 1.0 / (math.sqrt(self.head_size) * self.temperature)
 
+    def _mask(self, T: int, dtype) -> np.ndarray:
+        """(T_key, 1, 1, T_query): -inf where the key comes after the query, made once per T."""
+        mask = self._scratch.get("mask")
+        if mask is None or mask.shape[0] != T or mask.dtype != dtype:
+            mask = self._scratch["mask"] = np.triu(np.full((T, T), -np.inf, dtype), 1).T[:, None, None, :].copy()
+        return mask
+
     def split_heads(self, qkv, B, T):
         """(B*T, 3C) -> q, k, v views, each (B, nh, T, hs)."""
         return qkv.reshape(B, T, 3, self.n_head, self.head_size).transpose(2, 0, 3, 1, 4)
@@ -173,7 +196,7 @@ class CausalSelfAttention(Layer):
         np.matmul(self.k, self.q.transpose(0, 1, 3, 2), out=s.transpose(1, 2, 0, 3))
         s *= self.scale
         if self.causal:  # query i sees keys 0..i only
-            s += np.triu(np.full((T, T), -np.inf, DTYPE), 1).T[:, None, None, :]
+            s += self._mask(T, x.dtype)
         s -= s.max(axis=0)  # max-subtracted: no overflow at any temperature
         np.exp(s, out=s)
         s /= s.sum(axis=0)

@@ -8,6 +8,7 @@ training step allocates (almost) nothing: a result is valid until that layer's n
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Layer:
     def buffer(self, key: str, shape: tuple, dtype) -> np.ndarray:
         """A scratch array of this shape: a view of storage kept from call to call and grown when
         a larger shape asks for it (shorter batches reuse the memory of the long ones)."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)  # (np.prod of a tuple costs more than the rest of this call)
         store = self._scratch.get(key)
         if store is None or store.size < size or store.dtype != np.dtype(dtype):
             store = self._scratch[key] = np.empty(size, dtype)

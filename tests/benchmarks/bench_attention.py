@@ -1,13 +1,14 @@
 """Our character transformer against PyTorch on the reference's `attention-step` workload.
 
-    python tests/benchmarks/bench_attention.py --ref-python /root/refenv/bin/python [--rounds 3] [--threads N]
+    python tests/benchmarks/bench_attention.py --ref-python /root/refenv/bin/python [--rounds 3] [--threads N] [--workers W]
 
 Runs ../shared/bench/torch_reference.py attention-step with the reference interpreter, and the
 same workload with models.attention.model in a process of its own, alternating `rounds` times:
 vocab 27, block 16, 4 layers x 4 heads x 64 dims, batch 32 of random tokens, cross-entropy over
 every position, AdamW (lr 5e-4, weight decay 0.01, betas 0.9/0.99, eps 1e-8), float32. Ours is
 the step models.attention.train.train takes: the batch split over TrainConfig.workers threads
-(models.attention.parallel), single-threaded BLAS in each; torch uses its default threads.
+(models.attention.parallel; --workers W to change it, e.g. 1 for one core against one core on a
+busy machine), single-threaded BLAS in each; torch uses its default threads.
 Each process reports the median over 5 rounds of 50 steps after a warm-up round, as the
 reference does. First checks that both compute the same thing (the reference's GPT
 given our weights: same loss, same gradients). Prints each side's median milliseconds per step
@@ -29,7 +30,7 @@ from benchlib import REPO, TORCH_REFERENCE as REFERENCE
 LINE = re.compile(r"attention-step: ([0-9.eE+-]+) ms per step")
 
 
-def our_workload(rounds: int = 5, steps: int = 50) -> None:
+def our_workload(rounds: int = 5, steps: int = 50, workers: int | None = None) -> None:
     """attention_step() of the reference, with our model; prints the same line."""
     sys.path.insert(0, str(REPO))
     import numpy as np
@@ -40,6 +41,7 @@ def our_workload(rounds: int = 5, steps: int = 50) -> None:
 
     model = GPT(GPTConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, seed=0))
     config = AttentionTrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
+    config.workers = workers or config.workers
     opt = make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
     rng = np.random.default_rng(2)
@@ -119,13 +121,14 @@ def cross_check(ref_python: str) -> None:
 def main():
     parser = benchlib.parser(__doc__)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help="threads our step is split over (default: the training default)")
     args = parser.parse_args()
     if args.ours:
-        return our_workload()
+        return our_workload(workers=args.workers)
     if not args.ref_python:
         raise SystemExit("give --ref-python (an interpreter with torch==2.13.0)")
     cross_check(args.ref_python)
-    ref, ours = benchlib.alternate(args, [REFERENCE, "attention-step"], [__file__, "--ours"], LINE)
+    ref, ours = benchlib.alternate(args, [REFERENCE, "attention-step"], [__file__, "--ours", *(["--workers", args.workers] if args.workers else [])], LINE)
     ref = [float(m.group(1)) for m in ref]
     ours = [float(m.group(1)) for m in ours]
     benchlib.report("models.attention.model", ref, ours, "ms per step")
