@@ -27,19 +27,27 @@ def application() -> QApplication:
     return app
 
 
-def run_gui() -> int:
+def run_gui(lesson: str | None = None) -> int:
+    """The app; with `lesson`, that .playground file opens once the window shows."""
     from playground.main_window import MainWindow
 
     app = application()
     window = MainWindow()
     app.aboutToQuit.connect(window.shutdown)
     window.show()
+    if lesson:
+        window.open_lesson(lesson)
     return app.exec()
 
 
-def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light", page: str | None = None) -> Path:
+LESSON_SHOT_TIMEOUT_S = 300.0
+
+
+def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light", page: str | None = None,
+              lesson: str | None = None) -> Path:
     """Render the real main window offscreen on `tab` (and `page`), after the tab loaded its default model
-    and data, and write a PNG. Uses a throwaway settings folder, so the picture does not depend
+    and data, and write a PNG. With `lesson`, open that .playground lesson instead and show its
+    first step. Uses a throwaway settings folder, so the picture does not depend
     on (or change) the user's remembered settings."""
     from playground import settings
     from playground import style as app_style
@@ -52,8 +60,12 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
     window.set_style(app_style.Style(theme=theme, presentation=presentation))
     window.resize(*size)
     window.show()
-    shown = window.show_tab(tab)
-    shown.prepare_shot()
+    if lesson is not None:
+        _open_lesson_now(app, window, lesson, presentation)
+        page = None
+    else:
+        shown = window.show_tab(tab)
+        shown.prepare_shot()
     if page is not None:
         try:
             shown.show_page(page)
@@ -71,3 +83,27 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
         raise OSError(f"could not write {out}")
     window.close()
     return out
+
+
+def _open_lesson_now(app, window, path: str, presentation: bool) -> None:
+    """Open a lesson and wait (processing events) until all of it is applied; ValueError with the
+    reason when it cannot be opened."""
+    import time
+
+    from playground import style as app_style
+
+    problems = []
+    window.lessons.failed.connect(problems.append)
+    window.open_lesson(path)
+    deadline = time.monotonic() + LESSON_SHOT_TIMEOUT_S
+    while window.lessons.session.busy() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+    if problems:
+        window.shutdown()
+        raise ValueError(problems[0])
+    if presentation and not app_style.current().presentation:
+        window.set_style(app_style.current().with_(presentation=True))
+    if window.lessons.bar.steps:
+        window.lessons.bar.show_step(0)  # again, now that the window has its final size

@@ -22,12 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="playground", description="See neural networks learn. "
                                      "With no command, opens the app.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("gui", help="open the app (the default)")
+    gui = sub.add_parser("gui", help="open the app (the default; `playground LESSON.playground` opens a lesson)")
+    gui.add_argument("lesson", nargs="?", help="a .playground lesson to open")
 
     shot = sub.add_parser("shot", help="render the main window offscreen to a PNG")
     shot.add_argument("--tab", default=registry.TABS[0].name, metavar="TAB[/PAGE]",
                       help=f"one of {', '.join(registry.names())}, optionally with a page: names/health")
     shot.add_argument("--page", default=None, help="a page of the tab (its first word: health, sample, …)")
+    shot.add_argument("--lesson", metavar="FILE", help="open this .playground lesson and render its first step")
     shot.add_argument("--out", required=True, help="PNG file to write")
     shot.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT")
     shot.add_argument("--presentation", action="store_true", help="classroom presentation mode")
@@ -61,10 +63,26 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+COMMANDS = ("gui", "shot", "train", "eval")
+
+
+def check_lesson_path(path: str) -> None:
+    """A missing or unreadable lesson is one line of error, before any window opens."""
+    if not os.path.isfile(path):
+        raise CommandError(f"{path}: no such lesson file" + ("" if os.path.exists(path) else
+                           f" (a command is one of {', '.join(COMMANDS)})"))
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        argv.insert(0, "gui")  # `playground FILE.playground` (and a double-click) opens a lesson
     args = build_parser().parse_args(argv)
     try:
         if args.command in (None, "gui"):
+            lesson = getattr(args, "lesson", None)
+            if lesson is not None:
+                check_lesson_path(lesson)
             from playground.system_libs import check_display
 
             problem = check_display()  # before Qt loads: a sentence, not Qt's abort
@@ -73,13 +91,16 @@ def main(argv=None) -> int:
                 return 1
             from playground.app import run_gui
 
-            return run_gui()
+            return run_gui(lesson)
         if args.command == "shot":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             from playground.app import take_shot
 
             tab, page = parse_tab(args.tab, args.page)
-            path = take_shot(tab, args.out, parse_size(args.size), args.presentation, args.theme, page)
+            if args.lesson is not None:
+                check_lesson_path(args.lesson)
+            path = take_shot(tab, args.out, parse_size(args.size), args.presentation, args.theme, page,
+                             lesson=args.lesson)
             print(format_result({"shot": str(path)}))
             return 0
         result = args.func(args)

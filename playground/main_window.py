@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget,
 from playground import export, settings, shortcuts, theme, wheel_guard
 from playground import style as app_style
 from playground.about import about_html
+from playground.lessons.menus import LessonMenus
 from playground import registry
 from playground.registry import TabSpec
 from playground.tabs.base import Tab
@@ -144,6 +145,11 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Export figure…", self._on_export_triggered, "export",
                      "Save this tab's main plot as PNG, SVG or CSV")
         file_menu.addSeparator()
+        self.lessons = LessonMenus(self)  # lessons: File > Open/Save lesson, View > Journey, Help > Lessons
+        self.lessons.failed.connect(self._on_tab_error_raised)
+        self.lessons.status.connect(self._on_tab_status_message)
+        self.lessons.add_file_actions(file_menu)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "quit", "Close Playground")
 
         view = bar.addMenu("&View")
@@ -154,6 +160,7 @@ class MainWindow(QMainWindow):
         self.clean_action = self._action(view, "&Hide controls", self._on_clean_toggled, "clean_view",
                                          "Fold this tab's side panel into a strip: the figure gets the room "
                                          "(remembered per tab)", True)
+        self.lessons.add_view_actions(view)
         view.addSeparator()
         self._action(view, "Zoom &in", self._on_zoom_in_triggered, "zoom_in", "Larger text")
         self._action(view, "Zoom &out", self._on_zoom_out_triggered, "zoom_out", "Smaller text")
@@ -175,6 +182,7 @@ class MainWindow(QMainWindow):
             action.setData(i)
 
         help_menu = bar.addMenu("&Help")
+        self.lessons.add_help_actions(help_menu)
         self._action(help_menu, "&About Playground", self._on_about_triggered, tip="Versions, credits, licences")
         self._update_open_action()
 
@@ -240,6 +248,15 @@ class MainWindow(QMainWindow):
         settings.write(f"view/clean/{tab.name}", on)
         self._apply_clean(tab)
 
+    def set_clean(self, tab: Tab, on: bool) -> None:
+        """Hide (or show) a tab's controls and remember it, as View > Hide controls does (lessons)."""
+        settings.write(f"view/clean/{tab.name}", on)
+        if tab is self.current_tab():
+            self._apply_clean(tab)  # also ticks the menu item
+        else:
+            for panel in tab.findChildren(SidePanel):
+                panel.set_collapsed(on)
+
     def _apply_clean(self, tab: Tab) -> None:
         """The tab's side panels folded or not, as remembered for this tab."""
         on = bool(settings.read(f"view/clean/{tab.name}", False))
@@ -284,9 +301,14 @@ class MainWindow(QMainWindow):
     def _on_tab_status_message(self, message: str):
         self.statusBar().showMessage(message, 8000)
 
+    def open_lesson(self, path: str) -> bool:
+        """Open a .playground lesson (off the GUI thread; the lesson applies when it is read)."""
+        return self.lessons.open(path)
+
     def shutdown(self) -> bool:
         """Stop every tab's runs with a bounded wait; True when no thread is left."""
-        return all([tab.shutdown(SHUTDOWN_WAIT_MS) for tab in self.built_tabs()])
+        return all([tab.shutdown(SHUTDOWN_WAIT_MS) for tab in self.built_tabs()] +
+                   [self.lessons.shutdown(SHUTDOWN_WAIT_MS)])
 
     def closeEvent(self, event):
         self.shutdown()

@@ -1,6 +1,8 @@
 """What every tab is: a model plus a view, with the hooks the main window calls."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -32,6 +34,8 @@ class Tab(QWidget):
             self.name, self.title = spec.name, spec.title
         self._loaded = False
         self.runners: list[Runner] = []
+        self._run_seconds: dict[int, float] = {}  # id(runner) -> seconds it has been running
+        self._run_since: dict[int, float] = {}  # id(runner) -> when its current running stretch began
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self._on_jobs_failed)
 
@@ -50,6 +54,48 @@ class Tab(QWidget):
         """(label, widget) of what File > Export figure… offers; the main plot first. Widgets may
         be pyqtgraph PlotWidget/GraphicsLayoutWidget/PlotItem (PNG, SVG, CSV) or any QWidget (PNG)."""
         return []
+
+    # -- lessons (playground.lessons) ----------------------------------------------------------
+    # A lesson saves every tab's input widgets, loss plots and weights boxes by walking its
+    # widgets; these hooks carry what that walk cannot see (a model without a weights box, a
+    # drawing, a selection, a graph's step). playground/lessons/tab_extras.py stands in for tabs
+    # that do not implement them yet.
+    def lesson_state(self) -> tuple[dict, dict]:
+        """(JSON-able dict, {name: NumPy array}) a lesson should carry beyond the generic walk.
+        Models go in as checkpoint bytes (models.core.checkpoint.save_model) in the arrays."""
+        return {}, {}
+
+    def restore_lesson_state(self, state: dict, arrays: dict) -> list[str]:
+        """Put back what lesson_state() gave (perhaps from an older or newer version: check what is
+        there). Runs after the widgets and weights are restored. Returns a sentence for each part
+        it had to skip."""
+        return []
+
+    def journey_models(self) -> list[tuple[str, object, dict]]:
+        """What this tab adds to View > Journey, live: (rung key of
+        playground.lessons.journey_data.RUNGS, a copy of the model the worker may own, info such as
+        {"steps": n, "seconds": t}). Called on the GUI thread while the tab is not training.
+        playground/lessons/journey.py stands in for tabs that do not implement it yet."""
+        return []
+
+    def busy(self) -> bool:
+        """True while one-shot work is still to come back (a lesson waits for it to settle)."""
+        return self.jobs.is_busy()
+
+    def is_training(self) -> bool:
+        return any(r.is_busy() for r in self.runners)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether load_defaults() has run (the tab was shown)."""
+        return self._loaded
+
+    def training_seconds(self, runner: Runner | None = None) -> float:
+        """Seconds `runner` (default: all of this tab's runners) has spent running, pauses excluded."""
+        now = time.monotonic()
+        keys = [id(runner)] if runner is not None else [id(r) for r in self.runners]
+        return sum(self._run_seconds.get(k, 0.0) + (now - self._run_since[k] if k in self._run_since else 0.0)
+                   for k in keys)
 
     # -- pages: every tab shows its pages in `self.pages`, a QTabWidget ----------------------
     def page_keys(self) -> list[str]:
@@ -82,6 +128,7 @@ class Tab(QWidget):
         """A Runner owned by this tab: stopped on close, its errors shown to the user."""
         runner = Runner(self)
         runner.failed.connect(self._on_runner_failed)
+        runner.state_changed.connect(self._on_runner_state_changed_clock)
         self.runners.append(runner)
         return runner
 
@@ -95,6 +142,14 @@ class Tab(QWidget):
     @Slot(str)
     def _on_runner_failed(self, message: str) -> None:
         self.show_error(f"Training stopped: {message}")
+
+    @Slot(str)
+    def _on_runner_state_changed_clock(self, state: str) -> None:
+        key, now = id(self.sender()), time.monotonic()
+        if key in self._run_since:
+            self._run_seconds[key] = self._run_seconds.get(key, 0.0) + now - self._run_since.pop(key)
+        if state == "running":
+            self._run_since[key] = now
 
     @Slot(str, str)
     def _on_jobs_failed(self, name: str, message: str) -> None:

@@ -1,0 +1,295 @@
+"""View > Journey: one ladder of validation loss on the same names split, from uniform guessing
+(3.30) down to the transformer. Each rung shows the shipped model's figure (computed once, in a
+job, the way `playground eval` does: journey_data.py) and, below it, the model in its tab now,
+with its parameter count and training time. Clicking a rung opens its tab.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from playground import style as app_style
+from playground.jobs import Jobs
+from playground.lessons import journey_data
+from playground.lessons.journey_data import RUNGS, Figure
+
+_shipped: dict[str, Figure] = {}  # shipped figures, computed once per process (GUI thread only)
+AXIS_MAX = 3.5  # nats: uniform guessing is 3.30
+
+
+def copy_model(model):
+    """A model of the checkpoint contract, rebuilt from its config and a copy of its arrays."""
+    twin = type(model).from_config(model.get_config())
+    twin.load_state_dict({k: v.copy() for k, v in model.state_dict().items()})
+    return twin
+
+
+def live_models(tab) -> list[tuple[str, object, dict]]:
+    """The tab's own Tab.journey_models(), or a stand-in reading the tab from the outside."""
+    from playground.tabs.base import Tab
+
+    if type(tab).journey_models is not Tab.journey_models:
+        return tab.journey_models()
+    try:
+        return _STAND_INS.get(tab.name, lambda t: [])(tab)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return []
+
+
+def _bigram_models(tab):
+    out = []
+    if getattr(tab, "data", None) is not None:
+        out.append(("counts", float(tab.smoothing), {"note": f"your k = {tab.smoothing:g}"}))
+    run = tab.neural.run
+    if run is not None and run.steps > 0:
+        out.append(("neural_bigram", copy_model(run.model),
+                    {"steps": run.steps, "seconds": tab.training_seconds(tab.neural.runner),
+                     "note": "trained on the whole list, val included"}))
+    return out
+
+
+def _names_models(tab):
+    if tab.model is None:
+        return []
+    return [(journey_data.names_rung(tab.model), copy_model(tab.model),
+             {"steps": getattr(tab, "steps_done", None), "seconds": tab.training_seconds(tab.runner)})]
+
+
+def _attention_models(tab):
+    model = tab.model
+    if model is None or getattr(model, "task", "") != "names":
+        return []
+    twin = copy_model(model)
+    twin.causal = bool(getattr(model, "causal", True))
+    return [("transformer", twin, {"seconds": tab.training_seconds(tab.runner)})]
+
+
+_STAND_INS = {"bigram": _bigram_models, "names": _names_models, "attention": _attention_models}
+
+
+class JourneyView(QDialog):
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("journey")
+        self.setWindowTitle("Journey — validation loss on the same names split")
+        self.window_ = window
+        self.live: dict[str, Figure] = {}
+        self.pending: set[str] = set()
+        self._queue: list[tuple[str, object, tuple]] = []
+        self.jobs = Jobs(self)
+        self.jobs.failed.connect(self._on_jobs_failed)
+        self.ladder = Ladder()
+        self.ladder.rung_clicked.connect(self._on_ladder_rung_clicked)
+        caption = QLabel("Average loss per character on the validation names (the 10% no model trains on), "
+                         "lower is better. <b>Blue</b>: the shipped model. <b>Orange</b>: the model in its tab "
+                         "now. Click a rung to open its tab.")
+        caption.setWordWrap(True)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        refresh = QPushButton("Refresh")
+        refresh.setToolTip("Score the models in the tabs again")
+        refresh.clicked.connect(self.refresh)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addWidget(caption)
+        layout.addWidget(self.ladder, 1)
+        layout.addLayout(bottom)
+        self.resize(1100, 720)
+
+    # -- figures -----------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Queue the shipped figures not yet known and every tab's current model."""
+        self._queue = [(f"shipped:{r.key}", _shipped_job, (r.key,))
+                       for r in RUNGS if r.key not in _shipped]
+        self.live = {}
+        for tab in self.window_.built_tabs():
+            if not tab.loaded or tab.is_training():
+                continue
+            for key, model, info in live_models(tab):
+                self._queue.append((f"live:{key}", _live, (key, model, info)))
+        self.pending = {name.split(":", 1)[1] for name, _, _ in self._queue}
+        self._show()
+        self._pump()
+
+    def _pump(self) -> None:
+        """One job at a time: the machine's cores are the tabs' too."""
+        if self._queue and not self.jobs.is_busy():
+            name, fn, args = self._queue.pop(0)
+            self.jobs.submit(name, fn, *args, done=self._on_figure_done)
+        self.status.setText("Scoring the models…" if self._queue or self.jobs.is_busy() else
+                            "Shipped figures are the numbers `playground eval` prints.")
+
+    def _on_figure_done(self, result) -> None:
+        kind, figure = result
+        (_shipped if kind == "shipped" else self.live)[figure.key] = figure
+        self.pending.discard(figure.key)
+        self._show()
+        self._pump()
+
+    @Slot(str, str)
+    def _on_jobs_failed(self, name: str, message: str) -> None:
+        key = name.split(":", 1)[1]
+        self.pending.discard(key)
+        self.ladder.errors[key] = message
+        self._show()
+        self._pump()
+
+    def _show(self) -> None:
+        self.ladder.set_figures(dict(_shipped), dict(self.live), set(self.pending))
+
+    def figures(self) -> dict[str, Figure]:
+        return dict(_shipped)
+
+    @Slot(str)
+    def _on_ladder_rung_clicked(self, key: str) -> None:
+        self.window_.show_tab(journey_data.rung(key).tab)
+        self.window_.activateWindow()
+
+    def busy(self) -> bool:
+        return bool(self._queue) or self.jobs.is_busy()
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        self._queue = []
+        return self.jobs.shutdown(timeout_ms)
+
+
+def _live(key, model, info):
+    """The job behind a live rung: ("live", Figure)."""
+    figure = journey_data.live_figure(key, model, steps=info.get("steps"), seconds=info.get("seconds"))
+    figure.note = info.get("note", "")
+    return "live", figure
+
+
+def _shipped_job(key):
+    return "shipped", journey_data.shipped_figure(key)
+
+
+class Ladder(QWidget):
+    """The rungs, top (worst) to bottom (best): a label, the shipped bar, the live bar."""
+    rung_clicked = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.shipped: dict[str, Figure] = {}
+        self.live: dict[str, Figure] = {}
+        self.pending: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.hovered = -1
+        self.setMouseTracking(True)
+        self.setCursor(Qt.PointingHandCursor)
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    def set_figures(self, shipped, live, pending) -> None:
+        self.shipped, self.live, self.pending = shipped, live, pending
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, round(len(RUNGS) * self._row_height() + 3 * self._font().pixelSize()))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(600, round(len(RUNGS) * self._row_height()))
+
+    def _font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(app_style.current().font_px)
+        return font
+
+    def _row_height(self) -> float:
+        return 2.9 * app_style.current().font_px
+
+    def _rows(self) -> list[QRectF]:
+        top = 1.5 * app_style.current().font_px
+        h = (self.height() - top) / len(RUNGS)
+        return [QRectF(0, top + i * h, self.width(), h) for i in range(len(RUNGS))]
+
+    def paintEvent(self, event) -> None:
+        st = app_style.current()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.fillRect(self.rect(), QColor(st.background))
+        font = self._font()
+        bold = QFont(font)
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        label_w = max(fm.horizontalAdvance(r.label) for r in RUNGS) + 2 * st.font_px
+        x0, x1 = label_w, self.width() - 0.25 * self.width()
+        scale = (x1 - x0) / AXIS_MAX
+        p.setFont(font)
+        p.setPen(QPen(QColor(st.muted), 1, Qt.DashLine))
+        for tick in range(int(AXIS_MAX) + 1):  # the axis: nats
+            x = x0 + tick * scale
+            p.drawLine(round(x), round(1.2 * st.font_px), round(x), self.height())
+            p.drawText(QRectF(x - 40, 0, 80, 1.2 * st.font_px), Qt.AlignCenter, f"{tick}")
+        for i, (r, row) in enumerate(zip(RUNGS, self._rows())):
+            if i == self.hovered:
+                p.fillRect(row, QColor(st.series(4)).lighter(170) if st.theme == "light" else QColor("#333a44"))
+            p.setPen(QColor(st.foreground))
+            p.setFont(bold)
+            p.drawText(QRectF(0.5 * st.font_px, row.top(), label_w, row.height()), Qt.AlignVCenter, r.label)
+            p.setFont(font)
+            half = row.height() / 2
+            self._bar(p, QRectF(x0, row.top() + 0.15 * half, 0, 0.7 * half), self.shipped.get(r.key), scale,
+                      st.series(0), "computing…" if r.key in self.pending else self.errors.get(r.key, "—"), st)
+            live = self.live.get(r.key)
+            if live is not None or (r.key in self.pending and r.key in self.shipped):
+                self._bar(p, QRectF(x0, row.top() + half + 0.2 * half, 0, 0.5 * half), live, scale, st.series(1),
+                          "computing…", st, prefix="in the tab: ")
+        p.end()
+
+    def _bar(self, p, rect, figure, scale, colour, missing, st, prefix=""):
+        if figure is None:
+            p.setPen(QColor(st.muted))
+            p.drawText(QRectF(rect.left() + 4, rect.top() - 20, 2000, rect.height() + 40), Qt.AlignVCenter,
+                       prefix + missing)
+            return
+        rect.setWidth(max(2.0, figure.val_loss * scale))
+        p.fillRect(rect, QColor(colour))
+        p.setPen(QColor(st.foreground))
+        p.drawText(QRectF(rect.right() + 0.5 * st.font_px, rect.top() - 20, 2000, rect.height() + 40),
+                   Qt.AlignVCenter, prefix + describe(figure))
+
+    def _row_at(self, y: float) -> int:
+        return next((i for i, row in enumerate(self._rows()) if row.top() <= y < row.bottom()), -1)
+
+    def mouseMoveEvent(self, event) -> None:
+        i = self._row_at(event.position().y())
+        if i != self.hovered:
+            self.hovered = i
+            self.setToolTip(RUNGS[i].how + f" Click to open the {RUNGS[i].tab} tab." if i >= 0 else "")
+            self.update()
+
+    def leaveEvent(self, event) -> None:
+        self.hovered = -1
+        self.update()
+
+    def mousePressEvent(self, event) -> None:
+        i = self._row_at(event.position().y())
+        if i >= 0 and event.button() == Qt.LeftButton:
+            self.rung_clicked.emit(RUNGS[i].key)
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self.updateGeometry()
+        self.update()
+
+
+def describe(f: Figure) -> str:
+    parts = [f"{f.val_loss:.4f}"]
+    if f.params:
+        parts.append(f"{f.params:,} parameters")
+    if f.seconds:
+        parts.append(_duration(f.seconds) + " training")
+    if f.steps:
+        parts.append(f"{f.steps:,} steps")
+    if f.note:
+        parts.append(f.note)
+    return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600} h {s % 3600 // 60} min" if s >= 3600 else f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
