@@ -3,7 +3,7 @@ to MNIST's width, and the synthetic sloppy set the numbers in assets/README.md c
 import numpy as np
 import pytest
 
-from models.digits.cleanup import keep_main_ink, label_components, pen_width, set_pen_width
+from models.digits.cleanup import label_components, pen_width, set_pen_width
 from models.digits.mnist import load_pretrained
 from models.digits.preprocess import MNIST_PEN, centre_of_mass, ink_bbox, prepare, preprocess, to_work_frame
 from models.digits.sloppy import CATEGORIES, draw_sloppy, score, sloppy_set

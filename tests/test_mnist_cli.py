@@ -49,3 +49,26 @@ def test_bad_input_is_one_line_not_a_traceback(capsys, tmp_path):
     assert code == 2 and "not one saved by Playground" in err and "Traceback" not in err
     code, _, err = run(capsys, "eval", "mnist", "--data", str(tmp_path))
     assert code == 2 and "no such file" in err
+
+
+def test_the_cnn_trains_and_is_scored_on_mnist_and_the_sloppy_drawings(capsys, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_set(data, n=64, split="train")
+    write_set(data, n=32, split="test")
+    first, second = tmp_path / "cnn.npz", tmp_path / "cnn2.npz"
+    code, out, err = run(capsys, "train", "mnist", "--model", "cnn", "--channels", "2,3", "--hidden", "4",
+                         "--epochs", "1", "--batch-size", "32", "--augment", "sloppy", "--data", str(data),
+                         "--out", str(first))
+    assert code == 0, err
+    assert last_line(out)["steps"] == "2"
+    code, out, err = run(capsys, "train", "mnist", "--init", str(first), "--epochs", "0.5", "--batch-size", "32",
+                         "--lr", "0.01", "--data", str(data), "--out", str(second))
+    assert code == 0, err
+    from models.core import checkpoint
+    meta = checkpoint.load_model(second).meta
+    assert "--init cnn.npz" in meta["command"] and "--model cnn" in meta["command"]
+    code, out, _ = run(capsys, "eval", "mnist", "--weights", str(second), "--data", str(data), "--sloppy", "1")
+    result = last_line(out)
+    assert code == 0 and result["arch"] == "cnn-2-3-4"
+    assert {"sloppy_neat", "sloppy_stray", "sloppy_all"} <= set(result)

@@ -63,7 +63,7 @@ def unit_story(net, x: np.ndarray, maps: list[np.ndarray], stage: int, c: int, i
         return (f"<b>conv1, map {c}, row {i}, column {j} = {value:.2f}</b><br>"
                 f"the {k}×{k} pixels under the filter (ink = 1):{_grid(patch, blank_zero=True)}"
                 f"times the filter's weights:{_grid(w)}"
-                f"Σ pixel × weight = {total:.2f}, plus the bias {_num(bias)} = <b>{total + bias:.2f}</b>")
+                f"Σ pixel × weight = {_num(total)}, plus the bias {_num(bias)} = <b>{total + bias:.2f}</b>")
     pooled = np.pad(maps[1], ((p, p), (p, p), (0, 0)))  # (14 + 2p, 14 + 2p, c1)
     patch = pooled[i:i + k, j:j + k, :]  # (k, k, c1)
     w = net.conv2.weight[:, :, :, c]  # (k, k, c1)
@@ -74,5 +74,5 @@ def unit_story(net, x: np.ndarray, maps: list[np.ndarray], stage: int, c: int, i
     return (f"<b>conv2, map {c}, row {i}, column {j} = {value:.2f}</b><br>"
             f"a {k}×{k} window on each of the {len(parts)} maps of the layer before, each with its own "
             f"kernel (shown above). The weighted sum of each window (map number below it):<br>{terms}<br>"
-            f"Σ = {float(parts.sum()):.2f}, plus the bias {_num(bias)} = <b>{float(parts.sum()) + bias:.2f}</b>. "
+            f"Σ = {_num(float(parts.sum()))}, plus the bias {_num(bias)} = <b>{float(parts.sum()) + bias:.2f}</b>. "
             f"Map {top} contributes most; its window:{_grid(patch[:, :, top], blank_zero=True)}")

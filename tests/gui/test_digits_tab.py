@@ -182,6 +182,22 @@ def test_training_in_the_worker_then_stop_keeps_the_best(tab, qtbot):
     assert tab.train_page.confusion.values.shape == (10, 10)
 
 
+def test_the_cnn_trains_in_the_tab_too(tab, qtbot):
+    from playground.tabs.digits.train_page import CNN_ARCH
+
+    x, y = tiny_data(128)
+    xt, yt = tiny_data(64, 1)
+    tab.train_page.set_test_set(xt, yt)
+    tab.predictor_buttons["mlp"].setChecked(True)
+    tab.train_page.form.set_values({"arch": CNN_ARCH, "epochs": 2, "batch_size": 32, "lr": 0.05,
+                                    "augmentation": "sloppy"})
+    with qtbot.waitSignal(tab.runner.finished, timeout=60000):
+        assert tab.train_page.start((x, y, xt, yt))
+    assert isinstance(tab.net, CNN) and tab.predictor == "cnn"  # the trained CNN reads the drawings now
+    assert len(tab.train_page.acc_plot.series("test")[0]) >= 1
+    assert "test set" in tab.weights.status_label.text()
+
+
 def test_clicking_a_misclassified_digit_loads_it(tab, qtbot):
     xt, yt = tiny_data(50, 2)
     tab.train_page.set_test_set(xt, yt)

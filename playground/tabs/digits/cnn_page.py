@@ -25,18 +25,23 @@ class FeatureMaps(QWidget):
         self.selected: tuple | None = None
         self.setMinimumSize(300, 300)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setToolTip("Every feature map for your drawing (bright = strong). Click a pixel of any map to "
-                        "see that unit's receptive field and weighted sum.")
+        self.setToolTip("Every feature map for your drawing: a convolution's sums in red (positive) and blue "
+                        "(negative), after ReLU bright = strong. Click a pixel of any map to see that unit's "
+                        "receptive field and weighted sum.")
         app_style.bus().changed.connect(self._on_style_changed)
 
     def set_maps(self, maps: list[np.ndarray]) -> None:
         """maps: the CNN's `maps` for one image, each (h, w, C)."""
         self.maps = [np.asarray(m, np.float32) for m in maps]
         self.images = []
-        for m in self.maps:
-            hi = max(float(np.abs(m).max()), 1e-6)
-            self.images.append([to_qimage(colour(m[:, :, c], "viridis", -hi if m.min() < 0 else 0.0, hi))
-                                for c in range(m.shape[2])])
+        diverging = app_style.current().diverging_colormap
+        for s, m in enumerate(self.maps):
+            hi = max(float(np.abs(m).max()), 1e-6)  # one scale per stage: maps compare with each other
+            if s in (0, 2):  # a convolution's raw sums have a sign: blue below zero, red above
+                images = [to_qimage(colour(m[:, :, c], diverging, -hi, hi)) for c in range(m.shape[2])]
+            else:  # after ReLU: 0 (dark) .. strongest (bright)
+                images = [to_qimage(colour(m[:, :, c], "viridis", 0.0, hi)) for c in range(m.shape[2])]
+            self.images.append(images)
         self.update()
 
     def _layout(self):
@@ -44,21 +49,21 @@ class FeatureMaps(QWidget):
         st = app_style.current()
         label_h = st.font_px * 1.5
         W, H = self.width(), self.height()
-        rows_needed = []
-        for maps in self.images:
-            n = len(maps)
-            per_row = max(1, min(n, 8))
-            rows_needed.append(-(-n // per_row))
-        total_rows = sum(rows_needed) or 1
         avail = H - label_h * len(self.images)
-        side = max(8.0, min(avail / total_rows - 4, (W - 4) / 8 - 4))
+        best = (0.0, 8)
+        for per_row in range(4, 33):  # as many maps a row as makes them largest
+            rows = sum(-(-len(maps) // per_row) for maps in self.images) or 1
+            side = min(avail / rows - 4, (W - 4) / per_row - 4)
+            best = max(best, (side, per_row))
+        side, per_row = max(8.0, best[0]), best[1]
+        rows_needed = [-(-len(maps) // per_row) for maps in self.images]
         out, y = [], 0.0
         for maps, rows in zip(self.images, rows_needed):
             label = QRectF(0, y, W, label_h)
             y += label_h
             rects = []
             for i in range(len(maps)):
-                r, c = divmod(i, 8)
+                r, c = divmod(i, per_row)
                 rects.append(QRectF(2 + c * (side + 4), y + r * (side + 4), side, side))
             y += rows * (side + 4)
             out.append((label, rects))

@@ -28,6 +28,8 @@ def register(train, evaluate) -> None:
                    "sloppy (stronger, plus wobble, gaps and specks) or none")
     p.add_argument("--no-augment", action="store_true", help="the same as --augment none")
     p.add_argument("--seed", type=int, default=0, help="initialisation, shuffling and augmentation")
+    p.add_argument("--init", help="start from the weights in this file (a second stage of a recipe) instead of "
+                   "a fresh initialisation; its architecture wins over --arch / --channels / --hidden")
     p.add_argument("--data", help="folder with the four MNIST IDX files (default: "
                    "$PLAYGROUND_DATA_DIR/mnist, else the shipped copy)")
     p.add_argument("--out", default="mnist_mlp.npz", help="weights file to write (default: %(default)s)")
@@ -40,6 +42,12 @@ def register(train, evaluate) -> None:
                    help="which shipped net, when no --weights is given")
     p.add_argument("--data", help="folder with the MNIST IDX files (default: $PLAYGROUND_DATA_DIR/mnist, "
                    "else the shipped copy)")
+    p.add_argument("--sloppy", type=int, default=0, metavar="N",
+                   help="also score the synthetic sloppy drawings (models/digits/sloppy.py): N per digit "
+                   "and category (100 for the figures in assets/README.md)")
+    p.add_argument("--sloppy-seed", type=int, default=1, help="seed of the sloppy drawings (default: %(default)s)")
+    p.add_argument("--old-preprocess", action="store_true",
+                   help="read the sloppy drawings without dropping specks or evening out the pen (as before issue 14)")
     p.set_defaults(func=_eval)
 
 
@@ -47,7 +55,7 @@ def build(args):
     """The untrained model the arguments describe (CommandError for a bad architecture)."""
     from playground.cli import CommandError
 
-    from models.digits.cnn import CNN, CNNConfig
+    from models.digits.cnn import CNN
     from models.digits.net import MLP, MLPConfig, parse_arch
 
     try:
@@ -77,7 +85,14 @@ def _train(args) -> dict:
     from models.digits.mnist import load_mnist
     from models.digits.train import DigitsData, DigitsTrainConfig, evaluate, train
 
-    net = build(args)
+    if args.init:
+        try:
+            net = checkpoint.load_model(args.init).model
+        except checkpoint.CheckpointError as e:
+            raise CommandError(str(e)) from None
+        args.model = "cnn" if type(net).__name__ == "CNN" else "mlp"
+    else:
+        net = build(args)
     augment = "none" if args.no_augment else args.augment
     x_train, y_train = load_mnist("train", args.data)
     x_test, y_test = load_mnist("test", args.data)
@@ -123,6 +138,8 @@ def _argv(args) -> list[str]:
         flags += [f"--channels {args.channels}", f"--hidden {args.hidden}"]
     else:
         flags += [f"--arch {args.arch}"]
+    if args.init:
+        flags += [f"--init {Path(args.init).name}"]
     flags += [f"--epochs {args.epochs:g}", f"--batch-size {args.batch_size}", f"--lr {args.lr}",
               f"--optimizer {args.optimizer}", f"--schedule {args.schedule}",
               f"--augment {'none' if args.no_augment else args.augment}", f"--seed {args.seed}"]
@@ -135,4 +152,21 @@ def _eval(args) -> dict:
     net = load_pretrained(args.weights, args.model).model
     x, y = load_mnist("test", args.data)
     acc = net.accuracy(to_float(x), y)
-    return {"arch": describe_model(net), "test_images": len(y), "test_accuracy": acc}
+    out = {"arch": describe_model(net), "test_images": len(y)}
+    if args.sloppy > 0:
+        out.update(_sloppy(net, args))
+    out["test_accuracy"] = acc
+    return out
+
+
+def _sloppy(net, args) -> dict:
+    """Accuracy per category of sloppiness, drawn and read the way the tab reads a canvas."""
+    import numpy as np
+
+    from models.digits.preprocess import preprocess
+    from models.digits.sloppy import score, sloppy_set
+
+    canvases, labels, kinds = sloppy_set(args.sloppy, seed=args.sloppy_seed)
+    keep = not args.old_preprocess
+    x = np.stack([preprocess(c, clean=keep, even_pen=keep) for c in canvases])
+    return {f"sloppy_{k}": round(v, 4) for k, v in score(net.predict(x), labels, kinds).items()}

@@ -6,20 +6,17 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QRadioButton, QSlider, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from models.core import checkpoint
 from models.core.blas import blas_threads
-from models.digits.cnn import CNN
-from models.digits.mnist import load_mnist, load_pretrained
-from models.digits.photo import photo_to_canvas
 from models.digits.preprocess import downsample, prepare
 from models.digits.strokes import draw_digit
 from playground import shortcuts
 from playground.tabs.base import Tab
 from playground.tabs.digits.cnn_page import CnnPage
+from playground.tabs.digits.files import (KINDS, LABELS, describe, kind_of, read_picture, read_shipped,
+                                          read_weights, shipped_path, write_weights)
 from playground.tabs.digits.inside import InsidePage
 from playground.tabs.digits.train_page import TrainPage
 from playground.tabs.digits.views import DigitImage, ProbabilityBars
@@ -29,8 +26,6 @@ from playground.widgets.side_panel import SidePanel, button, group, hrow
 from playground.widgets.weights_box import WeightsBox
 
 IMAGES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.pgm *.ppm"
-KINDS = ("mlp", "cnn")
-LABELS = {"mlp": "MLP", "cnn": "CNN"}
 EXPLAIN = ("Reading handwriting",
            "Your drawing is cleaned up first: specks and ticks away from the main ink are dropped "
            "(shown in orange on the canvas), and the pen is made as thick as MNIST's. Then it is cropped "
@@ -42,64 +37,6 @@ EXPLAIN = ("Reading handwriting",
            "input pixel, from the same backward pass that trains the net: red pixels would raise it if "
            "inked, blue lower it.",
            "p = softmax(W₂ · max(0, W₁ x + b₁) + b₂)")
-
-
-def read_picture(path: str):
-    """(canvas, inverted) from an image file: runs on a job thread (QImage is not a widget)."""
-    image = QImage(path)
-    if image.isNull():
-        raise ValueError(f"{path} is not an image this app can read (try PNG or JPEG).")
-    gray = image.convertToFormat(QImage.Format_Grayscale8)
-    raw = np.frombuffer(gray.constBits(), np.uint8, gray.sizeInBytes())
-    values = raw.reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()].astype(np.float32) / 255
-    try:
-        return photo_to_canvas(values)
-    except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
-
-
-def read_weights(path: str) -> checkpoint.Loaded:
-    """Any digits net saved by Playground (job thread); a message that says the model is kept."""
-    try:
-        return load_pretrained(path)
-    except (checkpoint.CheckpointError, OSError) as e:
-        raise ValueError(f"Kept the current model: {e}") from None
-
-
-def read_shipped() -> dict:
-    """The shipped nets and the MNIST test set (job thread); what is missing is reported, not raised."""
-    out = {"errors": []}
-    for kind in KINDS:
-        try:
-            out[kind] = load_pretrained(which=kind)
-        except (checkpoint.CheckpointError, OSError) as e:
-            out["errors"].append(f"The shipped digits {LABELS[kind]} could not be loaded ({e}).")
-    try:
-        out["test"] = load_mnist("test")
-    except (ValueError, OSError) as e:
-        out["errors"].append(f"MNIST could not be read, so training is off: {e}")
-    return out
-
-
-def write_weights(path: str, cls, config: dict, state: dict, meta: dict) -> str:
-    """Save on a job thread a model rebuilt from copies made on the GUI thread."""
-    net = cls.from_config(config)
-    net.load_state_dict(state)
-    return str(checkpoint.save_model(path, net, meta))
-
-
-def kind_of(net) -> str:
-    return "cnn" if isinstance(net, CNN) else "mlp"
-
-
-def describe(net, meta: dict | None) -> str:
-    meta = meta or {}
-    name = (f"CNN ({net.config.c1}, {net.config.c2} maps, {net.num_params():,} weights)" if kind_of(net) == "cnn"
-            else f"{net.config.arch} MLP")
-    if meta.get("training"):
-        return f"{name}, training…"
-    acc = meta.get("test_accuracy")
-    return name + (f", {acc:.2%} on the MNIST test set" if acc else "")
 
 
 class DigitsTab(Tab):
@@ -294,8 +231,8 @@ class DigitsTab(Tab):
                 note = (f"Saliency of the {LABELS[self.predictor]} for “{cls}”: ink on red pixels would raise its "
                         f"score, on blue ones lower it.")
             self.input_view.set_values(self.input, saliency)
-        self.compare.setText("   ".join(f"{LABELS[k]}: <b>{int(np.argmax(p))}</b> ({p.max():.0%})"
-                                        for k, p in probs.items()) if len(probs) > 1 else "")
+        self.compare.setText("<big>" + " &nbsp; ".join(f"{LABELS[k]}: <b>{int(np.argmax(p))}</b> ({p.max():.0%})"
+                                                       for k, p in probs.items()) + "</big>" if len(probs) > 1 else "")
         if note != self.input_note.text():
             self.input_note.setText(note)
         page = self.pages.currentWidget()
@@ -398,7 +335,7 @@ class DigitsTab(Tab):
 
     @Slot()
     def _on_weights_shipped_requested(self):
-        self.load_weights(str(checkpoint_path(self.predictor)))
+        self.load_weights(str(shipped_path(self.predictor)))
 
     @Slot(str)
     def _on_weights_load_requested(self, path):
@@ -408,9 +345,3 @@ class DigitsTab(Tab):
     def _on_weights_save_requested(self, path):
         self.save_weights(path if path.endswith(".npz") else path + ".npz")
 
-
-def checkpoint_path(kind: str):
-    from models.core.assets import asset_path
-    from models.digits.mnist import PRETRAINED
-
-    return asset_path("weights", PRETRAINED[kind])

@@ -14,7 +14,7 @@ from models.digits.cnn import CNN, CNNConfig
 from models.digits.mnist import SIZES, load_mnist
 from models.digits.net import ARCHITECTURES, MLP, MLPConfig, parse_arch
 from models.digits.train import DigitsData, DigitsTrainConfig, snapshot, train
-from playground.widgets.controls import BoolField, ChoiceField, ControlsForm, FloatField, IntField
+from playground.widgets.controls import ChoiceField, ControlsForm, FloatField, IntField
 from playground.widgets.heatmap import Heatmap
 from playground.widgets.loss_plot import LossPlot
 from playground.widgets.run_controls import RunControls

@@ -1,0 +1,77 @@
+"""What the Digits tab reads and writes off the GUI thread (through its jobs): pictures, weights,
+the shipped nets and the MNIST test set; and how it names a net."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from models.core import checkpoint
+from models.core.assets import asset_path
+from models.digits.cnn import CNN
+from models.digits.mnist import PRETRAINED, load_mnist, load_pretrained
+from models.digits.photo import photo_to_canvas
+
+KINDS = ("mlp", "cnn")
+LABELS = {"mlp": "MLP", "cnn": "CNN"}
+
+
+def read_picture(path: str):
+    """(canvas, inverted) from an image file: runs on a job thread (QImage is not a widget)."""
+    image = QImage(path)
+    if image.isNull():
+        raise ValueError(f"{path} is not an image this app can read (try PNG or JPEG).")
+    gray = image.convertToFormat(QImage.Format_Grayscale8)
+    raw = np.frombuffer(gray.constBits(), np.uint8, gray.sizeInBytes())
+    values = raw.reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()].astype(np.float32) / 255
+    try:
+        return photo_to_canvas(values)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+
+
+def read_weights(path: str) -> checkpoint.Loaded:
+    """Any digits net saved by Playground (job thread); a message that says the model is kept."""
+    try:
+        return load_pretrained(path)
+    except (checkpoint.CheckpointError, OSError) as e:
+        raise ValueError(f"Kept the current model: {e}") from None
+
+
+def read_shipped() -> dict:
+    """The shipped nets and the MNIST test set (job thread); what is missing is reported, not raised."""
+    out = {"errors": []}
+    for kind in KINDS:
+        try:
+            out[kind] = load_pretrained(which=kind)
+        except (checkpoint.CheckpointError, OSError) as e:
+            out["errors"].append(f"The shipped digits {LABELS[kind]} could not be loaded ({e}).")
+    try:
+        out["test"] = load_mnist("test")
+    except (ValueError, OSError) as e:
+        out["errors"].append(f"MNIST could not be read, so training is off: {e}")
+    return out
+
+
+def write_weights(path: str, cls, config: dict, state: dict, meta: dict) -> str:
+    """Save on a job thread a model rebuilt from copies made on the GUI thread."""
+    net = cls.from_config(config)
+    net.load_state_dict(state)
+    return str(checkpoint.save_model(path, net, meta))
+
+
+def kind_of(net) -> str:
+    return "cnn" if isinstance(net, CNN) else "mlp"
+
+
+def describe(net, meta: dict | None) -> str:
+    meta = meta or {}
+    name = (f"CNN ({net.config.c1}, {net.config.c2} maps, {net.num_params():,} weights)" if kind_of(net) == "cnn"
+            else f"{net.config.arch} MLP")
+    if meta.get("training"):
+        return f"{name}, training…"
+    acc = meta.get("test_accuracy")
+    return name + (f", {acc:.2%} on the MNIST test set" if acc else "")
+
+
+def shipped_path(kind: str):
+    return asset_path("weights", PRETRAINED[kind])
