@@ -19,7 +19,7 @@ from models.attention.model import GPT, GPTConfig
 from models.attention.saving import load, snapshots
 from models.attention.sort_task import SEPARATOR, SortTask
 from models.attention.train import TrainData, evaluate_loss
-from models.core.sampling import generate
+from models.core.sampling import distribution, draw, evaluating, generate, next_token_probs
 
 EFFECT_NAMES = 500  # validation names scored when an experiment changes (fast enough to feel live)
 EFFECT_SEQUENCES = 200  # held-out sort sequences scored likewise
@@ -93,25 +93,33 @@ class AttentionLab:
 
     # -- a look inside -------------------------------------------------------------------------
     @staticmethod
-    def inspect(model: GPT, ctx: Context, output_temperature: float = 1.0) -> View:
+    def inspect(model: GPT, ctx: Context, temperature: float = 1.0, top_k: int | None = None,
+                top_p: float | None = None) -> View:
+        """Every head's attention for the text, and the next-character distribution after each
+        position at the output temperature (kept to top_k / top_p: what would be sampled from)."""
         logits, _ = model.forward(ctx.ids[None, :])
         maps = np.stack([a[0] for a in model.attention()])  # (L, H, T, T), copied by stack
         T = len(ctx.ids)
         masked = np.triu(np.ones((T, T), bool), 1) if model.causal else np.zeros((T, T), bool)
-        z = logits[0].astype(np.float64) / max(output_temperature, 1e-6)  # (T, V)
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return View(maps, masked, p / p.sum(axis=1, keepdims=True))
+        return View(maps, masked, distribution(logits[0], temperature, top_k, top_p))
 
-    def sample(self, model: GPT, ctx: Context, temperature: float, n: int, rng, top_k=None) -> list[str]:
+    def next_character(self, model: GPT, ctx: Context, temperature: float, top_k: int | None,
+                       top_p: float | None, rng) -> int:
+        """One character drawn after the text (names only), as `generate` would draw it."""
+        with evaluating(model):
+            p = next_token_probs(model, ctx.ids[None, :], temperature, top_k, top_p)  # (1, V)
+        return int(draw(p, rng)[0])
+
+    def sample(self, model: GPT, ctx: Context, temperature: float, n: int, rng, top_k=None,
+               top_p=None) -> list[str]:
         """n continuations of the text (names: until the end token; sort: the answer letters)."""
         if self.task == "sort":
             prompt = np.tile(ctx.ids[:self.sort.length + 1], (n, 1))
-            out = generate(model, prompt, self.sort.length, temperature, top_k, rng)
+            out = generate(model, prompt, self.sort.length, temperature, top_k, rng, top_p=top_p)
             return [self.sort.decode(row[self.sort.length + 1:]) for row in out]
         start = np.tile(ctx.ids, (n, 1))
         room = max(1, self.block_size - len(ctx.ids))
-        out = generate(model, start, room, temperature, top_k, rng)[:, 1:]  # drop the start token
+        out = generate(model, start, room, temperature, top_k, rng, top_p=top_p)[:, 1:]  # drop the start token
         words = []
         for row in out:
             cut = np.flatnonzero(row[len(ctx.ids) - 1:] == 0)

@@ -37,6 +37,7 @@ class Linear(Layer):
         out = np.matmul(x, self.W, out=self.buffer("out", (x.shape[0], self.W.shape[1]), x.dtype))  # (N, n_out)
         if "b" in self.param_names:
             out += self.b
+        self.out = out  # (the walkthrough reads what each layer gave)
         return out
 
     def backward(self, dout):
@@ -75,6 +76,7 @@ class LayerNorm(Layer):
         self.xhat = xhat  # (N, C)
         out = np.multiply(xhat, self.g, out=self.buffer("out", (N, C), x.dtype))
         out += self.b
+        self.out = out
         return out
 
     def backward(self, dout):
@@ -148,7 +150,8 @@ class GELU(Layer):
         e *= 1.0 / _SQRT_2PI
         e += phi  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
         self.grad = e
-        return np.multiply(x, phi, out=self.buffer("out", shape, dt))
+        self.out = np.multiply(x, phi, out=self.buffer("out", shape, dt))
+        return self.out
 
     def backward(self, dout):
         return np.multiply(dout, self.grad, out=self.buffer("dx", dout.shape, dout.dtype))
@@ -201,7 +204,7 @@ class CausalSelfAttention(Layer):
         np.exp(s, out=s)
         s /= s.sum(axis=0)
         self.att = s.transpose(1, 2, 3, 0)  # (B, nh, T, T) attention weights, rows sum to 1
-        y = self.buffer("y", (B, T, nh, hs), x.dtype)
+        self.y = y = self.buffer("y", (B, T, nh, hs), x.dtype)
         np.matmul(self.att, self.v, out=y.transpose(0, 2, 1, 3))  # heads side by side: (B, T, nh, hs)
         return self.proj.forward(y.reshape(N, C))
 
@@ -267,9 +270,10 @@ class Block(Layer):
 
     def forward(self, x, B, T):
         a = self.drop_attn.forward(self.attn.forward(self.ln1.forward(x), B, T))  # (B*T, C)
-        x1 = np.add(x, a, out=self.buffer("x1", x.shape, x.dtype))
+        self.x1 = x1 = np.add(x, a, out=self.buffer("x1", x.shape, x.dtype))
         m = self.fc_out.forward(self.gelu.forward(self.fc.forward(self.ln2.forward(x1))))
-        return np.add(x1, self.drop_mlp.forward(m), out=self.buffer("x2", x.shape, x.dtype))  # (B*T, C)
+        self.x2 = np.add(x1, self.drop_mlp.forward(m), out=self.buffer("x2", x.shape, x.dtype))  # (B*T, C)
+        return self.x2
 
     def backward(self, dout):
         dm = self.fc_out.backward(self.drop_mlp.backward(dout))

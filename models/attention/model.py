@@ -55,6 +55,7 @@ class Embeddings(Layer):
         self.T, self.idx = T, idx.reshape(-1)  # (B*T,)
         x = np.take(self.wte, self.idx, axis=0, out=self.buffer("x", (B * T, self.wte.shape[1]), self.wte.dtype))
         x.reshape(B, T, -1)[...] += self.wpe[:T]
+        self.out = x
         return x  # (B*T, C)
 
     def backward(self, dx):

@@ -24,11 +24,11 @@ def evaluating(model):
         model.train(was)
 
 
-def next_token_probs(model, idx: np.ndarray, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+def next_token_probs(model, idx: np.ndarray, temperature: float = 1.0, top_k: int | None = None,
+                     top_p: float | None = None) -> np.ndarray:
     """(B, T) tokens -> (B, V) the distribution of the next token, at `temperature`, kept to the
-    `top_k` most likely tokens when given."""
-    if not temperature > 0:
-        raise ValueError("The temperature must be above 0.")
+    `top_k` most likely tokens and to the smallest set of them holding `top_p` of the
+    probability, when given (see distribution)."""
     idx = np.asarray(idx, dtype=np.int64)
     T = model.block_size
     cond = idx[:, -T:]  # (B, <=T)
@@ -38,13 +38,32 @@ def next_token_probs(model, idx: np.ndarray, temperature: float = 1.0, top_k: in
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim == 3:
         logits = logits[:, -1, :]  # (B, V) the last position's prediction
-    logits = logits / temperature
+    return distribution(logits, temperature, top_k, top_p)
+
+
+def distribution(logits: np.ndarray, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None) -> np.ndarray:
+    """(B, V) logits -> (B, V) probabilities: softmax(logits / temperature), then only the top_k
+    most likely tokens kept, then only the most likely ones whose probabilities add up to top_p
+    (nucleus sampling; the likeliest token always stays), renormalised."""
+    if not temperature > 0:
+        raise ValueError("The temperature must be above 0.")
+    logits = np.asarray(logits, dtype=np.float64) / temperature
     if top_k is not None and 0 < top_k < logits.shape[1]:
         kth = np.partition(logits, -top_k, axis=1)[:, -top_k][:, None]  # (B, 1)
         logits = np.where(logits < kth, -np.inf, logits)
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
-    return p / p.sum(axis=1, keepdims=True)
+    p /= p.sum(axis=1, keepdims=True)
+    if top_p is not None and 0 < top_p < 1:
+        order = np.argsort(-p, axis=1, kind="stable")  # (B, V) likeliest first
+        ranked = np.take_along_axis(p, order, axis=1)
+        before = np.cumsum(ranked, axis=1) - ranked  # probability of the tokens ranked above
+        keep = np.zeros(p.shape, bool)
+        np.put_along_axis(keep, order, before < top_p, axis=1)
+        p = np.where(keep, p, 0.0)
+        p /= p.sum(axis=1, keepdims=True)
+    return p
 
 
 def draw(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -54,13 +73,14 @@ def draw(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def generate(model, idx, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
-             rng: np.random.Generator | None = None, greedy: bool = False) -> np.ndarray:
+             rng: np.random.Generator | None = None, greedy: bool = False,
+             top_p: float | None = None) -> np.ndarray:
     """Append max_new_tokens tokens to each row of idx (B, T) -> (B, T + new), in eval mode."""
     rng = rng if rng is not None else np.random.default_rng()
     idx = np.asarray(idx, dtype=np.int64)
     with evaluating(model):
         for _ in range(max_new_tokens):
-            p = next_token_probs(model, idx, temperature, top_k)  # (B, V)
+            p = next_token_probs(model, idx, temperature, top_k, top_p)  # (B, V)
             nxt = p.argmax(axis=1) if greedy else draw(p, rng)
             idx = np.concatenate([idx, nxt[:, None]], axis=1)
     return idx
