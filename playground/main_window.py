@@ -4,9 +4,9 @@ from __future__ import annotations
 import importlib
 import traceback
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QWidget
 
 from playground import export, settings, shortcuts, theme, wheel_guard
 from playground import style as app_style
@@ -37,6 +37,25 @@ def make_tab(spec: TabSpec) -> Tab:
     return tab
 
 
+def fit_pages(tab: Tab) -> None:
+    """A hidden page must not make the window wider than the screen: a QTabWidget is as large as
+    its largest page, so each page (and each tab) ignores its size hint when it is not shown."""
+    tab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
+    pages = getattr(tab, "pages", None)
+    if pages is not None:
+        for i in range(pages.count()):
+            pages.widget(i).setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
+
+
+class _LayoutWatcher(QObject):
+    """Tells the window when a page's layout changed (its size needs may have grown)."""
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.LayoutRequest:
+            self.parent().fit_later()
+        return False
+
+
 class UnbuiltTab(QWidget):
     """Holds a tab's place until it is first shown."""
 
@@ -50,6 +69,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Playground — see neural networks learn")
         self.last_error = ""
+        self._auto_folded: dict[str, int] = {}  # tab -> window width at which its panels unfold
+        self._fit_pending = False
+        self._layout_watcher = _LayoutWatcher(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
@@ -113,8 +135,20 @@ class MainWindow(QMainWindow):
         """Load the tab's data on first show, and give each of its views an Export… menu."""
         tab.ensure_loaded()
         wheel_guard.guard_tree(tab)
+        fit_pages(tab)
+        pages = getattr(tab, "pages", None)
+        if pages is not None and not pages.property("fit_connected"):
+            pages.setProperty("fit_connected", True)
+            pages.currentChanged.connect(self._on_page_changed)
+            for i in range(pages.count()):  # content that grows later (a job's result) re-fits
+                pages.widget(i).installEventFilter(self._layout_watcher)
+        self.fit_later()
         for label, widget in tab.export_targets():
             export.install_export_menu(widget, f"{tab.name}-{label}".replace(" ", "_"))
+
+    @Slot(int)
+    def _on_page_changed(self, index: int):
+        self.fit_later()
 
     @Slot(int)
     def _on_tabs_current_changed(self, index: int):
@@ -233,6 +267,12 @@ class MainWindow(QMainWindow):
         settings.write("view/theme", style.theme)
         settings.write("view/zoom", style.zoom)
         settings.write("view/presentation", style.presentation)
+        for name in list(self._auto_folded):  # sizes change with the style: fit afresh
+            del self._auto_folded[name]
+            tab = self.tab(name)
+            for p in tab.findChildren(SidePanel):
+                p.set_collapsed(bool(settings.read(f"view/clean/{name}", False)))
+        self.fit_later()
 
     def _zoom_to(self, zoom: float):
         self.set_style(app_style.current().with_(zoom=zoom))
@@ -260,11 +300,48 @@ class MainWindow(QMainWindow):
     def _apply_clean(self, tab: Tab) -> None:
         """The tab's side panels folded or not, as remembered for this tab."""
         on = bool(settings.read(f"view/clean/{tab.name}", False))
+        self._auto_folded.pop(tab.name, None)
         for panel in tab.findChildren(SidePanel):
             panel.set_collapsed(on)
         self.clean_action.blockSignals(True)
         self.clean_action.setChecked(on)
         self.clean_action.blockSignals(False)
+
+    # -- fitting the screen: fold the controls when the figure would be squeezed -------------
+    def fit_later(self) -> None:
+        """Check, once the layout has settled, whether the shown page fits (debounced)."""
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_now)
+
+    @Slot()
+    def _fit_now(self) -> None:
+        self._fit_pending = False
+        tab = self.tabs.currentWidget()
+        if isinstance(tab, UnbuiltTab) or settings.read(f"view/clean/{tab.name}", False):
+            return
+        panels = tab.findChildren(SidePanel)
+        pages = getattr(tab, "pages", None)
+        page = pages.currentWidget() if pages is not None else tab
+        if not panels or page is None:
+            return
+        if tab.name not in self._auto_folded:
+            need = page.minimumSizeHint()
+            if need.width() > page.width() + 2 or need.height() > page.height() + 2:
+                unfolded = sum(p.width() for p in panels)
+                for p in panels:
+                    p.set_collapsed(True)
+                self._auto_folded[tab.name] = self.width() + unfolded - SidePanel.STRIP * len(panels)
+                self.statusBar().showMessage("The controls are folded so the figure fits: "
+                                             f"press {shortcuts.text('clean_view')} twice to show them.", 8000)
+        elif self.width() >= self._auto_folded[tab.name]:  # room again for the controls
+            del self._auto_folded[tab.name]
+            for p in panels:
+                p.set_collapsed(False)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_later()
 
     @Slot(bool)
     def _on_fullscreen_toggled(self, on: bool):

@@ -4,7 +4,7 @@ tabs lay their controls out with."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QSizePolicy, QToolButton,
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QSizePolicy, QSplitter, QToolButton,
                                QVBoxLayout, QWidget)
 
 from playground import style as app_style
@@ -21,6 +21,7 @@ class SidePanel(QScrollArea):
     def __init__(self, widgets, stretch_last: bool = True, parent=None):
         super().__init__(parent)
         self._inner: QWidget | None = None  # the controls while collapsed
+        self._splitter_sizes: list[int] | None = None  # a splitter's sizes before folding
         inner = QWidget()
         layout = QVBoxLayout(inner)
         for i, w in enumerate(widgets):
@@ -60,13 +61,32 @@ class SidePanel(QScrollArea):
             self.setWidget(strip)
             self.setMinimumWidth(self.STRIP)
             self.setMaximumWidth(self.STRIP)
+            self._give_splitter_room()
         else:
             self.takeWidget().deleteLater()
             self.setWidget(self._inner)
             self._inner = None
             self.setMaximumWidth(16777215)
             self._fit_width()
+            if self._splitter_sizes is not None and isinstance(self.parentWidget(), QSplitter):
+                self.parentWidget().setSizes(self._splitter_sizes)
+            self._splitter_sizes = None
         self.collapsed_changed.emit(on)
+
+    def _give_splitter_room(self) -> None:
+        """In a splitter, the width the controls had goes to the figure beside them."""
+        splitter = self.parentWidget()
+        if not isinstance(splitter, QSplitter):
+            return
+        sizes = splitter.sizes()
+        self._splitter_sizes = list(sizes)
+        i = splitter.indexOf(self)
+        others = [j for j in range(len(sizes)) if j != i]
+        if others:
+            j = max(others, key=lambda k: sizes[k])
+            sizes[j] += sizes[i] - self.STRIP
+            sizes[i] = self.STRIP
+            splitter.setSizes(sizes)
 
     @Slot()
     def _on_strip_clicked(self) -> None:
