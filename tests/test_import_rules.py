@@ -40,3 +40,17 @@ def test_the_rule_checker_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import numpy\nfrom PySide6.QtCore import QObject\n")
     assert "PySide6" in imported_roots(bad)
+
+
+def test_the_readme_map_names_every_feature_folder():
+    """The README's map matches the tree: every package folder under models/ and playground/ is
+    named in it, and every folder it names exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Map of the code"):readme.index("## Credits")]
+    folders = {p.parent for p in list((ROOT / "models").rglob("__init__.py")) + list((ROOT / "playground").rglob("__init__.py"))}
+    for folder in folders:
+        assert f"{folder.name}/" in block, f"README's map does not name {folder.relative_to(ROOT)}"
+    import re
+
+    for name in re.findall(r"(?:^|\s)(\w+)/(?=\s)", block.split("```")[1]):
+        assert list(ROOT.glob(f"**/{name}")), f"README's map names {name}/, which does not exist"
