@@ -49,10 +49,8 @@ SHORTCUTS: dict[str, Shortcut] = {
     "autograd.backward_all": Shortcut(("Shift+F7",), "autograd/graph", "the whole backward pass"),
     "autograd.zero_grad": Shortcut(("F9",), "autograd/graph", "zero the grads"),
     "autograd.reset": Shortcut(("Ctrl+R",), "autograd/graph", "reset the inputs"),
-    "autograd.hide_panel": Shortcut(("Ctrl+H",), "autograd/graph", "hide the side panel"),
     "autograd.train": Shortcut(("Ctrl+Return",), "autograd/train", "train"),
     "autograd.step": Shortcut(("F7",), "autograd/train", "one training step"),
-    "autograd.train_panel": Shortcut(("Ctrl+H",), "autograd/train", "hide the side panel"),
     # Bigram
     "bigram.sample": Shortcut(("Ctrl+Return",), "bigram/sample", "sample names"),
     # Names MLP (the side panel shows on every page)
@@ -70,6 +68,9 @@ SHORTCUTS: dict[str, Shortcut] = {
     "attention.save": Shortcut(("Ctrl+S",), "attention", "save weights"),
     "attention.back": Shortcut(("Alt+Left",), "attention/step", "previous stage"),
     "attention.next": Shortcut(("Alt+Right",), "attention/step", "next stage"),
+    "attention.walk_back": Shortcut(("Alt+Left",), "attention/walkthrough", "previous stage"),
+    "attention.walk_next": Shortcut(("Alt+Right",), "attention/walkthrough", "next stage"),
+    "attention.next_char": Shortcut(("F6",), "attention", "draw the next character"),
 }
 
 
