@@ -220,3 +220,20 @@ def test_numerical_grads_restore_the_leaves():
     grads = numerical_grads(lambda: a * a * a, [a])
     assert grads[0] == pytest.approx(3 * 1.5 ** 2, rel=1e-6)
     assert a.data == 1.5
+
+
+def test_batch_forward_is_the_row_by_row_forward():
+    import random
+
+    for fused in (True, False):
+        mlp = MLP(3, [4, 2, 1], ["tanh", "relu", "linear"], rng=random.Random(5), fused=fused)
+        rows = [[0.1, -0.5, 2.0], [1.5, 0.3, -0.7]]
+        one, many = [mlp(r) for r in rows], mlp.batch(rows)
+        assert [v.data for v in many] == [v.data for v in one]
+        total(many).backward()
+        grads = [p.grad for p in mlp.parameters()]
+        mlp.zero_grad()
+        total(one).backward()
+        assert [p.grad for p in mlp.parameters()] == grads
+    wide = MLP(2, [3], ["tanh"], rng=random.Random(0))
+    assert [v.data for v in wide.batch([[0.2, 0.4]])[0]] == [v.data for v in wide([0.2, 0.4])]

@@ -94,15 +94,20 @@ class NetworkPointGraph:
             copy.leaves[name].data = leaf.data
         return copy
 
-    def describe(self) -> str:
-        """What the graph is, for the Graph page's text box."""
+    def describe(self, index: int | None = None) -> str:
+        """What the graph is, in short comment lines for the Graph page's text box."""
         what = "the loss" if self.neuron is None else f"neuron {self.neuron[0]}.{self.neuron[1]}"
+        which = "training point" + ("" if index is None else f" #{index}")
         label = "" if self.target is None else f", label {self.target:g}"
-        return (f"# Sent from the tiny MLP page: {what} on the training point "
-                f"({self.point[0]:.3f}, {self.point[1]:.3f}){label}.\n"
-                "# The weights are the network's at that moment; each grad is d(root)/d(box)\n"
-                "# from backward() on this one point (no regularisation term). Every w*x that\n"
-                "# training's fused dot computes in one node is a box of its own here.")
+        root = "loss" if self.neuron is None else "h"
+        return (f"# From the tiny MLP page: {what}\n# on {which}\n"
+                f"# ({self.point[0]:.3f}, {self.point[1]:.3f}){label}.\n"
+                "# The weights are the network's now;\n"
+                f"# each grad is d {root} / d box, from\n"
+                "# backward() on this point alone\n"
+                "# (no regularisation term). Every w*x\n"
+                "# that training fuses into one dot\n"
+                "# node is a box of its own here.")
 
 
 def _point_loss(score: Value, y: float, loss: str) -> Value:

@@ -286,6 +286,27 @@ class MLP(ValueModule):
             x = layer(x)
         return x
 
+    def batch(self, rows) -> list:
+        """[self(r) for r in rows], the same graph and numbers, faster: each fused neuron's
+        weights are read once for the batch, not once per row (they cannot change meanwhile)."""
+        if not all(n.fused for layer in self.layers for n in layer.neurons):
+            return [self(r) for r in rows]
+        plan = [[(n._wb, tuple(map(_data_of, n.w)), n.b.data, n.activation) for n in layer.neurons]
+                for layer in self.layers]
+        outs = []
+        for r in rows:
+            x = tuple(xi if type(xi) is Value else Value(xi) for xi in r)
+            for neurons in plan:
+                xd = tuple(map(_data_of, x))
+                xd1 = xd + (1.0,)
+                h = []
+                for wb, wd, bd, act in neurons:  # Neuron.forward, fused
+                    a = Value(sum(map(mul, wd, xd), bd), "", wb + x, xd1 + wd, "dot")
+                    h.append(a if act == "linear" else getattr(a, act)())
+                x = tuple(h)
+            outs.append(x[0] if len(x) == 1 else list(x))
+        return outs
+
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
 

@@ -81,7 +81,7 @@ class PlaneMLP:
         """Scores of the points X (N, 2) as Values, and the mean data loss against `targets`
         (N,) (None without targets). `loss` is ignored in regression, which is always MSE."""
         rows = self.inputs(X).tolist()  # Python floats: the engine works on scalars
-        scores = [self.mlp(r) for r in rows]
+        scores = self.mlp.batch(rows)  # = [self.mlp(r) for r in rows]
         self.loss = None
         if targets is not None:
             self.loss = loss_value(scores, np.asarray(targets, np.float64).tolist(),

@@ -175,8 +175,8 @@ def test_a_link_sets_the_page_up_and_hides_controls(tab, qtbot):
     with qtbot.waitSignal(tab.error_raised, timeout=1000) as bad:
         page._on_lesson_apply_requested("playground:autograd?hidden=0")
     assert "hidden" in bad.args[0] or "layers" in bad.args[0]
-    page.panel_button.click()
-    assert not page.side.isVisible()
+    page.side.set_collapsed(True)  # the window's Hide controls (Ctrl+H) folds the whole panel
+    assert not page.lesson.isVisible()
 
 
 def test_the_bridge_opens_the_live_numbers_on_the_graph_page(tab, qtbot):
@@ -198,7 +198,7 @@ def test_the_bridge_opens_the_live_numbers_on_the_graph_page(tab, qtbot):
     assert leaf.data == w.data and leaf.grad == pytest.approx(w.grad, abs=1e-12)
     shown = graph_page.view.values.index(leaf)
     assert graph_page.view.nodes[("v", shown)].shown[-1] == f"grad {_fmt(w.grad)}"
-    assert "training point" in graph_page.editor.toPlainText()
+    assert "training point #5" in graph_page.editor.toPlainText()
     tab.pages.setCurrentWidget(page)
     page._on_neuron_clicked(2, 1)
     with qtbot.waitSignal(graph_page.graph_shown, timeout=20000):

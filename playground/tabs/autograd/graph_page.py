@@ -104,12 +104,6 @@ class GraphPage(QWidget):
         self.view = GraphView()
         self.view.node_clicked.connect(self._on_view_node_clicked)
         bar = QHBoxLayout()
-        self.panel_button = QPushButton("Hide panel")
-        self.panel_button.setCheckable(True)
-        self.panel_button.setToolTip("Give the graph the whole width, e.g. on a projector")
-        shortcuts.bind(self.panel_button, "autograd.hide_panel")
-        self.panel_button.toggled.connect(self._on_panel_toggled)
-        bar.addWidget(self.panel_button)
         for text, tip, slot in (("Fit", "Show the whole graph (F on the graph)", self.view.fit),
                                 ("−", "Zoom out (wheel, or − on the graph)", self.view.zoom_out),
                                 ("+", "Zoom in (wheel, or + on the graph)", self.view.zoom_in)):
@@ -135,11 +129,6 @@ class GraphPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-
-    @Slot(bool)
-    def _on_panel_toggled(self, hidden: bool) -> None:
-        self.side.setVisible(not hidden)
-        self.panel_button.setText("Show panel" if hidden else "Hide panel")
 
     # -- building --------------------------------------------------------------------------------
     def load_preset(self, name: str) -> None:

@@ -62,6 +62,7 @@ class NetworkForm(QGroupBox):
         old = self.activations()
         for c in self.combos:
             self.act_row.removeWidget(c)
+            c.hide()  # at once: deleteLater waits for the event loop
             c.deleteLater()
         self.combos = []
         for i in range(n):

@@ -39,7 +39,7 @@ class DecisionPlane(pg.PlotWidget):
         item.addItem(self.image)
         self.boundary = pg.PlotDataItem(connect="pairs")  # segments from boundary_segments
         item.addItem(self.boundary)
-        item.addLegend(offset=(10, 10))
+        self.legend = item.addLegend(offset=(10, 10))
         self.scatter = {c: pg.ScatterPlotItem(symbol=CLASS_SYMBOLS[c], name=f"class {c:+d}")
                         for c in (-1, 1)}
         self.test_scatter = {c: pg.ScatterPlotItem(symbol=CLASS_SYMBOLS[c]) for c in (-1, 1)}
@@ -133,6 +133,7 @@ class DecisionPlane(pg.PlotWidget):
     def _draw_points(self) -> None:
         X, y, Xt, yt = self._points
         classify = self.task == "classify"
+        self.legend.setVisible(classify)
         for c in (-1, 1):
             self.scatter[c].setData(*(X[y == c].T if classify else ([], [])))
             shown = classify and self.show_test

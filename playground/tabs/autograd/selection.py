@@ -102,4 +102,4 @@ class SelectionMixin:
         graph.forward()
         graph.root.backward()
         self.plane.mark(d.X[i])
-        self.graph_opened.emit(graph)
+        self.graph_opened.emit(graph, graph.describe(i))

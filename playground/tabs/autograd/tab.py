@@ -65,10 +65,10 @@ class AutogradTab(Tab):
     def _on_page_status_message(self, message: str) -> None:
         self.status_message.emit(message)
 
-    @Slot(object)
-    def _on_train_page_graph_opened(self, graph) -> None:
+    @Slot(object, str)
+    def _on_train_page_graph_opened(self, graph, text: str) -> None:
         """The bridge: a neuron or one point's loss of the live network, on the first page."""
-        self.graph_page.show_network_graph(graph, graph.describe())
+        self.graph_page.show_network_graph(graph, text)
         self.pages.setCurrentWidget(self.graph_page)
 
     @Slot(str)

@@ -21,7 +21,6 @@ from models.autograd.model import PlaneMLP
 from models.autograd.plane import plot_bounds
 from models.autograd.toy_data import MAX_POINTS, PlaneData, make_dataset, split
 from models.autograd.train import AutogradTrainConfig, Live, evaluate, snapshot, train, view_of
-from playground import shortcuts
 from playground.tabs.autograd.inspect_box import InspectBox
 from playground.tabs.autograd.lesson import LessonMixin
 from playground.tabs.autograd.network_form import NetworkForm
@@ -33,7 +32,7 @@ from playground.tabs.autograd.train_controls import DataBox, LessonBox, Training
 from playground.tabs.autograd.weights_io import WeightsFileMixin
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.loss_plot import LossPlot
-from playground.widgets.side_panel import SidePanel, button
+from playground.widgets.side_panel import SidePanel
 from playground.widgets.weights_box import WeightsBox
 
 GIL_SWITCH_S = 0.001  # while training: the GUI waits at most ~1 ms for the GIL, not 5 ms
@@ -43,7 +42,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
     status_message = Signal(str)
     error_raised = Signal(str)
     weights_loaded = Signal()
-    graph_opened = Signal(object)  # a NetworkPointGraph for the Graph page
+    graph_opened = Signal(object, str)  # a NetworkPointGraph for the Graph page, what it is
 
     def __init__(self, runner, jobs, parent=None):
         super().__init__(parent)
@@ -104,12 +103,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.network_view.weight_clicked.connect(self._on_weight_clicked)
         self.plane = DecisionPlane()
         self.plane.point_clicked.connect(self._on_plane_point_clicked)
-        self.loss_plot = LossPlot(title="Loss", x_label="step", y_label="loss")
-        self.panel_button = button("Hide panel", "Give the pictures the whole width, e.g. on a "
-                                   "projector", None)
-        self.panel_button.setCheckable(True)
-        shortcuts.bind(self.panel_button, "autograd.train_panel")
-        self.panel_button.toggled.connect(self._on_panel_toggled)
+        self.loss_plot = LossPlot(title="Loss", x_label="step", y_label="loss", log_y=True)
         self.show_test = QCheckBox("Show test data")
         self.show_test.setChecked(True)
         self.show_test.setToolTip("Draw the held-out points too (hollow)")
@@ -122,7 +116,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        for w in (self.panel_button, self.show_test, self.discretize):
+        for w in (self.show_test, self.discretize):
             bar.addWidget(w)
         bar.addStretch(1)
         right_layout.addLayout(bar)
@@ -336,11 +330,6 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
     def _on_view_option_toggled(self, _=False) -> None:
         self.plane.set_mode(self.data_box.task(), self.discretize.isChecked(),
                             self.show_test.isChecked())
-
-    @Slot(bool)
-    def _on_panel_toggled(self, hidden: bool) -> None:
-        self.side.setVisible(not hidden)
-        self.panel_button.setText("Show panel" if hidden else "Hide panel")
 
     @Slot(float, float, bool)
     def _on_plane_point_clicked(self, x: float, y: float, shift: bool) -> None:
