@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QFontMetrics
 
 from playground import style as app_style
 from playground.widgets.plot_style import font, style_plot_item
@@ -27,6 +28,8 @@ class Heatmap(pg.GraphicsLayoutWidget):
         self.cell_font_scale = cell_font_scale
         self.values = np.zeros((0, 0))
         self._texts: list[pg.TextItem] = []
+        self._cell_text_on = False
+        self._cells_fit = True
         self._text_shape = (0, 0)
         self._hover = (-1, -1)
         self.plot = self.addPlot()
@@ -49,10 +52,44 @@ class Heatmap(pg.GraphicsLayoutWidget):
             self.colorbar.setImageItem(self.image, insert_in=self.plot)
         else:
             self.image.setColorMap(self._colormap())
+        self.empty_text = pg.TextItem("nothing to show yet", anchor=(0.5, 0.5))
+        self.plot.addItem(self.empty_text)
         self.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         self._apply(app_style.current())
+        self._show_empty(True)
         app_style.bus().changed.connect(self._on_style_changed)
+
+    def _show_empty(self, empty: bool) -> None:
+        """No matrix yet: no meaningless axis numbers, a sentence instead."""
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setStyle(showValues=not empty)
+        self.empty_text.setVisible(empty)
+        if empty:
+            self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+            self.empty_text.setPos(0, 0)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_cell_text()
+
+    def _fit_cell_text(self) -> None:
+        """Numbers in cells are shown only where they fit at a readable size: a cell too small
+        hides its number rather than shrink it (hover still tells the value)."""
+        if not getattr(self, "_texts", None):  # resized while being built
+            return
+        R, C = self._text_shape
+        box = self.plot.vb.sceneBoundingRect()
+        cell_w, cell_h = box.width() / max(C, 1), box.height() / max(R, 1)
+        f = self._texts[0].textItem.font()
+        px = f.pixelSize() if f.pixelSize() > 0 else f.pointSizeF() * 96 / 72
+        metrics = QFontMetrics(f)
+        widest = max((metrics.horizontalAdvance(t.textItem.toPlainText()) for t in self._texts), default=0)
+        st = app_style.current()
+        fits = px >= (20 if st.presentation else 10) and widest + 4 <= cell_w and px * 1.1 <= cell_h
+        self._cells_fit = fits
+        for t in self._texts:
+            t.setVisible(fits and self._cell_text_on)
 
     def minimumSizeHint(self):
         # As small as the plot's title, axes and labels allow: a layout squeezed below that
@@ -76,6 +113,7 @@ class Heatmap(pg.GraphicsLayoutWidget):
         values = np.asarray(values, dtype=np.float64)
         self.values = values
         R, C = values.shape
+        self._show_empty(values.size == 0)
         finite = values[np.isfinite(values)]
         if levels is None:
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -101,6 +139,7 @@ class Heatmap(pg.GraphicsLayoutWidget):
             ax.setTicks([[(i, str(s)) for i, s in enumerate(labels)], []])
 
     def _set_cell_text(self, cell_text, levels) -> None:
+        self._cell_text_on = cell_text is not None
         if cell_text is None:
             for t in self._texts:
                 t.setVisible(False)
@@ -124,8 +163,8 @@ class Heatmap(pg.GraphicsLayoutWidget):
         lo, hi = levels
         frac = np.clip((np.nan_to_num(self.values, nan=lo) - lo) / max(hi - lo, 1e-12), 0, 1)
         for t, text, light in zip(self._texts, cell_text.ravel(), (frac > 0.6).ravel()):
-            t.setVisible(True)
             t.setText(str(text), color="#111111" if light else "#ffffff")
+        self._fit_cell_text()
 
     def cell_at(self, scene_pos) -> tuple[int, int]:
         """The (row, column) under a scene position, or (-1, -1) outside the matrix."""
@@ -159,6 +198,9 @@ class Heatmap(pg.GraphicsLayoutWidget):
         f = font(st, self.cell_font_scale)
         for t in self._texts:
             t.setFont(f)
+        self.empty_text.setFont(font(st))
+        self.empty_text.setColor(st.muted)
+        self._fit_cell_text()
         if self.colorbar is not None:
             self.colorbar.axis.setTickFont(font(st))
             self.colorbar.axis.setTextPen(pg.mkPen(st.foreground))
