@@ -184,3 +184,16 @@ def open_weights(path, words, lab: AttentionLab | None) -> Opened:
     if lab is None or loaded.model.task != lab.task:
         lab = open_task(loaded.model.task, words).lab
     return Opened(lab, loaded.model, snapshots(loaded), loaded.meta)
+
+
+def embedding_views(model: GPT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the Embeddings page draws: each character's embedding projected on the first two
+    principal components (V, 2), the share of variance each explains (2,), and how alike the
+    position embeddings are: their cosine similarity (block_size, block_size)."""
+    wte = model.embed.wte.astype(np.float64)  # (V, C)
+    centred = wte - wte.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    explained = s[:2] ** 2 / max(float((s ** 2).sum()), 1e-12)
+    wpe = model.embed.wpe.astype(np.float64)  # (T, C)
+    unit = wpe / np.maximum(np.linalg.norm(wpe, axis=1, keepdims=True), 1e-12)
+    return centred @ vt[:2].T, explained, unit @ unit.T

@@ -53,10 +53,10 @@ def _heads(a) -> np.ndarray:
 def _layer_norm(part, layer, where, ln, x) -> Stage:
     C = x.shape[1]
     return Stage(part, layer, f"LayerNorm{where}",
-                 "y = γ · (x − mean) / √(var + ε) + β", f"(T, {C}) → (T, {C})",
+                 "n = (x − mean) / √(var + ε),   y = γ · n + β", f"(T, {C}) → (T, {C})",
                  inputs={"x": _rows(x), "γ (scale)": np.tile(ln.g, (x.shape[0], 1)).astype(np.float64),
                          "β (shift)": np.tile(ln.b, (x.shape[0], 1)).astype(np.float64)},
-                 outputs={"x̂ = (x − mean) / std": _rows(ln.xhat), "y = γ x̂ + β": _rows(ln.out)},
+                 outputs={"n = (x − mean) / std": _rows(ln.xhat), "y = γ · n + β": _rows(ln.out)},
                  numbers={"mean": np.asarray(ln.mean, np.float64).copy(),
                           "std": 1.0 / np.asarray(ln.rstd, np.float64)})
 

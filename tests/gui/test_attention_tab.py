@@ -3,6 +3,7 @@ enlarge, step through, experiments, sampling, sort task, training with checkpoin
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 
 from models.core.checkpoint import save
 from playground import settings
@@ -29,12 +30,12 @@ def shared_tab(qapp):
 def tab(shared_tab):
     tab = shared_tab
     tab.experiments.reset_button.click()
-    tab.output.temperature.set_value(1.0)
+    tab.generate.temperature.set_value(1.0)
     tab.step_page.step = 1
     if tab.lab.task != "names":
         tab.task_box.setCurrentIndex(tab.task_box.findData("names"))
     elif tab.model.config.n_layer != 4 or tab.run.steps_done:
-        tab._on_shipped_requested()
+        tab.opening.open_shipped()
     tab.wait_for_jobs()
     tab._select_head(0, 0)
     tab.text_edit.setText(DEFAULT_TEXT["names"])
@@ -63,7 +64,7 @@ def test_first_open_shows_every_head_of_the_shipped_model(tab):
     assert np.all(grid.maps[..., grid.masked] == 0) and grid.masked[0, 1] and not grid.masked[1, 0]
     big = tab.heads.big.values
     assert np.isnan(big[0, 1]) and np.isfinite(big[1, 0])  # the future drawn as masked
-    assert tab.output.plot.probs.sum() == pytest.approx(1.0)
+    assert tab.output.probs.sum() == pytest.approx(1.0)
     assert tab.export_targets()[0][1] is grid
 
 
@@ -107,20 +108,20 @@ def test_experiments_change_the_attention_and_say_how_much(tab, qtbot):
     qtbot.waitUntil(lambda: "now" in tab.experiments.effect.text(), timeout=5000)
     tab.experiments.mask_off.setChecked(True)
     assert not tab.heads.grid.masked.any() and tab.heads.grid.maps[0, 0, 0, 1] > 0
-    assert tab.output.plot.trained.isVisible()  # the as-trained bars for comparison
+    assert tab.output.trained.isVisible()  # the as-trained bars for comparison
     tab.experiments.reset_button.click()
     assert tab.experiments.settings() == (1.0, True) and not tab.experiments.active()
     np.testing.assert_allclose(tab.heads.grid.maps, before, atol=1e-6)
 
 
 def test_output_temperature_and_sampling(tab):
-    tab.output.temperature.set_value(0.1)
-    cold = tab.output.plot.probs.max()
-    tab.output.temperature.set_value(5.0)
-    assert tab.output.plot.probs.max() < cold
-    tab.output.sample_button.click()
+    tab.generate.temperature.set_value(0.1)
+    cold = tab.output.probs.max()
+    tab.generate.temperature.set_value(5.0)
+    assert tab.output.probs.max() < cold
+    tab.generate.sample_button.click()
     tab.wait_for_jobs()
-    assert tab.output.samples.text().startswith("Samples: ")
+    assert tab.generate.samples.text().startswith("Samples: ")
 
 
 def test_sort_task_answers_and_attends(tab):
@@ -188,7 +189,7 @@ def test_save_and_load_weights(tab, tmp_path, qtbot):
     train_for(qtbot, tab, 20)
     path = tmp_path / "mine.npz"
     tab.save_weights(path)
-    tab._on_shipped_requested()
+    tab.opening.open_shipped()
     tab.wait_for_jobs()
     assert tab.model.config.n_layer == 4
     tab.load_weights(path)
@@ -200,3 +201,67 @@ def test_save_and_load_weights(tab, tmp_path, qtbot):
     with qtbot.waitSignal(tab.error_raised) as blocker:
         tab.open_file(str(bad))
     assert "char-transformer" in blocker.args[0] and tab.model.config.n_layer == 1
+
+
+def test_walkthrough_follows_the_position_through_every_stage(tab, qtbot):
+    page = tab.walk_page
+    tab.pages.setCurrentWidget(page)
+    assert len(page.stages) == 1 + 10 * 4 + 3 and page.position == len(tab.ctx.tokens) - 1
+    page.go(0)
+    assert page.stage.part == "embed" and not page.back_button.isEnabled()
+    page.next_button.click()
+    assert (page.stage.part, page.stage.layer) == ("ln1", 0) and "mean = " in page.numbers.text()
+    page.diagram.repaint()
+    qtbot.mouseClick(page.diagram, Qt.LeftButton, pos=page.diagram._chips[2].center().toPoint())
+    assert (page.stage.part, page.stage.layer) == ("ln1", 2) and page.diagram.layer == 2
+    qtbot.mouseClick(page.diagram, Qt.LeftButton, pos=page.diagram._boxes["gelu"].center().toPoint())
+    assert (page.stage.part, page.stage.layer) == ("gelu", 2)
+    assert [r.label for r in page.strips.rows] == ["in: h", "out: GELU(h)"] and len(page.strips.rows[0].values) == 256
+    qtbot.mouseClick(page.diagram, Qt.LeftButton, pos=page.diagram._boxes["softmax"].center().toPoint())
+    assert page.stage.part == "softmax" and not page.next_button.isEnabled()
+    shown = page.strips.rows[-1].values  # what the page draws: the model's distribution
+    np.testing.assert_allclose(shown, tab.output.probs, atol=1e-6)
+    page.position_box.setCurrentIndex(1)
+    assert tab.query == 1 and "after position 1" in tab.output.getPlotItem().titleLabel.text
+    page.go(5)
+    tab.text_edit.setText("emma")  # new numbers: the same stage stays shown
+    assert (page.stage.part, page.stage.layer) == ("add1", 0) and len(page.tokens) == 5
+
+
+def test_walkthrough_buttons_have_their_declared_keys(tab):
+    page = tab.walk_page
+    tab.pages.setCurrentWidget(page)
+    assert page.next_button.property("shortcut_name") == "attention.walk_next"
+    assert page.back_button.shortcut() == QKeySequence("Alt+Left")
+    assert tab.generate.next_button.shortcut() == QKeySequence("F6")
+    page.go(3)
+    page.next_button.click()
+    assert page.index == 4
+    page.back_button.click()
+    assert page.index == 3
+
+
+def test_next_character_appends_one_character_and_every_view_moves(tab):
+    gen = tab.generate
+    gen.top_k.setValue(1)  # the likeliest character: the bar chart's tallest bar
+    expected = tab.lab.itos[int(tab.output.probs.argmax())]
+    assert (tab.output.probs > 0).sum() == 1
+    gen.next_button.click()
+    assert tab.text_edit.text() == "emm" + expected
+    T = len(tab.ctx.tokens)
+    assert T == 5 and tab.heads.grid.maps.shape[-1] == 5 and tab.query == 4
+    tab.pages.setCurrentWidget(tab.walk_page)
+    assert tab.walk_page.position == 4 and tab.walk_page.stages[0].outputs["x = tok + pos"].shape[0] == 5
+    gen.top_k.setValue(0)
+    gen.top_p.setValue(0.5)
+    kept = (tab.output.probs > 0).sum()
+    gen.top_p.setValue(1.0)
+    assert 1 <= kept < (tab.output.probs > 0).sum()
+
+
+def test_embeddings_page_shows_characters_and_position_similarity(tab):
+    tab.pages.setCurrentWidget(tab.embeddings)
+    assert len(tab.embeddings.tokens.labels) == len(tab.lab.itos)
+    sim = tab.embeddings.positions.values
+    assert sim.shape == (tab.model.block_size,) * 2 and np.allclose(np.diag(sim), 1.0)
+    assert "% of the variance" in tab.embeddings.tokens.getPlotItem().getAxis("bottom").labelText

@@ -1,12 +1,15 @@
 """Controls of the Attention tab: a log-scale temperature slider, the two experiments (attention
-temperature, mask off) and the training form."""
+temperature, mask off), generation (temperature, top-k, top-p, one character or whole samples)
+and the training form."""
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
+from playground import shortcuts
 from playground.widgets.controls import FloatField, IntField
 
 TRAIN_FIELDS = [
@@ -114,3 +117,61 @@ class ExperimentsBox(QGroupBox):
         self.mask_off.setChecked(False)
         self.mask_off.blockSignals(False)
         self.temperature.set_value(1.0)
+
+
+class GenerateBox(QGroupBox):
+    """How the next character is drawn, and buttons to draw one (appended to the text, so every
+    view moves with it) or eight whole continuations."""
+    changed = Signal()  # temperature, top-k or top-p
+    next_requested = Signal()
+    sample_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Generate", parent)
+        self.temperature = LogSlider(0.1, 5.0, 1.0, "Output temperature: divide the logits by this "
+                                     "before the softmax. Below 1: safer, more common choices; above "
+                                     "1: more surprising ones.")
+        self.temperature.value_changed.connect(self._on_control_changed)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 100)
+        self.top_k.setSpecialValueText("all")
+        self.top_k.setToolTip("Draw only from the k most likely characters (all: no limit)")
+        self.top_k.valueChanged.connect(self._on_control_changed)
+        self.top_p = QDoubleSpinBox()
+        self.top_p.setRange(0.05, 1.0)
+        self.top_p.setSingleStep(0.05)
+        self.top_p.setValue(1.0)
+        self.top_p.setToolTip("Nucleus sampling: draw only from the most likely characters that "
+                              "together hold this share of the probability (1: all)")
+        self.top_p.valueChanged.connect(self._on_control_changed)
+        self.next_button = QPushButton("Next character ▶")
+        self.next_button.setToolTip("Draw one character with these settings and append it to the "
+                                    "text: the heads, the walkthrough and the bars all move")
+        shortcuts.bind(self.next_button, "attention.next_char")
+        self.next_button.clicked.connect(self.next_requested)
+        self.sample_button = QPushButton("&Sample 8")
+        self.sample_button.setToolTip("Eight whole continuations of the text, character by character")
+        self.sample_button.clicked.connect(self.sample_requested)
+        self.samples = QLabel("")
+        self.samples.setWordWrap(True)
+        self.samples.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        form = QFormLayout()
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top-k", self.top_k)
+        form.addRow("Top-p", self.top_p)
+        row = QHBoxLayout()
+        row.addWidget(self.next_button, 1)
+        row.addWidget(self.sample_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addWidget(self.samples)
+
+    def settings(self) -> tuple[float, int | None, float | None]:
+        """(temperature, top_k or None, top_p or None)."""
+        k, p = self.top_k.value(), self.top_p.value()
+        return self.temperature.value(), (k or None), (p if p < 1.0 else None)
+
+    @Slot()
+    def _on_control_changed(self, *_):
+        self.changed.emit()

@@ -1,14 +1,12 @@
-"""The next-character panel of the Attention tab: the output distribution as bars (and, while an
-experiment is on, the distribution as trained beside it), an output temperature, sampling."""
+"""The next-character plot of the Attention tab: the output distribution as bars (and, while an
+experiment is on, the distribution as trained beside it)."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Slot
 
 from playground import style as app_style
-from playground.tabs.attention.controls import LogSlider
 from playground.widgets.plot_style import style_plot_item
 
 
@@ -70,42 +68,3 @@ class NextCharPlot(pg.PlotWidget):
             f.write("character,probability\n")
             for c, p in zip(self.chars, self.probs):
                 f.write(f"{c},{p:.6g}\n")
-
-
-class OutputPanel(QWidget):
-    temperature_changed = Signal(float)
-    sample_requested = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.plot = NextCharPlot()
-        self.plot.setToolTip("The model's probability for each next character after the text, "
-                             "at the chosen output temperature. Grey: the same without the experiment.")
-        self.temperature = LogSlider(0.1, 5.0, 1.0, "Output temperature: divide the logits by this "
-                                     "before the softmax. Below 1: safer, more common choices; above "
-                                     "1: more surprising ones.")
-        self.temperature.value_changed.connect(self._on_temperature_changed)
-        self.sample_button = QPushButton("&Sample")
-        self.sample_button.setToolTip("Continue the text by sampling from the model, character by "
-                                      "character, at this temperature (Alt+S)")
-        self.sample_button.clicked.connect(self._on_sample_clicked)
-        self.samples = QLabel("")
-        self.samples.setWordWrap(True)
-        self.samples.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Output temperature"))
-        row.addWidget(self.temperature, 1)
-        row.addWidget(self.sample_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
-        layout.addLayout(row)
-        layout.addWidget(self.samples)
-
-    @Slot(float)
-    def _on_temperature_changed(self, value: float) -> None:
-        self.temperature_changed.emit(value)
-
-    @Slot()
-    def _on_sample_clicked(self) -> None:
-        self.sample_requested.emit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
-from playground.tabs.attention.controls import TRAIN_FIELDS, ExperimentsBox
+from playground.tabs.attention.controls import TRAIN_FIELDS, ExperimentsBox, GenerateBox
 from playground.widgets.controls import ControlsForm
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.run_controls import RunControls
@@ -36,6 +36,7 @@ class AttentionSide(SidePanel):
         self.text_status = QLabel("")
         self.text_status.setWordWrap(True)
         self.experiments = ExperimentsBox()
+        self.generate = GenerateBox()
         self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="attention/train")
         self.run_controls = RunControls(runner, step=True)
         self.weights = WeightsBox("attention weights", WEIGHTS_FILTER, "attention.npz", tab="attention",
@@ -44,7 +45,7 @@ class AttentionSide(SidePanel):
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(220)
         super().__init__([group("Task", self.task_box, self.source_label),
-                          group("Text", self.text_edit, self.text_status), self.experiments,
+                          group("Text", self.text_edit, self.text_status), self.generate, self.experiments,
                           group("Training", self.train_form, self.run_controls), self.weights,
                           self.explain], parent=parent)
 

@@ -1,40 +1,29 @@
 """The Attention tab: a small character transformer, every head's attention for the text you type,
-one head's arithmetic step by step, the next-character distribution, two experiments (attention
-temperature, mask off) and training with checkpoints to scrub through."""
+one character followed through the whole model stage by stage, one head's arithmetic, the
+next-character distribution and generation one character at a time, the embeddings, two
+experiments (attention temperature, mask off) and training with checkpoints to scrub through."""
 from __future__ import annotations
 
 import time
-from functools import partial
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout
 
-from models.attention.lab import AttentionLab, Opened, open_task, open_weights
-from models.attention.saving import save
-from models.core.assets import asset_path
-from models.core.data import default_names_path, load_words
+from models.attention.lab import AttentionLab, embedding_views
+from models.attention.walkthrough import walkthrough
+from models.core.data import default_names_path
 from playground import settings
+from playground.tabs.attention.embeddings import EmbeddingsPage
 from playground.tabs.attention.heads import HeadsPage
-from playground.tabs.attention.output import OutputPanel
+from playground.tabs.attention.opening import DEFAULT_TEXT, Opening  # noqa: F401 (DEFAULT_TEXT: tests)
+from playground.tabs.attention.output import NextCharPlot
 from playground.tabs.attention.run import TrainingRun
 from playground.tabs.attention.side import AttentionSide
 from playground.tabs.attention.step import StepPage
+from playground.tabs.attention.walk_page import WalkthroughPage
 from playground.tabs.base import Tab
 from playground.widgets.loss_plot import LossPlot
-
-DEFAULT_TEXT = {"names": "emm", "sort": "hcfadb"}
-
-
-def read_words(path) -> tuple[list[str], str]:
-    """A word list and the name it is shown by (a job: off the GUI thread)."""
-    return load_words(path), Path(path).name
-
-
-def open_word_list(path) -> tuple[Opened, list[str], str]:
-    words, source = read_words(path)
-    return open_task("names", words), words, source
 
 
 def score(lab: AttentionLab, model, temperature: float, causal: bool) -> tuple[dict, dict]:
@@ -61,21 +50,26 @@ class AttentionTab(Tab):
         self.ctx = None
         self.layer = self.head = 0
         self.query = 0
+        self.rng = np.random.default_rng(int(time.time() * 1000) % 2**32)  # Next character / Sample
         self.runner = self.make_runner()
         self.run = TrainingRun(self, self.runner)
+        self.opening = Opening(self)
 
         self.side = side = AttentionSide(self.runner)
         self.task_box, self.source_label = side.task_box, side.source_label
         self.text_edit, self.text_status = side.text_edit, side.text_status
-        self.experiments, self.train_form, self.run_controls = side.experiments, side.train_form, side.run_controls
-        self.weights = side.weights
+        self.experiments, self.generate = side.experiments, side.generate
+        self.train_form, self.run_controls, self.weights = side.train_form, side.run_controls, side.weights
         self.task_box.currentIndexChanged.connect(self._on_task_box_changed)
         self.text_edit.textChanged.connect(self._on_text_changed)
         self.experiments.changed.connect(self._on_experiments_changed)
+        self.generate.changed.connect(self._on_generate_changed)
+        self.generate.next_requested.connect(self._on_next_requested)
+        self.generate.sample_requested.connect(self._on_sample_requested)
         self.run_controls.start_requested.connect(self._on_start_requested)
         self.run_controls.step_requested.connect(self._on_step_requested)
         self.weights.new_requested.connect(self._on_new_requested)
-        self.weights.shipped_requested.connect(self._on_shipped_requested)
+        self.weights.shipped_requested.connect(self.opening.open_shipped)
         self.weights.load_requested.connect(self.load_weights)
         self.weights.save_requested.connect(self.save_weights)
 
@@ -84,22 +78,30 @@ class AttentionTab(Tab):
         self.heads.head_selected.connect(self._on_head_selected)
         self.heads.query_selected.connect(self._on_query_selected)
         self.heads.checkpoint_changed.connect(self._on_checkpoint_changed)
-        self.output = OutputPanel()
-        self.output.temperature_changed.connect(self._on_output_temperature_changed)
-        self.output.sample_requested.connect(self._on_sample_requested)
+        self.output = NextCharPlot()
+        self.output.setToolTip("The model's probability for each next character after the chosen "
+                               "position, at the output temperature, kept to top-k / top-p: what "
+                               "Next character draws from. Grey: the same without the experiment.")
         heads_page = QSplitter(Qt.Vertical)
+        heads_page.setObjectName("heads")
         heads_page.addWidget(self.heads)
         heads_page.addWidget(self.output)
         heads_page.setSizes([640, 300])
+        self.walk_page = WalkthroughPage()
+        self.walk_page.position_changed.connect(self._on_query_selected)
         self.step_page = StepPage()
         self.step_page.query_changed.connect(self._on_query_selected)
+        self.embeddings = EmbeddingsPage()
         self.loss_plot = LossPlot(title="Loss", smoothing=0.95, smoothed=("train", "train (mask off)"))
         self.loss_plot.setToolTip("Training loss (smoothed) and validation loss. Train with the mask "
                                   "off and watch the loss drop: the model copies the next character.")
         self.pages = QTabWidget()
         self.pages.addTab(heads_page, "Heads")
+        self.pages.addTab(self.walk_page, "Walkthrough")
         self.pages.addTab(self.step_page, "Step through")
+        self.pages.addTab(self.embeddings, "Embeddings")
         self.pages.addTab(self.loss_plot, "Training")
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(side)
         splitter.addWidget(self.pages)
@@ -115,26 +117,7 @@ class AttentionTab(Tab):
     # -- Tab hooks ---------------------------------------------------------------------------
     def load_defaults(self) -> None:
         task = settings.read("attention/task", "names")
-        index = max(0, self.task_box.findData(task))
-        self.task_box.blockSignals(True)
-        self.task_box.setCurrentIndex(index)
-        self.task_box.blockSignals(False)
-        self.jobs.submit("task", self._open_default, self.task_box.currentData(), default_names_path(),
-                         done=self._on_default_opened)
-
-    @staticmethod
-    def _open_default(task, names_path) -> tuple[Opened | None, list[str], str, str]:
-        """The default word list and `task` with its shipped weights (a job). A missing list is
-        said, and the sort task still opens."""
-        try:
-            words, source = read_words(names_path)
-        except ValueError as e:
-            words, source, error = [], "", f"The default names list could not be loaded: {e}"
-        else:
-            error = ""
-        if task == "names" and not words:
-            task = "sort"
-        return open_task(task, words, shipped_weights(task)), words, source, error
+        self.opening.open_default(task if task in ("names", "sort") else "names", default_names_path())
 
     def prepare_shot(self) -> None:
         self.ensure_loaded()
@@ -162,53 +145,19 @@ class AttentionTab(Tab):
         elif str(path).lower().endswith(".npz"):
             self.load_weights(path)
         else:
-            self.status_message.emit(f"Loading {path}…")
-            self.jobs.submit("task", open_word_list, path, done=self._on_word_list_opened)
+            self.opening.open_word_list(path)
 
     def export_targets(self):
         return [("attention heads", self.heads.grid), ("chosen head", self.heads.big),
-                ("next character", self.output.plot), ("loss", self.loss_plot)]
+                ("next character", self.output), ("walkthrough stage", self.walk_page.strips),
+                ("character embeddings", self.embeddings.tokens), ("loss", self.loss_plot)]
 
-    # -- task and weights --------------------------------------------------------------------
-    def set_task(self, task: str) -> None:
-        """Make `task` current: its data and its shipped weights (or fresh ones), read by a job."""
-        self.jobs.submit("task", open_task, task, self.words, shipped_weights(task), done=self._on_task_opened)
-
+    # -- weights -----------------------------------------------------------------------------
     def load_weights(self, path) -> None:
-        """Read a weights file (a job); a file of the other task switches the task."""
-        self.jobs.submit("task", open_weights, path, self.words, self.lab,
-                         done=partial(self._on_task_opened, what=Path(path).name))
+        self.opening.open_weights(path)
 
-    def _show_opened(self, opened: Opened, what: str, keep=None) -> None:
-        """Show the lab and weights a job opened: its weights if they fit, else `keep` (the
-        current model) if that fits, else new random weights."""
-        if self.runner.is_busy():  # the run owns the model
-            self.show_error("Stop the training first.")
-            return
-        lab = opened.lab
-        self.lab = lab
-        if lab.task == "names":
-            self.source_label.setText(f"<b>{self.words_source}</b>: {len(self.words):,} words, "
-                                      f"{len(lab.itos) - 1} characters; split 80/10/10")
-        else:
-            self.source_label.setText("Sequences of 6 letters from a–h; 10% of all sequences are "
-                                      "held out and never trained on.")
-        self.task_box.blockSignals(True)
-        self.task_box.setCurrentIndex(self.task_box.findData(lab.task))
-        self.task_box.blockSignals(False)
-        settings.write("attention/task", lab.task)
-        if opened.model is not None and lab.fits(opened.model):
-            opened.model.causal = True
-            self.set_model(opened.model, [(f"step {s}", state) for s, state in opened.snapshots],
-                           describe(what, opened.meta))
-        else:
-            if opened.model is not None:
-                self.show_error(f"{what} was trained on other characters than this word list uses.")
-            if keep is not None and lab.fits(keep):
-                self.set_model(keep, [], "the same weights")
-            else:
-                self.set_model(lab.new_model(seed=self.train_form.value("seed")), [], "new random weights")
-        self.text_edit.setText(DEFAULT_TEXT[lab.task])
+    def save_weights(self, path) -> None:
+        self.opening.save(path)
 
     def set_model(self, model, snapshots, description: str) -> None:
         self.model = model
@@ -221,12 +170,14 @@ class AttentionTab(Tab):
                                 f"dims, {model.num_params():,} parameters")
         self.layer = min(self.layer, c.n_layer - 1)
         self.head = min(self.head, c.n_head - 1)
+        self.generate.next_button.setEnabled(model.task == "names")
         self.refresh()
         self._effect_timer.start()
 
     # -- the view ----------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Recompute everything the pages show from the view model and the typed text."""
+        """Recompute what the pages show from the view model and the typed text (the walkthrough
+        and the embeddings only while their page shows: they are redrawn when it is chosen)."""
         if self.view_model is None:
             return
         model = self.view_model
@@ -240,19 +191,25 @@ class AttentionTab(Tab):
         verdict = "right" if ctx.answer == ctx.expected else f"wrong: it should be {ctx.expected}"
         self.text_status.setText(f"the model reads: <b>{' '.join(ctx.tokens)}</b>"
                                  + (f"<br>its answer: <b>{ctx.answer}</b> ({verdict})" if ctx.answer else ""))
-        view = self.lab.inspect(model, ctx, self.output.temperature.value())
+        sampling = self.generate.settings()
+        view = self.lab.inspect(model, ctx, *sampling)
         self.query = min(self.query if self.query >= 0 else ctx.query, len(ctx.tokens) - 1)
         details = model.head_details(self.layer, self.head)
         trained = None
         if self.experiments.active():
             model.attention_temperature, model.causal = 1.0, True
-            trained = self.lab.inspect(model, ctx, self.output.temperature.value()).probs
+            trained = self.lab.inspect(model, ctx, *sampling).probs
+            model.attention_temperature, model.causal = self.experiments.settings()
         self.heads.show_maps(view.maps, ctx.tokens, view.masked, self.layer, self.head)
         self.step_page.show_details(details, ctx.tokens, self.layer, self.head, self.query)
-        chars = list(self.lab.itos)
         row = self.query
-        self.output.plot.set_title(f"Next character after position {row} ('{ctx.tokens[row]}')")
-        self.output.plot.set_probs(chars, view.probs[row], None if trained is None else trained[row])
+        self.output.set_title(f"Next character after position {row} ('{ctx.tokens[row]}')")
+        self.output.set_probs(list(self.lab.itos), view.probs[row], None if trained is None else trained[row])
+        page = self.pages.currentWidget()
+        if page is self.walk_page:
+            self.walk_page.show_stages(walkthrough(model, ctx.ids), ctx.tokens, self.query, model.config.n_layer)
+        elif page is self.embeddings:
+            self.embeddings.show_embeddings(*embedding_views(model), self.lab.itos)
 
     def _select_head(self, layer: int, head: int) -> None:
         self.layer, self.head = layer, head
@@ -264,18 +221,26 @@ class AttentionTab(Tab):
         if self.runner.is_busy():
             self.show_error("Stop the training before switching tasks.")
             return
-        self.set_task(self.task_box.itemData(index))
+        self.opening.open_task(self.task_box.itemData(index))
 
     @Slot(str)
     def _on_text_changed(self, text: str) -> None:
         self.query = -1  # follow the last typed position
-        self.output.samples.setText("")
+        self.generate.samples.setText("")
+        self.refresh()
+
+    @Slot(int)
+    def _on_pages_current_changed(self, index: int) -> None:
         self.refresh()
 
     @Slot()
     def _on_experiments_changed(self) -> None:
         self.refresh()
         self._effect_timer.start()
+
+    @Slot()
+    def _on_generate_changed(self) -> None:
+        self.refresh()
 
     @Slot()
     def _on_effect_timer_timeout(self) -> None:
@@ -323,20 +288,31 @@ class AttentionTab(Tab):
             self.refresh()
             self._effect_timer.start()
 
-    @Slot(float)
-    def _on_output_temperature_changed(self, value: float) -> None:
-        self.refresh()
+    @Slot()
+    def _on_next_requested(self) -> None:
+        """Draw one character and append it: every view follows the new last position."""
+        if self.ctx is None or self.lab.task != "names":
+            return
+        if len(self.ctx.ids) >= self.view_model.block_size:
+            self.generate.samples.setText(f"The model reads at most {self.view_model.block_size} characters.")
+            return
+        c = self.lab.next_character(self.view_model, self.ctx, *self.generate.settings(), self.rng)
+        if c == 0:
+            self.generate.samples.setText(f"The model drew '.': <b>{''.join(self.ctx.tokens[1:])}</b> ends here.")
+            return
+        self.text_edit.setText(self.text_edit.text() + self.lab.itos[c])
 
     @Slot()
     def _on_sample_requested(self) -> None:
         if self.ctx is None:
             return
-        rng = np.random.default_rng(int(time.time() * 1000) % 2**32)
-        self.jobs.submit("sample", self.lab.sample, self.view_model.clone(), self.ctx,
-                         self.output.temperature.value(), 8, rng, done=self._on_sampled)
+        temperature, top_k, top_p = self.generate.settings()
+        rng = np.random.default_rng(self.rng.integers(2**32))
+        self.jobs.submit("sample", self.lab.sample, self.view_model.clone(), self.ctx, temperature, 8, rng,
+                         top_k, top_p, done=self._on_sampled)
 
     def _on_sampled(self, words) -> None:
-        self.output.samples.setText("Samples: " + ", ".join(f"<b>{w}</b>" for w in words))
+        self.generate.samples.setText("Samples: " + ", ".join(f"<b>{w}</b>" for w in words))
 
     # -- training ----------------------------------------------------------------------------
     @Slot()
@@ -355,53 +331,3 @@ class AttentionTab(Tab):
         c = self.model.config
         self.set_model(self.lab.new_model(c.n_layer, c.n_head, c.n_embd, self.train_form.value("seed")), [],
                        "new random weights")
-
-    @Slot()
-    def _on_shipped_requested(self) -> None:
-        if not shipped_weights(self.lab.task).is_file():
-            self.show_error("No shipped weights for this task.")
-            return
-        self.jobs.submit("task", open_task, self.lab.task, self.words, shipped_weights(self.lab.task),
-                         done=self._on_task_opened)
-
-    def save_weights(self, path) -> None:
-        snaps = [(int(label.split()[1]), state) for label, state in self.checkpoints[:-1]
-                 if label.startswith("step ")]
-        if len(snaps) > 6:  # a few, spread over the run (the early ones are where patterns form)
-            snaps = [snaps[i] for i in sorted(set(np.linspace(0, len(snaps) - 1, 6).round().astype(int)))]
-        try:
-            save(path, self.model, {"step": self.run.steps_done, "source": "Playground Attention tab"}, snaps)
-        except OSError as e:
-            self.show_error(f"Could not save: {e}")
-            return
-        self.weights.set_status(f"Saved {Path(path).name}")
-        self.status_message.emit(f"Saved {path}")
-
-    # -- job results -------------------------------------------------------------------------
-    def _on_default_opened(self, result) -> None:
-        opened, self.words, self.words_source, error = result
-        if error:
-            self.show_error(error)
-        self._show_opened(opened, "shipped weights")
-
-    def _on_task_opened(self, opened: Opened, what: str = "shipped weights") -> None:
-        self._show_opened(opened, what, keep=self.model)
-
-    def _on_word_list_opened(self, result) -> None:
-        opened, self.words, self.words_source = result
-        self._show_opened(opened, "", keep=self.model)
-
-
-def shipped_weights(task: str) -> Path:
-    return asset_path("weights", f"attention_{task}.npz")
-
-
-def describe(what: str, meta: dict) -> str:
-    """"shipped weights after 60,000 steps (val loss 1.919, test 1.938)" from a file's meta."""
-    score = f"val loss {meta['val_loss']:.3f}" if "val_loss" in meta else ""
-    if meta.get("test_loss"):
-        score += f", test {meta['test_loss']:.3f}"
-    if meta.get("exact_match") is not None:
-        score += f", exact match {100 * meta['exact_match']:.1f}%"
-    steps = f" after {meta['step']:,} steps" if "step" in meta else ""
-    return f"{what}{steps} ({score})" if score else f"{what}{steps}"
