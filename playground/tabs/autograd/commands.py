@@ -25,7 +25,8 @@ def register(train, evaluate) -> None:
                    "(default x1,x2)")
     p.add_argument("--loss", choices=LOSSES, default="max_margin", help="default max_margin; "
                    "regression sets (plane, gaussians) always use mse")
-    p.add_argument("--lr", type=float, default=1.0, help="SGD learning rate (default 1.0)")
+    p.add_argument("--lr", type=float, help="SGD learning rate (default 1.0, micrograd's; 0.3 "
+                   "on the regression sets, whose MSE has the steeper slope)")
     p.add_argument("--schedule", choices=SCHEDULES, default="linear", help="linear: down to a "
                    "tenth over --steps like micrograd's demo (default); constant: lr throughout")
     p.add_argument("--l2", type=float, default=1e-4, help="L2 penalty rate (default 1e-4)")
@@ -88,13 +89,14 @@ def _train(args) -> dict:
         inputs = features.parse(args.features)
     except ValueError as e:
         raise CommandError(f"--features: {e}") from None
-    if args.steps < 1 or not args.lr > 0 or args.l2 < 0 or args.l1 < 0 or args.batch_size < 0:
+    task = task_of(args.dataset)
+    lr = args.lr if args.lr is not None else (0.3 if task == "regress" else 1.0)
+    if args.steps < 1 or not lr > 0 or args.l2 < 0 or args.l1 < 0 or args.batch_size < 0:
         raise CommandError("--steps must be at least 1, --lr positive, --l1, --l2 and "
                            "--batch-size not negative")
     data = _data(args)
-    task = task_of(args.dataset)
     model = PlaneMLP(hidden, (args.activation,) * len(hidden), args.init_seed, inputs, task)
-    config = AutogradTrainConfig(loss="mse" if task == "regress" else args.loss, lr=args.lr,
+    config = AutogradTrainConfig(loss="mse" if task == "regress" else args.loss, lr=lr,
                                  schedule=args.schedule, steps=args.steps, weight_decay=args.l2,
                                  l1=args.l1, batch_size=args.batch_size or len(data.y))
     config.validate()
@@ -135,7 +137,14 @@ def _eval(args) -> dict:
     from models.autograd.train import evaluate
     from models.core import checkpoint
 
+    from models.autograd.toy_data import task_of
+    from playground.cli import CommandError
+
     model = checkpoint.load_model(args.weights, PlaneMLP).model
+    if model.task != task_of(args.dataset):
+        kind = "a regressor: use --dataset plane or gaussians" if model.task == "regress" else \
+            "a classifier: use a classification --dataset"
+        raise CommandError(f"{args.weights} holds {kind}")
     data = _data(args)
     result = {"dataset": args.dataset, "points": args.points}
     for part, X, y in (("", data.X, data.y), ("test_", data.X_test, data.y_test)):

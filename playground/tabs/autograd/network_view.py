@@ -157,7 +157,7 @@ class NetworkView(QGraphicsView):
         centres = {}
         for c, (titles, keys) in enumerate(cols):
             x = label_w + c * step_x
-            room = 2 * label_w if c == 0 else step_x - 6
+            room = step_x - 6  # titles are centred on their columns: no more than a step wide
             text = QGraphicsSimpleTextItem(self._title(titles, room))
             text.setFont(self.font_)
             text.setBrush(QColor(self.fg))

@@ -88,7 +88,9 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.lesson = LessonBox()
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("font-weight: bold")
+        bold = self.status.font()
+        bold.setBold(True)  # only the weight: the size still follows zoom and presentation mode
+        self.status.setFont(bold)
         self.explain = ExplainPanel(*TRAIN_EXPLAIN)
         self.explain.setMinimumHeight(180)
         self.side = SidePanel([self.status, self.data_box, self.training, self.network,
@@ -103,7 +105,8 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.network_view.weight_clicked.connect(self._on_weight_clicked)
         self.plane = DecisionPlane()
         self.plane.point_clicked.connect(self._on_plane_point_clicked)
-        self.loss_plot = LossPlot(title="Loss", x_label="step", y_label="loss", log_y=True)
+        self.loss_plot = LossPlot(title="Loss", x_label="step", y_label="loss")
+        self.loss_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # 0.2, not 200 (x0.001)
         self.show_test = QCheckBox("Show test data")
         self.show_test.setChecked(True)
         self.show_test.setToolTip("Draw the held-out points too (hollow)")
