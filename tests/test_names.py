@@ -6,11 +6,15 @@ import numpy as np
 import pytest
 
 from models.core.assets import asset_path
-from models.core.checkpoint import CheckpointError, save
+from models.core.checkpoint import CheckpointError, load_model, save, save_model
 from models.core.data import Vocab, load_words
-from models.names.model import PRESETS, NamesData, NamesModel, char_probs, sample, word_loss
-from models.names.diagnostics import check_gradients, embedding_2d, snapshot, update_ratios
-from models.names.train import TrainConfig, calibrate_batchnorm, learning_rate, train
+from models.core.sampling import sample_words
+from models.core.training import Report
+from models.names.data import NamesData
+from models.names.diagnostics import Health, check_gradients, embedding_2d, update_ratios
+from models.names.model import PRESETS, NamesModel, char_probs, word_loss
+from models.names.train import NamesTrainConfig as TrainConfig
+from models.names.train import calibrate_batchnorm, snapshot, train
 
 VOCAB = Vocab(tuple(".abcdefghijklmnopqrstuvwxyz"))
 
@@ -84,12 +88,15 @@ def test_training_lowers_the_val_loss(words):
     model = NamesModel(replace(PRESETS["mlp"], n_hidden=64, vocab_size=data.vocab.size), data.vocab, seed=0)
     before = data.split_losses(model, ("val",))["val"]
     reports = list(train(model, data, TrainConfig(steps=1500, batch_size=32, eval_every=500)))
-    assert [r["step"] for r in reports] == list(range(1, 1501))
-    assert [r["step"] for r in reports if "val_loss" in r] == [500, 1000, 1500]
-    assert reports[0]["lr"] == 0.1 and reports[-1]["lr"] == pytest.approx(0.01)
+    assert all(isinstance(r, Report) for r in reports)
+    assert [r.step for r in reports] == list(range(1, 1501))
+    assert [r.step for r in reports if r.val_loss is not None] == [500, 1000, 1500]
+    assert reports[700].metrics["val_step"] == 500 and reports[700].metrics["val_loss"] == reports[499].val_loss
+    assert reports[0].lr == 0.1 and reports[-1].lr == pytest.approx(0.01)
     after = data.split_losses(model, ("val",))["val"]
     assert before > 3.2 and after < 2.6
-    assert reports[-1]["val_loss"] == pytest.approx(after)
+    assert reports[-1].val_loss == pytest.approx(after)
+    assert abs(reports[-1].metrics["loss_ema"] - np.mean([r.loss for r in reports[-100:]])) < 0.1
 
 
 def test_same_seed_same_run(words):
@@ -98,7 +105,7 @@ def test_same_seed_same_run(words):
     def run(seed):
         model = NamesModel(replace(PRESETS["batchnorm"], n_hidden=16, vocab_size=data.vocab.size), data.vocab,
                            seed=seed)
-        return [r["loss"] for r in train(model, data, TrainConfig(steps=50, seed=seed))]
+        return [r.loss for r in train(model, data, TrainConfig(steps=50, seed=seed))]
 
     assert run(3) == run(3)
     assert run(3) != run(4)
@@ -108,18 +115,22 @@ def test_adam_and_wavenet_train(words):
     data = NamesData.from_words(words, 8)
     model = NamesModel(replace(PRESETS["wavenet"], n_embd=8, n_hidden=32, vocab_size=data.vocab.size),
                        data.vocab, seed=0)
-    losses = [r["loss"] for r in train(model, data, TrainConfig(steps=600, lr=3e-3, optimizer="adam"))]
+    losses = [r.loss for r in train(model, data, TrainConfig(steps=600, lr=3e-3, optimizer="adam"))]
     assert np.mean(losses[-100:]) < np.mean(losses[:20]) - 0.5
 
 
 def test_learning_rate_steps_down_at_half():
-    config = TrainConfig(steps=100, lr=0.1, lr_decay=0.1)
-    assert learning_rate(config, 0) == 0.1 and learning_rate(config, 49) == 0.1
-    assert learning_rate(config, 50) == pytest.approx(0.01) and learning_rate(config, 99) == pytest.approx(0.01)
-    three = TrainConfig(steps=100, lr=0.1, lr_decay=0.1, decay_at=(0.5, 0.8))
-    assert learning_rate(three, 79) == pytest.approx(0.01) and learning_rate(three, 80) == pytest.approx(0.001)
+    config = TrainConfig(steps=100, lr=0.1, decay_factor=0.1)
+    assert config.schedule == "step" and not hasattr(config, "lr_decay")
+    assert config.lr_at(0) == 0.1 and config.lr_at(49) == 0.1
+    assert config.lr_at(50) == pytest.approx(0.01) and config.lr_at(99) == pytest.approx(0.01)
+    three = TrainConfig(steps=100, lr=0.1, decay_factor=0.1, decay_at=(0.5, 0.8))
+    assert three.lr_at(79) == pytest.approx(0.01) and three.lr_at(80) == pytest.approx(0.001)
+    assert TrainConfig(steps=100, decay_at=()).lr_at(99) == 0.1  # "never"
     with pytest.raises(ValueError):
         TrainConfig(optimizer="rmsprop").validate()
+    with pytest.raises(ValueError, match="decay factor"):
+        TrainConfig(decay_factor=0).validate()
 
 
 def test_config_validation_messages():
@@ -153,14 +164,18 @@ def test_sampling_is_reproducible_and_uses_the_vocabulary(words):
     model = NamesModel(replace(PRESETS["mlp"], vocab_size=data.vocab.size), data.vocab, seed=0)
     for _ in train(model, data, TrainConfig(steps=1000)):
         pass
-    a = sample(model, 30, temperature=1.0, seed=5)
-    assert a == sample(model, 30, temperature=1.0, seed=5)
-    assert a != sample(model, 30, temperature=1.0, seed=6)
+    def sample(n, temperature=1.0, seed=0, top_k=None):
+        return sample_words(model, data.vocab.decode, n, temperature, top_k, seed)
+
+    a = sample(30, seed=5)
+    assert a == sample(30, seed=5)
+    assert a != sample(30, seed=6)
     assert len(a) == 30 and all(set(w) <= set(data.vocab.itos[1:]) for w in a)
-    cold = sample(model, 30, temperature=0.05, seed=5)
+    cold = sample(30, temperature=0.05, seed=5)
     assert len(set(cold)) < len(set(a))  # near-greedy sampling repeats itself
+    assert model.training  # sampling ran in eval mode and put the mode back
     with pytest.raises(ValueError):
-        sample(model, 3, temperature=0)
+        sample(3, temperature=0)
 
 
 def test_char_probs_rows_are_distributions(words):
@@ -175,38 +190,87 @@ def test_char_probs_rows_are_distributions(words):
 
 
 def test_save_load_round_trip(tmp_path):
-    model = NamesModel(PRESETS["batchnorm"], VOCAB, seed=3)
+    model = NamesModel(replace(PRESETS["batchnorm"], n_layers=2, gain=3.0, out_scale=1.0, bias_init=0.01), VOCAB,
+                       seed=3)
     model.layers[3].running_mean[:] = 0.5
-    path = model.save(tmp_path / "w.npz", meta={"preset": "batchnorm"})
-    loaded, meta = NamesModel.load(path)
-    assert meta["preset"] == "batchnorm" and loaded.config == model.config
-    assert loaded.vocab == model.vocab
+    path = save_model(tmp_path / "w.npz", model, meta={"preset": "batchnorm"})
+    loaded = load_model(path, NamesModel)
+    assert loaded.meta["preset"] == "batchnorm" and loaded.model.config == model.config
+    assert loaded.model.vocab == model.vocab
+    assert load_model(path).model.config == model.config  # found by its kind alone
     idx, _ = random_batch(model)
-    assert np.array_equal(loaded.eval()(idx)[0], model.eval()(idx)[0])
+    assert np.array_equal(loaded.model.eval()(idx)[0], model.eval()(idx)[0])
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_shipped_files_written_by_the_old_code_load_unchanged(preset):
+    """The shipped weights predate the deep stack and the init knobs: their header lacks those
+    keys, and they load as the models they were, with the figures assets/README.md gives."""
+    path = asset_path("weights", f"names_{preset}.npz")
+    from models.core.checkpoint import read
+    _, header = read(path)
+    assert "n_layers" not in header["config"] and "gain" not in header["config"]
+    loaded = load_model(path, NamesModel)
+    assert loaded.model.config == replace(PRESETS[preset], vocab_size=27)
+    data = NamesData.from_words(load_words(asset_path("names", "names.txt")), loaded.model.block_size,
+                                vocab=loaded.model.vocab)
+    val = data.split_losses(loaded.model, ("val",))["val"]
+    assert val == pytest.approx(loaded.meta["val_loss"], abs=1e-4)
+    assert val == pytest.approx({"mlp": 2.1058, "batchnorm": 2.0914, "wavenet": 1.9598}[preset], abs=1e-4)
 
 
 def test_loading_foreign_or_wrong_files_gives_clear_errors(tmp_path):
     model = NamesModel(PRESETS["mlp"], VOCAB)
     np.savez(tmp_path / "plain.npz", a=np.zeros(3))
     with pytest.raises(CheckpointError, match="not one saved by Playground"):
-        NamesModel.load(tmp_path / "plain.npz")
+        load_model(tmp_path / "plain.npz", NamesModel)
     save(tmp_path / "other.npz", "mnist-mlp", {"W": np.zeros(2)})
     with pytest.raises(CheckpointError, match="mnist-mlp"):
-        NamesModel.load(tmp_path / "other.npz")
-    arrays = model.state_arrays()
+        load_model(tmp_path / "other.npz", NamesModel)
+    arrays = dict(model.state_dict())
     arrays["layers.2.weight"] = np.zeros((30, 199), np.float32)
-    config = {**model.config.__dict__, "itos": "".join(VOCAB.itos)}
+    config = model.get_config()
     save(tmp_path / "shape.npz", "names-mlp", arrays, config)
     with pytest.raises(CheckpointError, match="shape"):
-        NamesModel.load(tmp_path / "shape.npz")
-    save(tmp_path / "cfg.npz", "names-mlp", model.state_arrays(), {**config, "itos": "abc"})
-    with pytest.raises(CheckpointError, match="configuration"):
-        NamesModel.load(tmp_path / "cfg.npz")
-    bad = model.state_arrays()
+        load_model(tmp_path / "shape.npz", NamesModel)
+    save(tmp_path / "cfg.npz", "names-mlp", model.state_dict(), {**config, "itos": "abc"})
+    with pytest.raises(CheckpointError, match="vocabulary does not match"):
+        load_model(tmp_path / "cfg.npz", NamesModel)
+    save(tmp_path / "deep.npz", "names-mlp", model.state_dict(), {**config, "n_layers": 9})
+    with pytest.raises(CheckpointError, match="at most 6 hidden layers"):
+        load_model(tmp_path / "deep.npz", NamesModel)
+    bad = dict(model.state_dict())
     bad["layers.0.weight"] = np.full((27, 10), np.nan, np.float32)
     save(tmp_path / "nan.npz", "names-mlp", bad, config)
     with pytest.raises(CheckpointError, match="not finite"):
-        NamesModel.load(tmp_path / "nan.npz")
+        load_model(tmp_path / "nan.npz", NamesModel)
+
+
+def test_forward_backward_contract():
+    model = NamesModel(replace(PRESETS["mlp"], n_hidden=8), VOCAB, seed=0)
+    xb, yb = random_batch(model)
+    with pytest.raises(RuntimeError, match="forward"):
+        model.backward()
+    logits, loss = model.forward(xb, yb)
+    model.backward()
+    first = model.grads.copy()
+    with pytest.raises(RuntimeError):  # the loss's backward was consumed
+        model.backward()
+    model.eval()
+    model.forward(xb, yb)
+    with pytest.raises(RuntimeError):  # no gradients through the eval graph
+        model.backward()
+    model.train()
+    model.forward(xb, yb)
+    model.backward()
+    assert np.array_equal(first, model.grads) and first.any()
+
+
+def test_tiny_and_state_dict_round_trip():
+    tiny = NamesModel.tiny()
+    twin = NamesModel.from_config(tiny.get_config())
+    twin.load_state_dict({k: v + 1 for k, v in tiny.state_dict().items()})
+    assert all(np.allclose(twin.state_dict()[k], v + 1) for k, v in tiny.state_dict().items())
 
 
 def test_diagnostics_snapshot(words):
@@ -214,26 +278,31 @@ def test_diagnostics_snapshot(words):
     model = NamesModel(replace(PRESETS["wavenet"], vocab_size=data.vocab.size), data.vocab, seed=0)
     reports = list(train(model, data, TrainConfig(steps=5, batch_size=32)))
     snap = snapshot(reports[-1])
-    assert "state" not in snap and snap["step"] == 5
-    assert len(snap["tanh"]) == 3
-    first = snap["tanh"][0]
-    assert first["saturation_map"].shape == (32 * 4, 128)  # (examples x positions, neurons)
-    assert first["act_hist"].sum() == 32 * 4 * 128 and first["grad_hist"].sum() == 32 * 4 * 128
-    assert 0 <= first["saturated"] <= 1
-    assert set(snap["update_ratio"]) == {"0.weight", "2.weight", "6.weight", "10.weight", "13.weight"}
+    assert isinstance(snap, Report) and isinstance(snap.payload, Health) and snap.step == 5
+    assert snap.metrics == reports[-1].metrics and snap.metrics is not reports[-1].metrics
+    health = snap.payload
+    assert len(health.tanh) == 3
+    first = health.tanh[0]
+    assert first.saturation_map.shape == (32 * 4, 128)  # (examples x positions, neurons)
+    assert first.act_hist.sum() == 32 * 4 * 128 and first.grad_hist.sum() == 32 * 4 * 128
+    assert 0 <= first.saturated <= 1
+    assert set(health.update_ratio) == {"0.weight", "2.weight", "6.weight", "10.weight", "13.weight"}
+    assert [w.key for w in health.weight_grads] == ["0.weight", "2.weight", "6.weight", "10.weight", "13.weight"]
     # lr 0.1 * grad vs weights: the lecture's healthy range is around 1e-3 (log10 -3)
-    assert all(-6 < v < 0 for v in snap["update_ratio"].values())
-    assert snap["embedding"].shape == (data.vocab.size, 2)
-    assert set(snap["weights"]) == set(model.state_arrays())
-    snap["weights"]["layers.0.weight"][:] = 0
+    assert all(-6 < v < 0 for v in health.update_ratio.values())
+    assert health.embedding.shape == (data.vocab.size, 2)
+    assert set(health.weights) == set(model.state_dict())
+    health.weights["layers.0.weight"][:] = 0
+    health.batch[0][:] = 0
     assert model.layers[0].weight.any()  # a copy, not the live array
+    assert snapshot(reports[-1], weights=False).payload.weights is None
 
 
 def test_update_ratio_for_adam_uses_the_adam_step(words):
     data = NamesData.from_words(words, 3)
     model = NamesModel(replace(PRESETS["mlp"], vocab_size=data.vocab.size), data.vocab, seed=0)
     report = list(train(model, data, TrainConfig(steps=3, optimizer="adam", lr=1e-3)))[-1]
-    ratios = update_ratios(model, report["state"].optimizer)
+    ratios = update_ratios(model, report.payload.optimizer)
     assert all(np.isfinite(v) for v in ratios.values())
 
 

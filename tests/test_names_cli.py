@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from models.core.assets import asset_path
+from models.core.checkpoint import load_model
 from models.core.data import load_words
 from models.names.model import NamesModel
 from playground import cli
@@ -33,7 +34,8 @@ def test_train_then_eval(names_file, tmp_path, capsys):
     result = parse(line)
     assert result["steps"] == "600" and result["preset"] == "batchnorm"
     assert float(result["val_loss"]) < 2.9  # well below ln(27) = 3.30 after 600 steps
-    model, meta = NamesModel.load(out)
+    loaded = load_model(out, NamesModel)
+    model, meta = loaded.model, loaded.meta
     assert meta["command"].startswith("playground train names --names ")
     assert meta["steps"] == 600 and model.config.batchnorm and "--decay-at 0.5,0.8" in meta["command"]
     assert meta["history"][0][0] == 1 and meta["history"][-1][0] == 600
@@ -48,7 +50,7 @@ def test_train_wavenet_short(names_file, tmp_path, capsys):
     out = tmp_path / "wn.npz"
     assert cli.main(["train", "names", "--names", str(names_file), "--preset", "wavenet", "--steps", "30",
                      "--out", str(out)]) == 0
-    assert parse(last_line(capsys))["params"] == str(NamesModel.load(out)[0].num_params())
+    assert parse(last_line(capsys))["params"] == str(load_model(out, NamesModel).model.num_params())
 
 
 def test_bad_inputs_are_one_line_errors(names_file, tmp_path, capsys):
@@ -67,3 +69,14 @@ def test_bad_inputs_are_one_line_errors(names_file, tmp_path, capsys):
     tiny.write_text("ab\ncd\n")
     assert cli.main(["train", "names", "--names", str(tiny), "--steps", "5"]) == 2
     assert "too short" in capsys.readouterr().err
+
+
+def test_find_lr_prints_the_suggestion_last(names_file, capsys):
+    assert cli.main(["train", "names", "--names", str(names_file), "--find-lr", "--steps", "300"]) == 0
+    line = last_line(capsys)
+    assert line.split()[-1].startswith("suggested_lr=")
+    result = parse(line)
+    assert result["steps"] == "300" and float(result["lowest_lr"]) == float(result["suggested_lr"])
+    assert 0.001 <= float(result["suggested_lr"]) <= 1.0
+    assert cli.main(["train", "names", "--names", str(names_file), "--find-lr", "--steps", "5"]) == 2
+    assert "at least 20 steps" in capsys.readouterr().err

@@ -1,48 +1,122 @@
 """What the Names tab shows about a network's health (makemore part 3): activation and gradient
-histograms per tanh layer, the tanh saturation map, update-to-data ratios, the embedding in 2-D,
-and a numerical gradient check.
+histograms per tanh layer with their saturation, weight-gradient histograms with the
+grad:data ratio, update-to-data ratios, the embedding in 2-D, and a numerical gradient check.
 
-None of this runs in the training loop: `snapshot(report)` is called by the GUI's runner only
-for the reports it shows (at most ~25 a second), between two steps.
+None of this runs in the training loop: train.snapshot(report) calls measure() only for the
+reports the GUI shows (at most ~25 a second), on the worker thread between two steps.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-from models.core.gradcheck import max_relative_error, numerical_grad
-from models.core.layers import Tanh
 from models.core.blas import blas_threads
+from models.core.gradcheck import max_relative_error, numerical_grad
+from models.core.layers import Linear, Tanh
 from models.core.optim import Adam
 
 SATURATED = 0.97  # |tanh| above this: the gradient through it is nearly gone (1 - 0.97^2 = 0.06)
 HIST_BINS = 40
+MAP_ROWS = 256  # rows (examples) of the saturation map sent to the view; histograms use them all
+
+
+@dataclass
+class TanhStats:
+    """One tanh layer on the last batch."""
+    name: str  # e.g. "tanh 2": the second tanh layer from the input
+    act_mean: float
+    act_std: float
+    saturated: float  # share of outputs with |tanh| > SATURATED
+    act_hist: np.ndarray  # (HIST_BINS,) counts over [-1, 1]
+    act_edges: np.ndarray  # (HIST_BINS + 1,)
+    saturation_map: np.ndarray  # (rows, H) 1.0 where saturated; rows = examples (x positions)
+    grad_mean: float = float("nan")  # the gradient arriving at the tanh output (nan before backward)
+    grad_std: float = float("nan")
+    grad_hist: np.ndarray | None = None  # (HIST_BINS,) over [-max|g|, max|g|]
+    grad_edges: np.ndarray | None = None
+
+
+@dataclass
+class WeightStats:
+    """One weight matrix's gradient on the last batch (the lecture's grad:data ratio)."""
+    name: str  # e.g. "W1 30×200" (see weight_names)
+    key: str  # the parameter's name in model.named_parameters(), e.g. "2.weight"
+    grad_mean: float
+    grad_std: float
+    data_std: float
+    ratio: float  # grad std / data std
+    hist: np.ndarray  # (HIST_BINS,)
+    edges: np.ndarray  # (HIST_BINS + 1,)
+
+
+@dataclass
+class Health:
+    """A training report's payload after snapshot(): everything the Names views read (copies)."""
+    tanh: list[TanhStats] = field(default_factory=list)  # per tanh layer, input side first
+    weight_grads: list[WeightStats] = field(default_factory=list)  # per 2-D weight
+    update_ratio: dict[str, float] = field(default_factory=dict)  # "2.weight" -> log10(update std / weight std)
+    embedding: np.ndarray | None = None  # (V, 2) the characters in 2-D
+    batch: tuple | None = None  # (xb (B, T), yb (B,)) the batch the step used
+    weights: dict | None = None  # a copy of state_dict(), when asked for (sampling during a run)
 
 
 def layer_label(i: int, layer) -> str:
     return f"{i} {type(layer).__name__}"
 
 
-def tanh_stats(model) -> list[dict]:
+def weight_names(model) -> dict[str, str]:
+    """The lecture's names of the weight matrices: "0.weight" -> "C" (the embedding), then
+    "W1", "W2", ... for the Linear layers in order (the last is the output layer)."""
+    names = {"0.weight": "C"}
+    linears = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
+    names.update({f"{i}.weight": f"W{k}" for k, i in enumerate(linears, start=1)})
+    return names
+
+
+def _symmetric_hist(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lim = float(np.abs(g).max()) if g.size else 0.0
+    counts, edges = np.histogram(g, bins=HIST_BINS, range=(-(lim or 1e-12), lim or 1e-12))
+    return counts.astype(np.float64), edges
+
+
+def tanh_stats(model) -> list[TanhStats]:
     """Per tanh layer of the last training step: activation and gradient histograms and the
     saturation map (rows = examples (x positions), columns = neurons)."""
     out = []
-    for i, layer in enumerate(model.layers):
-        if not isinstance(layer, Tanh) or getattr(layer, "out", None) is None:
+    tanhs = [layer for layer in model.layers if isinstance(layer, Tanh)]
+    for k, layer in enumerate(tanhs, start=1):
+        if getattr(layer, "out", None) is None:
             continue
         h = layer.out.reshape(-1, layer.out.shape[-1])  # (N, H)
+        saturated = np.abs(h) > SATURATED  # (N, H)
         counts, edges = np.histogram(h, bins=HIST_BINS, range=(-1.0, 1.0))
-        entry = {"name": layer_label(i, layer), "act_mean": float(h.mean()), "act_std": float(h.std()),
-                 "saturated": float(np.mean(np.abs(h) > SATURATED)),
-                 "act_hist": counts.astype(np.float64), "act_edges": edges,
-                 "saturation_map": (np.abs(h) > SATURATED).astype(np.float32)}  # (N, H)
+        entry = TanhStats(f"tanh {k}", float(h.mean()), float(h.std()), float(saturated.mean()),
+                          counts.astype(np.float64), edges, saturated[:MAP_ROWS].astype(np.float32))
         dout = getattr(layer, "dout", None)
-        if dout is not None:
+        if dout is not None and dout.shape == layer.out.shape:
             g = dout.reshape(-1, dout.shape[-1]).astype(np.float64)  # (N, H)
-            lim = float(np.abs(g).max()) or 1e-12
-            gcounts, gedges = np.histogram(g, bins=HIST_BINS, range=(-lim, lim))
-            entry.update(grad_mean=float(g.mean()), grad_std=float(g.std()), grad_hist=gcounts.astype(np.float64),
-                         grad_edges=gedges)
+            entry.grad_mean, entry.grad_std = float(g.mean()), float(g.std())
+            entry.grad_hist, entry.grad_edges = _symmetric_hist(g)
         out.append(entry)
+    return out
+
+
+def weight_grad_stats(model) -> list[WeightStats]:
+    """Per 2-D weight (the embedding and every Linear): its gradient's histogram and the
+    grad:data ratio std(dW) / std(W). A ratio far above the others' means that layer learns
+    much faster than the rest (the lecture's ~1e-3 for a well-scaled net at lr 0.1 is in the
+    *update* ratio, lr times this)."""
+    out, names = [], weight_names(model)
+    for name, p, g in model.named_parameters():
+        if p.ndim != 2:
+            continue
+        g64 = g.astype(np.float64)
+        data_std, grad_std = float(p.std()), float(g64.std())
+        hist, edges = _symmetric_hist(g64)
+        out.append(WeightStats(f"{names[name]} {p.shape[0]}×{p.shape[1]}", name,
+                               float(g64.mean()), grad_std, data_std,
+                               grad_std / data_std if data_std > 0 else float("nan"), hist, edges))
     return out
 
 
@@ -93,21 +167,11 @@ def embedding_2d(C: np.ndarray) -> np.ndarray:
     return centred @ axes.T  # (V, 2)
 
 
-def snapshot(report: dict, weights: bool = True) -> dict:
-    """The GUI's copy of a training report: scalars, diagnostics and (optionally) a copy of the
-    weights to sample from. Runs in the worker thread, between steps."""
-    out = {k: v for k, v in report.items() if k != "state"}
-    state = report.get("state")
-    if state is None:
-        return out
-    model = state.model
-    out["tanh"] = tanh_stats(model)
-    out["update_ratio"] = update_ratios(model, state.optimizer)
-    out["embedding"] = embedding_2d(model.layers[0].weight)
-    out["batch"] = (state.xb.copy(), state.yb.copy())
-    if weights:
-        out["weights"] = {k: a.copy() for k, a in model.state_arrays().items()}
-    return out
+def measure(model, optimizer, xb, yb, weights: bool = True) -> Health:
+    """The Health of the step just taken on (xb, yb): copies only, safe to hand to another thread."""
+    return Health(tanh_stats(model), weight_grad_stats(model), update_ratios(model, optimizer),
+                  embedding_2d(model.layers[0].weight), (xb.copy(), yb.copy()),
+                  {k: a.copy() for k, a in model.state_dict().items()} if weights else None)
 
 
 def check_gradients(model, xb, yb, per_param: int = 20, seed: int = 0) -> list[dict]:
@@ -122,7 +186,8 @@ def check_gradients(model, xb, yb, per_param: int = 20, seed: int = 0) -> list[d
 def _check_gradients(model, xb, yb, per_param, seed):
     twin = model.clone(np.float64)
     twin.train()
-    twin.loss_and_backward(xb, yb)
+    twin.forward(xb, yb)
+    twin.backward()
     analytic = {name: g.copy() for name, _, g in twin.named_parameters()}
     rng = np.random.default_rng(seed)
     rows = []
@@ -131,23 +196,9 @@ def _check_gradients(model, xb, yb, per_param, seed):
         num = numerical_grad(lambda: twin.forward(xb, yb)[1], p, eps=1e-6, max_entries=per_param, rng=rng)
         mask = ~np.isnan(num)
         diff = np.abs(analytic[name][mask] - num[mask])
-        layer = twin.layers[int(name.split(".")[0])]
-        rows.append({"name": f"{layer_label(int(name.split('.')[0]), layer)} {name.split('.')[1]}",
+        i, what = name.split(".")
+        rows.append({"name": f"{layer_label(int(i), twin.layers[int(i)])} {what}",
                      "max_abs_diff": float(diff.max()) if diff.size else 0.0,
                      "max_rel_error": max_relative_error(analytic[name], num),
                      "checked": int(mask.sum())})
     return rows
-
-
-def diagnose(model, xb, yb, lr: float = 0.1) -> dict:
-    """The diagnostics of one training step on (xb, yb) taken by a copy of the model, so the
-    model itself (weights and BatchNorm statistics) is untouched: for a model that was loaded
-    rather than trained in this session. The update ratio assumes SGD at `lr`."""
-    from models.names.train import TrainState
-    from models.core.optim import SGD
-
-    twin = model.clone()
-    with blas_threads(1):
-        loss = twin.loss_and_backward(xb, yb)
-    state = TrainState(twin, SGD([twin.params], [twin.grads], lr=lr), xb, yb)
-    return snapshot({"loss": loss, "state": state}, weights=False)

@@ -3,25 +3,30 @@ lectures (parts 2-5): embed the previous `block_size` characters, one or more ta
 layers (optionally with batch norm), and a softmax over the next character.
 
 Three presets: the classic MLP, the same with batch norm, and the WaveNet-style tree that fuses
-the context two characters at a time (van den Oord et al. 2016; makemore part 5).
-Training lives in names_train.py, the diagnostics the tab shows in names_diagnostics.py.
+the context two characters at a time (van den Oord et al. 2016; makemore part 5). The flat model
+can also be a deep stack of N Linear(-BatchNorm)-Tanh blocks, and its initialisation is a set of
+knobs (hidden gain, output scale, bias scale), for the experiments of makemore part 3.
+Training lives in train.py, the diagnostics the tab shows in diagnostics.py.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
 from models.core import checkpoint
-from models.core.data import Vocab, context_windows, standard_split
-from models.core.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
-                           Sequential, Tanh, log_softmax, pack_parameters, softmax)
 from models.core.blas import blas_threads
+from models.core.data import Vocab, context_windows
+from models.core.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
+                                Sequential, Tanh, pack_parameters)
+from models.core.sampling import evaluating, next_token_probs
 
 KIND = "names-mlp"
 TANH_GAIN = 5 / 3  # Kaiming gain for tanh (as torch.nn.init.calculate_gain("tanh"))
-LAST_LAYER_SCALE = 0.1  # a shy output layer: initial loss near ln(vocab), not confidently wrong
+LAST_LAYER_SCALE = 0.1  # the default shy output layer: initial loss near ln(vocab), not confidently wrong
+MAX_LAYERS = 6  # hidden blocks of the deep stack
+MAX_PARAMS = 4_000_000  # more would not train at a useful speed here (and a damaged file could ask for GBs)
 
 
 @dataclass
@@ -32,10 +37,14 @@ class NamesConfig:
     n_hidden: int = 200  # neurons per hidden layer
     batchnorm: bool = False  # BatchNorm1d between each hidden Linear and its tanh
     wavenet: bool = False  # fuse the context two at a time (log2(block_size) hidden layers)
+    n_layers: int = 1  # hidden Linear(-BatchNorm)-Tanh blocks of the flat model (the lecture's deep stack: 5)
+    gain: float = TANH_GAIN  # hidden weights ~ N(0, 1) * gain / sqrt(fan_in); 5/3 is Kaiming's for tanh
+    out_scale: float | None = None  # output weights ~ N(0, 1) * this; None: 0.1 / sqrt(n_hidden)
+    bias_init: float = 0.0  # biases ~ N(0, 1) * this; 0: zeros (the lecture's bad start has 1)
 
     def validate(self) -> None:
         """Raise ValueError with a message for the user when the sizes make no model."""
-        for name in ("vocab_size", "block_size", "n_embd", "n_hidden"):
+        for name in ("vocab_size", "block_size", "n_embd", "n_hidden", "n_layers"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive whole number, not {value!r}.")
@@ -44,9 +53,29 @@ class NamesConfig:
         if self.block_size > 64 or self.n_embd > 512 or self.n_hidden > 4096:
             raise ValueError("Those sizes are too large for this tab (context <= 64, embedding <= 512, "
                              "hidden <= 4096).")
+        if self.n_layers > MAX_LAYERS:
+            raise ValueError(f"The deep stack has at most {MAX_LAYERS} hidden layers, not {self.n_layers}.")
         if self.wavenet and (self.block_size < 2 or self.block_size & (self.block_size - 1)):
             raise ValueError(f"The WaveNet model fuses characters in pairs, so its context length must be a "
                              f"power of two (2, 4, 8, 16, ...), not {self.block_size}.")
+        if self.num_params() > MAX_PARAMS:
+            raise ValueError(f"That model would have {self.num_params():,} parameters; this tab trains models "
+                             f"of up to {MAX_PARAMS:,}. Make it smaller.")
+        scales = [self.gain, self.bias_init] + ([] if self.out_scale is None else [self.out_scale])
+        if not all(isinstance(s, (int, float)) and math.isfinite(s) and 0 <= s <= 100 for s in scales):
+            raise ValueError("The gain, output scale and bias scale must be numbers from 0 to 100.")
+
+    def num_params(self) -> int:
+        """Learned numbers of the model this config builds (as build_layers makes it)."""
+        V, T, E, H, bn = self.vocab_size, self.block_size, self.n_embd, self.n_hidden, self.batchnorm
+        fan_ins = ([2 * E] + [2 * H] * (int(math.log2(T)) - 1)) if self.wavenet else [T * E] + [H] * (self.n_layers - 1)
+        per_layer = sum(f * H for f in fan_ins) + len(fan_ins) * (2 * H if bn else H)  # weights + shift (and scale)
+        return V * E + per_layer + H * V + V
+
+    @property
+    def depth(self) -> int:
+        """Hidden tanh layers."""
+        return int(math.log2(self.block_size)) if self.wavenet else self.n_layers
 
     @classmethod
     def from_dict(cls, d: dict) -> "NamesConfig":
@@ -54,7 +83,7 @@ class NamesConfig:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
-# The three lecture models; the training recipe that goes with each lives in names_train.PRESETS.
+# The three lecture models; the training recipe that goes with each lives in train.RECIPES.
 PRESETS = {
     "mlp": NamesConfig(block_size=3, n_embd=10, n_hidden=200),
     "batchnorm": NamesConfig(block_size=3, n_embd=10, n_hidden=200, batchnorm=True),
@@ -62,12 +91,13 @@ PRESETS = {
 }
 
 
-def build_layers(config: NamesConfig, rng, dtype=np.float32) -> list:
-    """The layer stack for a config: Kaiming init (gain 5/3 for tanh), a small last layer."""
+def build_layers(config: NamesConfig, rng, dtype=np.float32, bias_rng=None) -> list:
+    """The layer stack for a config. Biases (when bias_init > 0) come from `bias_rng`, so the
+    weights of a seed are the same whatever the bias scale."""
     V, T, E, H, bn = config.vocab_size, config.block_size, config.n_embd, config.n_hidden, config.batchnorm
 
     def hidden(fan_in):
-        block = [Linear(fan_in, H, bias=not bn, gain=TANH_GAIN, rng=rng, dtype=dtype)]  # BN has its own shift
+        block = [Linear(fan_in, H, bias=not bn, gain=config.gain, rng=rng, dtype=dtype)]  # BN has its own shift
         return block + ([BatchNorm1d(H, dtype=dtype)] if bn else []) + [Tanh()]
 
     layers = [Embedding(V, E, rng=rng, dtype=dtype)]
@@ -77,19 +107,34 @@ def build_layers(config: NamesConfig, rng, dtype=np.float32) -> list:
             layers += [FlattenConsecutive(2)] + hidden(2 * H)
     else:
         layers += [Flatten()] + hidden(T * E)
-    out = Linear(H, V, rng=rng, dtype=dtype)
-    out.weight *= LAST_LAYER_SCALE
-    return layers + [out]
+        for _ in range(config.n_layers - 1):
+            layers += hidden(H)
+    out = Linear(H, V, rng=rng, dtype=dtype)  # N(0, 1) / sqrt(H)
+    if config.out_scale is None:
+        out.weight *= LAST_LAYER_SCALE
+    else:
+        out.weight *= np.asarray(config.out_scale * math.sqrt(H), dtype)  # N(0, 1) * out_scale
+    layers.append(out)
+    if config.bias_init:
+        bias_rng = bias_rng if bias_rng is not None else np.random.default_rng()
+        for layer in layers:
+            if isinstance(layer, Linear) and layer.bias is not None:
+                layer.bias[...] = bias_rng.standard_normal(layer.bias.shape) * config.bias_init
+    return layers
 
 
+@checkpoint.register
 class NamesModel:
-    """The network, its vocabulary and its loss. makemore contract: forward(idx, targets) -> (logits, loss).
+    """The network, its vocabulary and its loss. makemore contract: forward(idx, targets) ->
+    (logits, loss), then backward() fills the gradients.
 
-    Parameters sit in one flat float32 array (`params`, gradients in `grads`) that each layer
-    views, so the optimiser updates everything in one call. Two graphs share those arrays:
-    `net` in training mode (batch statistics; what steps run) and `infer` in eval mode (running
+    Parameters sit in one flat array (`params`, gradients in `grads`) that each layer views, so
+    the optimiser updates everything in one call. Two graphs share those arrays: `net` in
+    training mode (batch statistics; what steps run) and `infer` in eval mode (running
     statistics; losses, sampling), so evaluating between steps never disturbs what the training
     graph keeps for its backward pass and for the diagnostics."""
+    kind = KIND
+    fixed_context = True  # the context is a window of block_size characters, '.'-padded
 
     def __init__(self, config: NamesConfig, vocab: Vocab | None = None, seed: int = 0, dtype=np.float32):
         config.validate()
@@ -98,13 +143,15 @@ class NamesModel:
         self.config = config
         self.vocab = vocab or Vocab(tuple(".abcdefghijklmnopqrstuvwxyz"[: config.vocab_size]))
         self.seed = seed
-        self.net = Sequential(build_layers(config, np.random.default_rng(seed), dtype))
+        layers = build_layers(config, np.random.default_rng(seed), dtype, bias_rng=np.random.default_rng((seed, 1)))
+        self.net = Sequential(layers)
         self.params, self.grads = pack_parameters(self.net.layers, dtype)
         self.infer = self.net.twin()
         self.infer.train(False)
         self.criterion = CrossEntropy()
         self.eval_criterion = CrossEntropy()
         self.training = True
+        self._backward_ready = False
 
     @property
     def block_size(self) -> int:
@@ -133,16 +180,17 @@ class NamesModel:
         net, criterion = (self.net, self.criterion) if self.training else (self.infer, self.eval_criterion)
         logits = net.forward(np.asarray(idx))  # (B, V)
         loss = criterion.forward(logits, np.asarray(targets)) if targets is not None else None
+        self._backward_ready = self.training and targets is not None
         return logits.copy(), loss
 
     __call__ = forward
 
-    def loss_and_backward(self, idx, targets) -> float:
-        """One training-mode forward and backward pass: returns the loss, leaves gradients in self.grads."""
-        logits = self.net.forward(idx)  # (B, V), a layer buffer
-        loss = self.criterion.forward(logits, targets)
+    def backward(self) -> None:
+        """Gradients of the last training-mode forward(idx, targets)'s loss, into self.grads."""
+        if not self._backward_ready:
+            raise RuntimeError("backward() needs a training-mode forward(idx, targets) just before it.")
+        self._backward_ready = False  # the loss's backward consumes its softmax buffer
         self.net.backward(self.criterion.backward())
-        return loss
 
     def eval_loss(self, X, Y, chunk: int = 8192) -> float:
         """Eval-mode mean cross-entropy over a whole split, in chunks (no gradients)."""
@@ -155,30 +203,40 @@ class NamesModel:
                 total += self.eval_criterion.forward(logits, Y[i:i + chunk]) * len(Y[i:i + chunk])
         return total / len(Y)
 
-    def next_char_probs(self, idx, temperature: float = 1.0) -> np.ndarray:
-        """Eval-mode distribution over the next character for each context row: (B, V) float64."""
-        with blas_threads(1):
-            logits = self.infer.forward(np.asarray(idx)).astype(np.float64)  # (B, V)
-        return softmax(logits / temperature, axis=1)
-
-    # -- parameters, copies, files ---------------------------------------------------------
+    # -- parameters and state ----------------------------------------------------------------
     def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """(name, param, grad) for every learned array, e.g. ("2.weight", W, dW)."""
         return [(f"{i}.{n}", getattr(layer, n), layer.grads[n])
                 for i, layer in enumerate(self.layers) for n in layer.param_names]
 
-    def state_arrays(self) -> dict[str, np.ndarray]:
-        """Everything a checkpoint holds: parameters and BatchNorm running statistics."""
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything a checkpoint holds: parameters and BatchNorm running statistics (live views)."""
         return {f"layers.{i}.{n}": getattr(layer, n)
                 for i, layer in enumerate(self.layers) for n in (*layer.param_names, *layer.buffer_names)}
 
-    def shapes(self) -> dict[str, tuple]:
-        return {k: a.shape for k, a in self.state_arrays().items()}
-
-    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Copy arrays (already checked by checkpoint.check_shapes) into the model, in place."""
-        for key, target in self.state_arrays().items():
+    def load_state_dict(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy arrays (names and shapes as state_dict's) into the model, in place."""
+        for key, target in self.state_dict().items():
             target[...] = arrays[key]
+
+    def get_config(self) -> dict:
+        """The JSON header that rebuilds this model (the layout every names file has had)."""
+        return {**asdict(self.config), "itos": "".join(self.vocab.itos), "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "NamesModel":
+        """An untrained model from get_config()'s dict; files from before the init knobs and the
+        deep stack lack those keys and get the defaults they were made with."""
+        itos = str(config["itos"])
+        cfg = NamesConfig.from_dict(config)
+        cfg.validate()
+        if len(itos) != cfg.vocab_size or len(set(itos)) != len(itos) or itos[0] != ".":
+            raise ValueError("its vocabulary does not match its configuration")
+        return cls(cfg, Vocab(tuple(itos)), int(config.get("seed", 0)))
+
+    @classmethod
+    def tiny(cls) -> "NamesModel":
+        return cls(NamesConfig(vocab_size=6, block_size=2, n_embd=3, n_hidden=5, batchnorm=True), seed=0)
 
     def num_params(self) -> int:
         return int(self.params.size)
@@ -186,97 +244,18 @@ class NamesModel:
     def clone(self, dtype=None) -> "NamesModel":
         """An independent copy (optionally in another dtype, e.g. float64 for gradient checks)."""
         twin = NamesModel(NamesConfig(**asdict(self.config)), self.vocab, self.seed, dtype or self.dtype)
-        twin.set_state_arrays(self.state_arrays())
+        twin.load_state_dict(self.state_dict())
         twin.train(self.training)
         return twin
 
-    def save(self, path, meta: dict | None = None) -> Path:
-        config = {**asdict(self.config), "itos": "".join(self.vocab.itos), "seed": self.seed}
-        arrays = {k: a.astype(np.float32) for k, a in self.state_arrays().items()}
-        return checkpoint.save(path, KIND, arrays, config, meta)
-
-    @classmethod
-    def load(cls, path) -> tuple["NamesModel", dict]:
-        """A model rebuilt from a checkpoint -> (model, meta). Raises checkpoint.CheckpointError
-        (a ValueError with a message for the user) for foreign files, other models, bad shapes."""
-        name = Path(path).name
-        arrays, config, meta = checkpoint.load(path, KIND)
-        try:
-            itos = str(config["itos"])
-            cfg = NamesConfig.from_dict(config)
-            cfg.validate()
-            if len(itos) != cfg.vocab_size or len(set(itos)) != len(itos) or itos[0] != ".":
-                raise ValueError("its vocabulary does not match its configuration")
-        except (KeyError, TypeError, ValueError) as e:
-            raise checkpoint.CheckpointError(f"{name} has a damaged names-MLP configuration ({e}).") from e
-        model = cls(cfg, Vocab(tuple(itos)), int(config.get("seed", 0)))
-        checkpoint.check_shapes(name, arrays, model.shapes())
-        if not all(np.all(np.isfinite(a)) for a in arrays.values()):
-            raise checkpoint.CheckpointError(f"{name} holds weights that are not finite numbers (NaN or inf).")
-        model.set_state_arrays(arrays)
-        return model, meta
-
     def describe(self) -> str:
         c = self.config
-        kind = "WaveNet" if c.wavenet else "MLP"
+        if c.wavenet:
+            kind = "WaveNet"
+        else:
+            kind = f"deep MLP ({c.n_layers} hidden layers)" if c.n_layers > 1 else "MLP"
         return (f"{kind}: context {c.block_size}, embedding {c.n_embd}, hidden {c.n_hidden}"
                 f"{', batch norm' if c.batchnorm else ''} ({self.num_params():,} parameters)")
-
-
-@dataclass
-class NamesData:
-    """A word list cut the standard way (80/10/10) into (context, next char) examples."""
-    vocab: Vocab
-    block_size: int
-    Xtr: np.ndarray  # (N, block_size) context ids
-    Ytr: np.ndarray  # (N,) next-character ids
-    Xval: np.ndarray
-    Yval: np.ndarray
-    Xtest: np.ndarray
-    Ytest: np.ndarray
-
-    @classmethod
-    def from_words(cls, words, block_size: int, vocab: Vocab | None = None) -> "NamesData":
-        """Examples for `block_size`; with a given `vocab` (a loaded model's), characters it lacks
-        are an error the user can read."""
-        vocab = vocab or Vocab.from_words(words)
-        unknown = sorted(set("".join(words)) - set(vocab.itos))
-        if unknown:
-            raise ValueError(f"The word list has characters this model never saw: {' '.join(unknown[:20])}")
-        split = standard_split(words)
-        parts = [context_windows(ws, vocab, block_size) if ws else (np.zeros((0, block_size)), np.zeros(0))
-                 for ws in (split.train, split.val, split.test)]
-        parts = [(X.astype(np.intp), Y.astype(np.intp)) for X, Y in parts]
-        return cls(vocab, block_size, *parts[0], *parts[1], *parts[2])
-
-    def split_losses(self, model: NamesModel, splits=("train", "val", "test")) -> dict[str, float]:
-        """Eval-mode mean loss per split, e.g. {"train": 2.07, "val": 2.10}."""
-        sets = {"train": (self.Xtr, self.Ytr), "val": (self.Xval, self.Yval), "test": (self.Xtest, self.Ytest)}
-        return {s: model.eval_loss(*sets[s]) for s in splits}
-
-
-def sample(model: NamesModel, n: int = 20, temperature: float = 1.0, seed: int = 0, max_len: int = 40) -> list[str]:
-    """n names drawn one character at a time (all n in parallel) until each emits '.'."""
-    if not temperature > 0:
-        raise ValueError("The temperature must be above 0.")
-    rng = np.random.default_rng(seed)
-    T = model.block_size
-    context = np.zeros((n, T), dtype=np.intp)  # (n, T) all '.' to start
-    out = np.zeros((n, max_len), dtype=np.intp)
-    alive = np.ones(n, dtype=bool)
-    length = np.full(n, max_len)
-    for t in range(max_len):
-        probs = model.next_char_probs(context, temperature)  # (n, V)
-        u = rng.random((n, 1))
-        ix = np.minimum((np.cumsum(probs, axis=1) < u).sum(axis=1), probs.shape[1] - 1)  # (n,) inverse CDF
-        ended = alive & (ix == 0)
-        length[ended] = t
-        alive &= ~ended
-        out[:, t] = np.where(alive, ix, 0)
-        context = np.concatenate([context[:, 1:], ix[:, None]], axis=1)
-        if not alive.any():
-            break
-    return [model.vocab.decode(row[:k]) for row, k in zip(out, length)]
 
 
 def char_probs(model: NamesModel, word: str) -> np.ndarray:
@@ -286,11 +265,12 @@ def char_probs(model: NamesModel, word: str) -> np.ndarray:
     if unknown:
         raise ValueError(f"This model does not know the characters {' '.join(sorted(unknown))}.")
     X, _ = context_windows([word], model.vocab, model.block_size)  # (len+1, T)
-    return model.next_char_probs(X.astype(np.intp))
+    with evaluating(model), blas_threads(1):
+        return next_token_probs(model, X)
 
 
 def word_loss(model: NamesModel, word: str) -> float:
     """Mean negative log-likelihood per character of a word (including its end)."""
-    X, Y = context_windows([word], model.vocab, model.block_size)
-    logp = log_softmax(model.infer.forward(X.astype(np.intp)).astype(np.float64), axis=1)  # (len+1, V)
-    return float(-logp[np.arange(len(Y)), Y].mean())
+    probs = char_probs(model, word)  # (len+1, V)
+    targets = model.vocab.encode(word) + [0]
+    return float(-np.log(probs[np.arange(len(targets)), targets]).mean())

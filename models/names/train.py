@@ -1,50 +1,46 @@
-"""Training the names model: a generator that takes one minibatch step per report.
+"""Training the names model: a generator that takes one minibatch step per Report.
 
-    for report in train(model, data, TrainConfig(steps=1000)):
-        print(report["step"], report["loss"])
+    for report in train(model, data, NamesTrainConfig(steps=1000)):
+        print(report.step, report.loss, report.metrics["loss_ema"])
 
 The classic recipe of the lectures: minibatches of 32, SGD at 0.1, then 0.01 for the second half
-(step decay); Adam is there to compare. Nothing here prints, sleeps or knows about Qt.
+(the "step" schedule of models.core.schedules); Adam is there to compare. Nothing here prints,
+sleeps or knows about Qt. `snapshot(report)` turns a report into what the tab's views read.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from models.names.model import NamesData, NamesModel
 from models.core.blas import blas_threads
+from models.core.layers import BatchNorm1d
 from models.core.optim import SGD, Adam
+from models.core.training import Report, TrainConfig, copy_report
+from models.names import diagnostics
+from models.names.data import NamesData
+from models.names.model import NamesModel
+
+OPTIMIZERS = ("sgd", "adam")
 
 
 @dataclass
-class TrainConfig:
+class NamesTrainConfig(TrainConfig):
+    """TrainConfig's shared fields (same meanings everywhere) with the lectures' defaults."""
     steps: int = 200_000  # minibatch steps
-    batch_size: int = 32  # examples per step
-    lr: float = 0.1  # learning rate at the start
-    lr_decay: float = 0.1  # the rate is multiplied by this ...
-    decay_at: tuple = (0.5,)  # ... at each of these fractions of the steps (step decay)
-    optimizer: str = "sgd"  # "sgd" or "adam"
-    weight_decay: float = 0.0  # L2 penalty (weight_decay / 2) * |w|^2 on every parameter
+    lr: float = 0.1  # the rate before the first decay point
+    schedule: str = "step"  # the lectures' step decay: lr * decay_factor at each decay_at point
     seed: int = 42  # minibatch order
-    eval_every: int = 0  # estimate the val loss every this many steps (0: never)
-    eval_examples: int = 0  # val examples for that estimate (0: the whole val split)
+    optimizer: str = "sgd"  # "sgd" or "adam"
+    eval_examples: int = 0  # val examples for each eval_every estimate (0: the whole val split)
 
     def validate(self) -> None:
-        if self.steps < 1 or self.batch_size < 1:
-            raise ValueError("steps and batch size must be at least 1.")
-        if self.batch_size > 65536:
-            raise ValueError("A batch of more than 65,536 examples is too large here.")
-        if not (self.lr > 0 and np.isfinite(self.lr)):
-            raise ValueError("The learning rate must be a positive number.")
-        if isinstance(self.decay_at, (int, float)):
-            self.decay_at = (float(self.decay_at),)
-        if not (0 < self.lr_decay <= 1) or not all(0 <= f <= 1 for f in self.decay_at):
-            raise ValueError("The decay factor must be in (0, 1] and the decay points in [0, 1].")
-        if not (0 <= self.weight_decay < 1):
-            raise ValueError("The weight decay must be in [0, 1).")
-        if self.optimizer not in ("sgd", "adam"):
+        super().validate()
+        if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}: use 'sgd' or 'adam'.")
+        if self.eval_examples < 0:
+            raise ValueError("eval_examples must be 0 (the whole split) or more.")
 
 
 # Training recipes per model preset (models.names.model.PRESETS): the lectures' 200k steps at a rate
@@ -52,21 +48,14 @@ class TrainConfig:
 # statistics are noisy enough to cost ~0.02 of val loss (2.112 vs 2.093 on the lecture list).
 # The WaveNet overfits (train 1.79, val 1.99): a third stage at 0.001 from 80% and a little
 # weight decay bring val from 1.994 to 1.981.
-PRESETS = {
-    "mlp": TrainConfig(steps=200_000),
-    "batchnorm": TrainConfig(steps=200_000, batch_size=256),
-    "wavenet": TrainConfig(steps=200_000, decay_at=(0.5, 0.8), weight_decay=1e-4),
+RECIPES = {
+    "mlp": NamesTrainConfig(),
+    "batchnorm": NamesTrainConfig(batch_size=256),
+    "wavenet": NamesTrainConfig(decay_at=(0.5, 0.8), weight_decay=1e-4),
 }
 
 
-def learning_rate(config: TrainConfig, step: int) -> float:
-    """Step decay: lr, times lr_decay after each milestone decay_at[i] * steps. `step` counts from 0."""
-    milestones = (config.decay_at,) if isinstance(config.decay_at, (int, float)) else config.decay_at
-    passed = sum(step >= f * config.steps for f in milestones)
-    return config.lr * config.lr_decay ** passed
-
-
-def make_optimizer(model: NamesModel, config: TrainConfig):
+def make_optimizer(model: NamesModel, config: NamesTrainConfig):
     # One flat parameter array and one flat gradient array: a single vectorised update.
     if config.optimizer == "adam":
         return Adam([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay)
@@ -75,19 +64,20 @@ def make_optimizer(model: NamesModel, config: TrainConfig):
 
 @dataclass
 class TrainState:
-    """What the diagnostics need right after a step (read in the worker, between steps)."""
+    """A report's payload: the live objects of the step just taken (copied by snapshot())."""
     model: NamesModel
     optimizer: object
     xb: np.ndarray  # (B, T) the last minibatch
     yb: np.ndarray  # (B,)
 
 
-def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: int = 0):
-    """Yield a report after every step: {"step", "loss" (this minibatch), "loss_ema" (smoothed
-    over ~100 steps), "lr", "state"}, plus "val_loss" every eval_every steps and at the last step.
-    Once measured, "last_val" = (step, val loss) rides along in every later report, so a viewer
-    that sees only some reports still gets every val point. `start_step` resumes a schedule.
-    BLAS runs single-threaded meanwhile (models.core.blas): these matrices are too small to share."""
+def train(model: NamesModel, data: NamesData, config: NamesTrainConfig, start_step: int = 0):
+    """Yield a Report after every step: its minibatch loss and learning rate; metrics
+    "loss_ema" (smoothed over ~100 steps) and, once the val loss was measured (every
+    eval_every steps and at the last step), "val_step" / "val_loss" of the latest measurement
+    (so a viewer that sees only some reports still gets every val point); payload a TrainState.
+    `start_step` resumes a schedule. BLAS runs single-threaded meanwhile (models.core.blas):
+    these matrices are too small to share."""
     config.validate()
     if data.block_size != model.block_size:
         raise ValueError(f"The data has context {data.block_size}, the model {model.block_size}.")
@@ -95,47 +85,68 @@ def train(model: NamesModel, data: NamesData, config: TrainConfig, start_step: i
         raise ValueError("The word list is too short to train on.")
     rng = np.random.default_rng(config.seed)
     opt = make_optimizer(model, config)
-    Xtr, Ytr, n = data.Xtr, data.Ytr, len(data.Ytr)
     xval, yval = data.Xval, data.Yval
     if config.eval_examples and len(yval) > config.eval_examples:
         pick = np.random.default_rng(0).choice(len(yval), config.eval_examples, replace=False)
         xval, yval = xval[pick], yval[pick]
     model.train()
     with blas_threads(1):
-        yield from _steps(model, opt, Xtr, Ytr, n, xval, yval, config, start_step, rng)
+        yield from _steps(model, opt, data.Xtr, data.Ytr, xval, yval, config, start_step, rng)
 
 
-def _steps(model, opt, Xtr, Ytr, n, xval, yval, config, start_step, rng):
+def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
     state = TrainState(model, opt, Xtr[:0], Ytr[:0])
-    ema, ema_weight, last_val = 0.0, 0.0, None
+    ema, ema_weight, last_val = 0.0, 0.0, {}
     # Draw and gather the minibatches of ~32k examples at once: one fancy index per chunk, not per step.
     chunk = max(16, 32768 // config.batch_size)
     for step in range(start_step, config.steps):
         k = (step - start_step) % chunk
         if k == 0:
-            batches = rng.integers(0, n, (chunk, config.batch_size))  # (chunk, B)
+            batches = rng.integers(0, len(Ytr), (chunk, config.batch_size))  # (chunk, B)
             xchunk, ychunk = Xtr[batches], Ytr[batches]  # (chunk, B, T), (chunk, B)
         xb, yb = xchunk[k], ychunk[k]  # (B, T), (B,)
-        opt.lr = learning_rate(config, step)
-        loss = model.loss_and_backward(xb, yb)
+        opt.lr = config.lr_at(step)
+        _, loss = model.forward(xb, yb)
+        model.backward()
         opt.step()
         state.xb, state.yb = xb, yb
         ema, ema_weight = 0.99 * ema + 0.01 * loss, 0.99 * ema_weight + 0.01
-        report = {"step": step + 1, "loss": loss, "loss_ema": ema / ema_weight, "lr": opt.lr, "state": state}
-        if len(yval) and ((config.eval_every and (step + 1) % config.eval_every == 0) or step + 1 == config.steps):
-            report["val_loss"] = model.eval_loss(xval, yval)
-            last_val = (step + 1, report["val_loss"])
-        if last_val is not None:
-            report["last_val"] = last_val
-        yield report
+        val = None
+        if len(yval) and config.eval_every and ((step + 1) % config.eval_every == 0 or step + 1 == config.steps):
+            val = model.eval_loss(xval, yval)
+            last_val = {"val_step": float(step + 1), "val_loss": val}
+        yield Report(step + 1, loss, opt.lr, val, {"loss_ema": ema / ema_weight, **last_val}, state)
+
+
+def snapshot(report: Report, weights: bool = True) -> Report:
+    """The GUI's copy of a training report, made on the worker thread between two steps: the
+    scalars, and as payload a diagnostics.Health (histograms, ratios, the embedding, the batch
+    and, with `weights`, a copy of the weights to sample from)."""
+    state = report.payload
+    if not isinstance(state, TrainState):
+        return copy_report(report)
+    health = diagnostics.measure(state.model, state.optimizer, state.xb, state.yb, weights)
+    return dataclasses.replace(report, metrics=dict(report.metrics), payload=health)
+
+
+def diagnose(model: NamesModel, xb, yb, lr: float = 0.1) -> Report:
+    """The snapshot of one training step on (xb, yb) taken by a copy of the model, so the model
+    itself (weights and BatchNorm statistics) is untouched: for a model that was loaded or made
+    rather than trained in this session. report.loss is the loss before that step (at step 0
+    of a fresh model, the first loss); the update ratio assumes SGD at `lr`."""
+    twin = model.clone()
+    twin.train()
+    with blas_threads(1):
+        _, loss = twin.forward(xb, yb)
+        twin.backward()
+    state = TrainState(twin, SGD([twin.params], [twin.grads], lr=lr), xb, yb)
+    return snapshot(Report(0, loss, lr, payload=state), weights=False)
 
 
 def calibrate_batchnorm(model: NamesModel, X: np.ndarray, chunk: int = 8192) -> None:
     """Set every BatchNorm's running mean and variance to their exact values over X (the
     lecture's "calibrate the batch norm at the end of training"), one layer at a time, since
     each layer's inputs depend on the statistics of the layers before it."""
-    from models.core.layers import BatchNorm1d
-
     layers = model.infer.layers  # eval mode: earlier layers use their (already calibrated) statistics
     for k, layer in enumerate(layers):
         if not isinstance(layer, BatchNorm1d):

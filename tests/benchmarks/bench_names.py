@@ -34,8 +34,9 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
     import numpy as np
 
     from models.core.data import Vocab
-    from models.names.model import PRESETS, NamesData, NamesModel
-    from models.names.train import TrainConfig, train
+    from models.names.data import NamesData
+    from models.names.model import PRESETS, NamesModel
+    from models.names.train import NamesTrainConfig, train
 
     rng = np.random.default_rng(1)
     xs = rng.integers(0, 27, (200000, 3))  # (N, 3) random contexts, as the reference draws them
@@ -44,7 +45,7 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
     data = NamesData(Vocab(tuple(".abcdefghijklmnopqrstuvwxyz")), 3, xs, ys, empty_x, empty_y, empty_x, empty_y)
     model = NamesModel(PRESETS["mlp"], data.vocab, seed=1)
     steps_total = (rounds + 1) * steps
-    run = train(model, data, TrainConfig(steps=steps_total, batch_size=32, lr=0.1, lr_decay=1.0, seed=1))
+    run = train(model, data, NamesTrainConfig(steps=steps_total, batch_size=32, lr=0.1, schedule="constant", seed=1))
     times = []
     for r in range(rounds + 1):  # the first round is a warm-up
         t0 = time.perf_counter()
@@ -53,7 +54,7 @@ def our_workload(rounds: int = 7, steps: int = 2000) -> None:
         if r:
             times.append((time.perf_counter() - t0) / steps * 1e6)
     print(f"names-step: {statistics.median(times):.4g} us per step (models.names.model, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {report['loss']:.3f})")
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}, loss {report.loss:.3f})")
 
 
 def main():

@@ -22,6 +22,9 @@ def register(train, evaluate) -> None:
     p.add_argument("--weight-decay", type=float, help="L2 weight decay (default: the preset's recipe)")
     p.add_argument("--seed", type=int, default=42, help="initialisation and minibatch order")
     p.add_argument("--out", help="weights file to write (default: names_PRESET.npz)")
+    p.add_argument("--find-lr", action="store_true",
+                   help="instead of training, sweep the learning rate from 0.001 to 1 over 1,000 steps of "
+                   "fresh weights (makemore part 2) and print the suggested rate")
     p.set_defaults(func=_train)
 
     p = evaluate.add_parser("names", help="train/val/test loss of names-MLP weights")
@@ -38,9 +41,11 @@ def _train(args) -> dict:
     from playground.progress import drive
 
     from models.core.data import default_names_path, load_words
-    from models.names.model import PRESETS, NamesData, NamesModel
-    from models.names.train import PRESETS as RECIPES
-    from models.names.train import train
+    from models.core.checkpoint import save_model
+    from models.names.data import NamesData
+    from models.names.model import PRESETS, NamesModel
+    from models.names.lr_finder import LRFinderConfig
+    from models.names.train import RECIPES, train
 
     changes = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size), ("lr", args.lr),
                                  ("optimizer", args.optimizer), ("weight_decay", args.weight_decay))
@@ -52,6 +57,9 @@ def _train(args) -> dict:
         except ValueError:
             raise CommandError(f"--decay-at must look like 0.5 or 0.5,0.8 or never, not {args.decay_at!r}") from None
     config = replace(RECIPES[args.preset], seed=args.seed, **changes)
+    if args.find_lr:
+        config = LRFinderConfig(**{k: v for k, v in changes.items() if k in ("steps", "batch_size", "optimizer")},
+                                seed=args.seed)
     try:
         config.validate()
     except ValueError as e:
@@ -65,23 +73,23 @@ def _train(args) -> dict:
     if len(data.Ytr) == 0 or len(data.Yval) == 0:
         raise CommandError(f"{names_path.name} is too short: the standard split leaves no training or "
                            "validation examples (it needs at least 10 words)")
+    if args.find_lr:
+        return _find_lr(model, data, config, args.preset)
     config.eval_every = max(500, config.steps // 20)  # a progress-bar estimate; the final figure is exact
-    val = {}
 
     def describe(report):
-        if "val_loss" in report:
-            val["loss"] = report["val_loss"]
-        text = f"loss {report['loss']:.4f} lr {report['lr']:g}"
-        return text + (f" val {val['loss']:.4f}" if val else "")
+        text = f"loss {report.loss:.4f} lr {report.lr:g}"
+        val = report.metrics.get("val_loss")
+        return text + (f" val {val:.4f}" if val is not None else "")
 
     history = []  # (step, smoothed loss, val loss or None): the tab draws the curve of shipped weights
     every = max(1, config.steps // 200)
 
     def recorded(reports):
         for report in reports:
-            if report["step"] % every == 0 or report["step"] == 1 or "val_loss" in report:
-                history.append((report["step"], round(report["loss_ema"], 5),
-                                round(report["val_loss"], 5) if "val_loss" in report else None))
+            if report.step % every == 0 or report.step == 1 or report.val_loss is not None:
+                history.append((report.step, round(report.metrics["loss_ema"], 5),
+                                round(report.val_loss, 5) if report.val_loss is not None else None))
             yield report
 
     last = drive(recorded(train(model, data, config)), config.steps, f"train names/{args.preset}", describe)
@@ -89,12 +97,34 @@ def _train(args) -> dict:
         raise CommandError("training stopped before the first step")
     losses = data.split_losses(model, ("train", "val"))
     out = Path(args.out or f"names_{args.preset}.npz")
-    meta = {"preset": args.preset, "steps": last["step"], "names_file": names_path.name,
+    meta = {"preset": args.preset, "steps": last.step, "names_file": names_path.name,
             "words": len(words), "train_loss": losses["train"], "val_loss": losses["val"],
             "command": " ".join(_command(args, names_path, out)), "history": history}
-    model.save(out, meta=meta)
-    return {"preset": args.preset, "steps": last["step"], "params": model.num_params(), "weights": str(out),
+    save_model(out, model, meta)
+    return {"preset": args.preset, "steps": last.step, "params": model.num_params(), "weights": str(out),
             "train_loss": losses["train"], "val_loss": losses["val"]}
+
+
+def _find_lr(model, data, config, preset) -> dict:
+    from playground.cli import CommandError
+    from playground.progress import drive
+
+    from models.names.lr_finder import find_lr
+
+    last = drive(find_lr(model, data, config), config.steps, f"find lr names/{preset}",
+                 lambda r: f"lr {r.lr:.3g} loss {r.metrics['smoothed']:.3f}")
+    if last is None or not last.payload.done:
+        raise CommandError("the sweep stopped before it could suggest a rate")
+    sweep = last.payload
+    if sweep.suggestion is None:
+        raise CommandError("the sweep was too short to suggest a rate (use --steps 100 or more)")
+    return {"preset": preset, "steps": len(sweep.lrs), "lr_min": config.lr_min, "lr_max": config.lr,
+            "steepest_lr": _rate(sweep.steepest_lr),
+            "lowest_lr": _rate(sweep.lowest_lr), "suggested_lr": _rate(sweep.suggestion)}
+
+
+def _rate(lr) -> str:
+    return "none" if lr is None else f"{lr:.3g}"
 
 
 def _command(args, names_path, out) -> list[str]:
@@ -109,11 +139,14 @@ def _command(args, names_path, out) -> list[str]:
 
 def _eval(args) -> dict:
     from models.core.assets import asset_path
+    from models.core.checkpoint import load_model
     from models.core.data import default_names_path, load_words
-    from models.names.model import NamesData, NamesModel
+    from models.names.data import NamesData
+    from models.names.model import NamesModel
 
     weights = Path(args.weights) if args.weights else asset_path("weights", "names_mlp.npz")
-    model, meta = NamesModel.load(weights)
+    loaded = load_model(weights, NamesModel)
+    model, meta = loaded.model, loaded.meta
     names_path = Path(args.names) if args.names else default_names_path()
     data = NamesData.from_words(load_words(names_path), model.block_size, vocab=model.vocab)
     losses = data.split_losses(model)

@@ -1,30 +1,55 @@
 """The Names tab's "Sample" page: names from an untrained and the trained network side by side,
-and, for the name under the mouse (or typed in), the model's distribution over every next
-character, with the one that came highlighted."""
+each marked with where the word list has it (train / val / test) or as new, the share of new
+names, and, for the name under the mouse (or typed in), the model's distribution over every
+next character, with the one that came highlighted."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
 
-from models.names.model import char_probs, sample, word_loss
+from models.names.model import char_probs, word_loss
+from playground import shortcuts
+from playground import style as app_style
+from playground.tabs.names.state import Samples, SampleSettings
 from playground.widgets.heatmap import Heatmap
+
+TAG_TEXT = {"train": "in train", "val": "in val", "test": "in test", "new": "new"}
+TAG_COLOUR = {"train": 1, "val": 4, "test": 3}  # style.series() indices; new names keep the text colour
 
 
 class NameList(QListWidget):
-    """Sampled names; hovering (or selecting) one reports it."""
+    """Sampled names with their tags; hovering (or selecting) one reports it."""
 
     def __init__(self, tooltip: str, parent=None):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setToolTip(tooltip)
 
+    def set_names(self, names: list[str], tags: list[str]) -> None:
+        self.clear()
+        st = app_style.current()
+        for name, tag in zip(names, tags):
+            item = QListWidgetItem(f"{name or '(empty)'}   · {TAG_TEXT.get(tag, tag)}")
+            item.setData(Qt.UserRole, name)
+            if tag in TAG_COLOUR:
+                item.setForeground(QBrush(QColor(st.series(TAG_COLOUR[tag]))))
+            self.addItem(item)
+
+    def names(self) -> list[str]:
+        return [self.item(i).data(Qt.UserRole) for i in range(self.count())]
+
 
 class SamplePage(QWidget):
+    sample_requested = Signal()
+
     def __init__(self, models, parent=None):
         """models() -> (untrained model, trained model), safe to use on the GUI thread (or None)."""
         super().__init__(parent)
+        self.setObjectName("sample")
         self.models = models
         self.temperature_box = QDoubleSpinBox()
         self.temperature_box.setRange(0.05, 5.0)
@@ -32,37 +57,53 @@ class SamplePage(QWidget):
         self.temperature_box.setValue(1.0)
         self.temperature_box.setToolTip("Divide the logits by this before the softmax: below 1 the "
                                         "model plays safe (common names), above 1 it gets adventurous")
+        self.top_k_box = QSpinBox()
+        self.top_k_box.setRange(0, 100)
+        self.top_k_box.setSpecialValueText("all")
+        self.top_k_box.setToolTip("Draw each character from only the k likeliest ones (all: no limit). "
+                                  "Small k makes safer names, and more of them already in the list")
         self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2_147_483_647)
+        self.seed_box.setRange(0, 999_999)
         self.seed_box.setValue(42)
-        self.seed_box.setToolTip("The same seed and temperature give the same names")
+        self.seed_box.setToolTip("The same seed, temperature and top-k give the same names")
         self.count_box = QSpinBox()
         self.count_box.setRange(1, 200)
         self.count_box.setValue(20)
         self.count_box.setToolTip("How many names to sample from each model")
-        self.sample_button = QPushButton("&Sample")
-        self.sample_button.setToolTip("Draw names one character at a time until '.' (F5)")
-        self.sample_button.setShortcut("F5")
-        self.sample_button.clicked.connect(self._on_sample_clicked)
-        controls = QHBoxLayout()
-        for label, w in (("Temperature", self.temperature_box), ("Seed", self.seed_box),
-                         ("Names", self.count_box)):
-            controls.addWidget(QLabel(label))
-            controls.addWidget(w)
-        controls.addWidget(self.sample_button)
-        controls.addStretch(1)
+        self.sample_button = QPushButton("Sample")
+        self.sample_button.setToolTip("Draw names one character at a time until '.'")
+        shortcuts.bind(self.sample_button, "names.sample")
+        self.sample_button.clicked.connect(self.sample_requested)
+        controls = QFormLayout()  # a narrow column beside the lists: the page fits a projector's width
+        for label, w in (("Temperature", self.temperature_box), ("Top-k", self.top_k_box),
+                         ("Seed", self.seed_box), ("Names", self.count_box)):
+            controls.addRow(label, w)
+        controls.addRow(self.sample_button)
 
         self.untrained_list = NameList("Names from the same network with fresh random weights. "
                                        "Hover one to see its next-character probabilities.")
-        self.trained_list = NameList("Names from the current network. Hover one to see its "
+        self.trained_list = NameList("Names from the current network, each marked with where the word "
+                                     "list has it: in train (memorised, or just common), in val or test "
+                                     "(names it never trained on), or new. Hover one to see its "
                                      "next-character probabilities.")
         self.lists = {"untrained": self.untrained_list, "trained": self.trained_list}
-        for key, widget in self.lists.items():
+        for widget in self.lists.values():
             widget.itemEntered.connect(self._on_item_entered)
             widget.currentItemChanged.connect(self._on_current_item_changed)
+        self.new_label = QLabel("")
+        self.new_label.setWordWrap(True)
+        self.new_label.setToolTip("A model that only memorised would make no new names; one that learned "
+                                  "nothing would make few real ones. Names in val or test are real names "
+                                  "the model never saw.")
+        top = QWidget()  # the controls and both lists, above the scored name
         lists = QHBoxLayout()
-        lists.addWidget(_box("Untrained", self.untrained_list))
-        lists.addWidget(_box("Trained", self.trained_list))
+        lists.addLayout(controls)
+        lists.addWidget(_box("Untrained", self.untrained_list), 1)
+        lists.addWidget(_box("Trained", self.trained_list), 1)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(lists, 1)
+        top_layout.addWidget(self.new_label)
 
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("type a name to score it with the trained model…")
@@ -75,27 +116,37 @@ class SamplePage(QWidget):
                                    "character that actually came is labelled with its probability.")
         self.detail_label = QLabel("Hover over a name.")
         self.detail_label.setWordWrap(True)
-        right = QVBoxLayout()
-        right.addWidget(self.name_edit)
-        right.addWidget(self.detail_label)
-        right.addWidget(self.probs_view, 1)
+        bottom = QWidget()
+        scored = QVBoxLayout(bottom)
+        scored.setContentsMargins(0, 0, 0, 0)
+        scored.addWidget(self.name_edit)
+        scored.addWidget(self.detail_label)
+        scored.addWidget(self.probs_view, 1)
 
-        left = QVBoxLayout()
-        left.addLayout(controls)
-        left.addLayout(lists, 1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
-        layout.addLayout(right, 3)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        QVBoxLayout(self).addWidget(split)
 
-    def sample(self) -> None:
-        models = self.models()
-        if models is None:
-            return
-        t, seed, n = self.temperature_box.value(), self.seed_box.value(), self.count_box.value()
-        for key, model in zip(("untrained", "trained"), models):
-            widget = self.lists[key]
-            widget.clear()
-            widget.addItems([w or "(empty)" for w in sample(model, n, temperature=t, seed=seed)])
+    def settings(self) -> SampleSettings:
+        return SampleSettings(self.count_box.value(), self.temperature_box.value(), self.top_k_box.value(),
+                              self.seed_box.value())
+
+    def set_samples(self, samples: Samples) -> None:
+        self.untrained_list.set_names(samples.untrained, samples.untrained_tags)
+        self.trained_list.set_names(samples.trained, samples.trained_tags)
+        n, c = len(samples.trained), samples.counts
+        if n and c:
+            self.new_label.setText(f"<b>New names: {c['new']} of {n} ({c['new'] / n:.0%})</b> · in the "
+                                   f"training list {c['train']} · in val {c['val']} · in test {c['test']}")
+        else:
+            self.new_label.setText("")
+        names = [n for n in samples.trained if n]
+        if names and not self.name_edit.text().strip():
+            self.show_name(names[0])  # something to read before the mouse moves
 
     def show_name(self, word: str, which: str = "trained") -> None:
         models = self.models()
@@ -123,21 +174,17 @@ class SamplePage(QWidget):
             f"character (guessing: {np.log(len(itos)):.2f}); least expected: "
             f"'{came[int(np.argmin(chosen))]}' at {chosen.min():.1%}")
 
-    @Slot()
-    def _on_sample_clicked(self) -> None:
-        self.sample()
+    def _show_item(self, item, which: str) -> None:
+        if item is not None and item.data(Qt.UserRole):
+            self.show_name(item.data(Qt.UserRole), which)
 
     @Slot(QListWidgetItem)
     def _on_item_entered(self, item) -> None:
-        which = "untrained" if self.sender() is self.untrained_list else "trained"
-        if item is not None and item.text() != "(empty)":
-            self.show_name(item.text(), which)
+        self._show_item(item, "untrained" if self.sender() is self.untrained_list else "trained")
 
     @Slot(QListWidgetItem, QListWidgetItem)
     def _on_current_item_changed(self, current, previous) -> None:
-        which = "untrained" if self.sender() is self.untrained_list else "trained"
-        if current is not None and current.text() != "(empty)":
-            self.show_name(current.text(), which)
+        self._show_item(current, "untrained" if self.sender() is self.untrained_list else "trained")
 
     @Slot(str)
     def _on_name_changed(self, text: str) -> None:

@@ -1,0 +1,180 @@
+"""The Names tab's plots: per-layer histograms with live legends, the character embedding as
+letters, and readable ticks for a log axis of less than a decade."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QTransform
+
+from playground import style as app_style
+from playground.widgets.plot_style import style_plot_item
+
+
+def log_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
+    """Labelled ticks for a log10 axis showing 10**lo .. 10**hi, even when that is less than a
+    decade (pyqtgraph then labels only the powers of ten, often none): about `target` round
+    values, each placed at its log10."""
+    a, b = 10.0 ** lo, 10.0 ** hi
+    if not (np.isfinite(a) and np.isfinite(b)) or b <= a:
+        return []
+    if hi - lo > 1:  # more than a decade: 1-2-5 in each decade (or just the powers of ten)
+        powers = 10.0 ** np.arange(np.floor(lo), np.ceil(hi) + 1)
+        for mults in ((1, 2, 5), (1,)):
+            values = np.array([m * p for p in powers for m in mults])
+            values = values[(values >= a) & (values <= b)]
+            if len(values) <= 2 * target:
+                break
+        return [(float(np.log10(v)), f"{v:g}") for v in values]
+    raw = (b - a) / target
+    step = min((m * 10.0 ** np.floor(np.log10(raw)) for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw))
+    values = np.arange(np.ceil(a / step) * step, b + step * 1e-9, step)
+    values = values[values > 0]
+    return [(float(np.log10(v)), f"{v:.10g}") for v in values]
+
+
+def keep_log_ticks_readable(plot: pg.PlotWidget) -> None:
+    """Relabel the log y axis of `plot` with round values whenever its range changes."""
+    axis, view = plot.getPlotItem().getAxis("left"), plot.getPlotItem().getViewBox()
+
+    def relabel(_view, yrange):
+        axis.setTicks([log_ticks(*yrange), []])
+
+    view.sigYRangeChanged.connect(relabel)
+
+
+class HistogramPlot(pg.PlotWidget):
+    """One curve per layer: the distribution of values in the last batch (as a fraction per bin)."""
+
+    def __init__(self, title: str, x_label: str, parent=None):
+        super().__init__(parent)
+        self._title = title
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._texts: list[str] = []
+        item = self.getPlotItem()
+        item.setLabel("bottom", x_label)
+        item.setLabel("left", "% of values")
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.addLegend(offset=(-10, 10)).setZValue(1000)  # above the curves, on its veil
+        item.setMouseEnabled(x=False, y=False)
+        self._apply(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    def set_histograms(self, entries: list[tuple[str, str, np.ndarray, np.ndarray]]) -> None:
+        """entries: (layer key, legend text, counts (bins,), edges (bins + 1,)), one per layer in
+        order. Curves are made once per set of keys; the legend texts follow every call."""
+        st = app_style.current()
+        keys = [key for key, _, _, _ in entries]
+        if list(self._curves) != keys:  # a new architecture: new curves
+            self.getPlotItem().clear()
+            self.getPlotItem().legend.clear()
+            self._curves = {k: self.getPlotItem().plot(name=k, pen=pg.mkPen(st.series(i), width=st.pen_width))
+                            for i, k in enumerate(keys)}
+            self._texts = []
+            style_plot_item(self.getPlotItem(), st, self._title)
+        texts = [text for _, text, _, _ in entries]
+        if texts != self._texts:  # the legend's rows are in the order the curves were made
+            self._texts = texts
+            for (_, label), text in zip(self.getPlotItem().legend.items, texts):
+                label.setText(text, color=st.foreground, size=f"{self._legend_px(st)}px")
+        for (_, _, counts, edges), curve in zip(entries, self._curves.values()):
+            centres = (edges[:-1] + edges[1:]) / 2  # (bins,)
+            curve.setData(centres, 100 * counts / max(counts.sum(), 1))
+
+    @staticmethod
+    def _legend_px(st) -> int:
+        """On a projector, legend text a little smaller than the axes': a row per layer covers less."""
+        return round(0.8 * st.font_px) if st.presentation else st.font_px
+
+    def legend_texts(self) -> list[str]:
+        return [label.text for _, label in self.getPlotItem().legend.items]
+
+    def clear_curves(self) -> None:
+        for curve in self._curves.values():
+            curve.setData([], [])
+
+    def _apply(self, st) -> None:
+        self.setBackground(st.background)
+        for i, curve in enumerate(self._curves.values()):
+            curve.setPen(pg.mkPen(st.series(i), width=st.pen_width))
+        style_plot_item(self.getPlotItem(), st, self._title)
+        for _, label in self.getPlotItem().legend.items:
+            label.setText(label.text, color=st.foreground, size=f"{self._legend_px(st)}px")
+        veil = QColor(st.background)
+        veil.setAlpha(200)  # the legend stays readable over the curves, which still show through
+        self.getPlotItem().legend.setBrush(pg.mkBrush(veil))
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._apply(st)
+
+
+def text_symbol(text: str, qfont: QFont) -> QPainterPath:
+    """A character as a scatter symbol (a path about 1 unit tall, centred), so all the labels move
+    with one setData call instead of one TextItem each."""
+    path = QPainterPath()
+    path.addText(0, 0, qfont, text)
+    box = path.boundingRect()
+    height = QFontMetricsF(qfont).height() or 1.0
+    transform = QTransform()
+    transform.scale(1.0 / height, 1.0 / height)
+    transform.translate(-box.x() - box.width() / 2, -box.y() - box.height() / 2)
+    return transform.map(path)
+
+
+class EmbeddingPlot(pg.PlotWidget):
+    """Each character drawn at its embedding vector (first two dims, or the first two principal
+    components of larger embeddings)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._title = "Character embedding"
+        self.scatter = pg.ScatterPlotItem(pxMode=True)
+        self.addItem(self.scatter)
+        self._chars: list[str] = []
+        self._symbols: list[QPainterPath] = []
+        self._xy = np.zeros((0, 2))
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setLabel("bottom", "dimension 1")
+        item.setLabel("left", "dimension 2")
+        self._apply(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    def set_embedding(self, xy: np.ndarray, chars, pca: bool) -> None:
+        """xy (V, 2) positions; chars: the V labels."""
+        chars = list(chars)
+        if chars != self._chars:
+            self._chars = chars
+            f = QFont()
+            f.setBold(True)
+            f.setPixelSize(64)  # only the shape matters: the symbols are scaled to `size` pixels
+            self._symbols = [text_symbol(c, f) for c in chars]
+            axis = "principal component" if pca else "dimension"
+            self.getPlotItem().setLabel("bottom", f"{axis} 1")
+            self.getPlotItem().setLabel("left", f"{axis} 2")
+            style_plot_item(self.getPlotItem(), app_style.current(), self._title)
+        self._xy = np.asarray(xy, float)
+        if self.isVisible():  # hidden: drawn when shown
+            self._redraw()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not len(self._xy):
+            return
+        st = app_style.current()
+        self.scatter.setData(self._xy[:, 0], self._xy[:, 1], symbol=self._symbols, size=round(st.font_px * 1.6),
+                             brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None))
+
+    def _apply(self, st) -> None:
+        self.setBackground(st.background)
+        style_plot_item(self.getPlotItem(), st, self._title)
+        self._redraw()
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._apply(st)
