@@ -54,7 +54,6 @@ def live_bindings(window):
     return found
 
 
-@pytest.mark.xfail(reason="tabs are moving onto playground.shortcuts (issue 11, in progress)", strict=False)
 def test_every_page_of_every_tab_has_distinct_declared_keys(main_window):
     visited = 0
     for spec in registry.TABS:
@@ -75,8 +74,7 @@ def test_every_page_of_every_tab_has_distinct_declared_keys(main_window):
     assert visited >= 2 * len(registry.TABS)
 
 
-@pytest.mark.parametrize("page", ["loss", pytest.param("sample", marks=pytest.mark.xfail(
-    reason="the Names sample button still claims F5 (issue 11, in progress)", strict=False))])
+@pytest.mark.parametrize("page", ["loss", "sample"])
 def test_f5_is_presentation_mode_on_the_names_pages(main_window, qtbot, page):
     tab = main_window.show_tab("names")
     tab.show_page(page)
