@@ -281,3 +281,10 @@ def test_training_in_slices_is_the_same_full_batch(monkeypatch):
         runs.append(([r.loss for r in train(net, (xs, ys), NeuralBigramConfig(steps=5))], net.W))
     assert np.allclose(runs[0][0], runs[1][0], rtol=1e-12)
     assert np.allclose(runs[0][1], runs[1][1], rtol=1e-12)
+
+
+def test_an_empty_split_has_no_pairs_and_nan_loss():
+    vocab = Vocab.from_words(["ab"])
+    assert count_bigrams([], vocab).sum() == 0
+    result = split_nll(["ab", "ba", "ab"])  # 80/10/10 of three words: the val split is empty
+    assert math.isnan(result["val"]) and math.isfinite(result["train"])

@@ -110,3 +110,52 @@ def test_divergence_exits_1_and_saves_nothing(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "lower the learning rate" in err and "Traceback" not in err
     assert not out_path.exists()
+
+
+def _bad_inputs(tmp_path):
+    """(label, path) of inputs that are not a word list: a FIFO, a folder, a missing file."""
+    import os
+
+    out = [("folder", tmp_path), ("missing", tmp_path / "nope.txt")]
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.txt"
+        os.mkfifo(fifo)
+        out.append(("fifo", fifo))
+    return out
+
+
+@pytest.mark.parametrize("command", [["eval", "bigram"], ["train", "bigram", "--steps", "1"]])
+def test_bad_names_files_exit_2_with_one_line(capsys, tmp_path, command):
+    for label, path in _bad_inputs(tmp_path):
+        code, out, err = run(capsys, *command, "--names", str(path))
+        assert code == 2 and out == "", label
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, label
+
+
+def test_an_unwritable_save_folder_exits_2(capsys, tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        code, out, err = run(capsys, "train", "bigram", "--steps", "1", "--save", str(locked / "w.npz"))
+        assert code == 2 and "not writable" in err and len(err.strip().splitlines()) == 1
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_missing_data_dir_is_said_not_silently_skipped(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "gone"))
+    code, out, err = run(capsys, "eval", "bigram", "--top", "1")
+    assert code == 0 and "PLAYGROUND_DATA_DIR" in err and "not a folder" in err
+    assert last_line(out)["words"] == "32033"  # the shipped list, said so
+
+
+def test_empty_splits_are_nan_with_a_note(capsys, tmp_path):
+    path = tmp_path / "three.txt"
+    path.write_text("ab\nba\nab\n")
+    code, out, _ = run(capsys, "eval", "bigram", "--names", str(path))
+    assert code == 0 and "val nan" in out and "note: nan = no pairs" in out

@@ -31,7 +31,10 @@ def encode_stream(words, vocab: Vocab) -> np.ndarray:
 
 
 def bigram_pairs(words, vocab: Vocab) -> tuple[np.ndarray, np.ndarray]:
-    """Every (previous, next) pair of the words: xs (N,), ys (N,); a word gives len(word) + 1."""
+    """Every (previous, next) pair of the words: xs (N,), ys (N,); a word gives len(word) + 1
+    (no words, no pairs: an empty split must not count the pair '..')."""
+    if len(words) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ids = encode_stream(words, vocab)  # (N + 1,)
     return ids[:-1], ids[1:]
 

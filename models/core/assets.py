@@ -28,6 +28,15 @@ def data_dir() -> Path | None:
     return Path(value).expanduser() if value and Path(value).expanduser().is_dir() else None
 
 
+def data_dir_problem() -> str | None:
+    """A sentence for the user when $PLAYGROUND_DATA_DIR is set but is not a folder (the
+    shipped data is used instead, which must not happen silently); None when all is well."""
+    value = os.environ.get(DATA_DIR_ENV)
+    if not value or Path(value).expanduser().is_dir():
+        return None
+    return f"{DATA_DIR_ENV}={value} is not a folder; using the shipped data instead."
+
+
 def find_data(*parts: str) -> Path:
     """A data file: from $PLAYGROUND_DATA_DIR when it has it, else the shipped copy in assets/."""
     user = data_dir()

@@ -23,7 +23,7 @@ import numpy as np
 
 MB = 1 << 20
 MAX_NPZ_FILE = 512 * MB  # a weights file on disk
-MAX_NPZ_TOTAL = 512 * MB  # all arrays of one .npz, as their headers declare them
+MAX_NPZ_TOTAL = 256 * MB  # all arrays of one .npz as their headers declare them (64M floats)
 MAX_NPZ_MEMBERS = 10_000  # arrays in one .npz (the largest shipped file has 266)
 NPY_KINDS = "biufcUS"  # numbers, booleans and text; never objects or raw void records
 _CHUNK = 1 << 20
@@ -133,6 +133,9 @@ def read_npz(path, error=ValueError, max_file: int = MAX_NPZ_FILE, max_total: in
                     if total > max_total:
                         raise error(f"{name} declares arrays of more than {_size(max_total)} "
                                     f"({key}: shape {shape}); the limit here.")
+                    if nbytes > info.file_size:  # the zip itself says the data is not there
+                        raise error(f"{name} is damaged: {key} declares shape {shape}, more "
+                                    "than the file holds.")
                     arrays[key] = _npy_data(f, shape, dtype, fortran, name, error)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, KeyError,
             NotImplementedError, RuntimeError, OSError, ValueError, OverflowError) as e:
@@ -159,15 +162,16 @@ def _npy_header(f, name, error):
 
 
 def _npy_data(f, shape, dtype, fortran, name, error) -> np.ndarray:
-    """Exactly the declared bytes (read in chunks; a short member is an error)."""
+    """Exactly the declared bytes, read in chunks: memory grows with the data that really comes
+    (a header promising more than the stream holds costs nothing), and a short member is an
+    error."""
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    buf = bytearray(nbytes)
-    view, got = memoryview(buf), 0
-    while got < nbytes:
-        n = f.readinto(view[got:got + _CHUNK])
-        if not n:
+    buf = bytearray()
+    while len(buf) < nbytes:
+        piece = f.read(min(_CHUNK, nbytes - len(buf)))
+        if not piece:
             raise error(f"{name} is truncated: an array has fewer bytes than its header says.")
-        got += n
+        buf += piece
     array = np.frombuffer(buf, dtype=dtype)
     return array.reshape(shape, order="F" if fortran else "C")
 

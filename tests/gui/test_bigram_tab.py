@@ -296,3 +296,34 @@ def test_the_main_window_has_the_real_tab(main_window):
     assert isinstance(tab, BigramTab) and tab.wait_until_loaded() and tab.data is not None
     assert main_window.open_action.isEnabled()
     assert math.isfinite(tab.data.nll(0.0)["all"])
+
+
+def test_a_missing_data_dir_is_shown_with_the_list(open_tab, monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "gone"))
+    tab = open_tab(BigramTab)
+    assert tab.wait_until_loaded()
+    assert "PLAYGROUND_DATA_DIR" in tab.source_label.text() and tab.data.source == "names.txt"
+
+
+def test_a_load_that_takes_too_long_is_given_up(tab, qtbot, monkeypatch, tmp_path):
+    import time
+
+    import playground.tabs.bigram.tab as tab_module
+
+    def slow(path):
+        time.sleep(0.5)
+        return load_data(path)
+
+    monkeypatch.setattr(tab_module, "load_data", slow)
+    path = tmp_path / "pets.txt"
+    path.write_text("rex\nfido\n")
+    before = tab.data
+    errors = []
+    tab.error_raised.connect(errors.append)
+    tab.load_timer.setInterval(50)
+    tab.open_file(str(path))
+    qtbot.waitUntil(lambda: len(errors) > 0, timeout=5_000)
+    assert "took more than" in errors[0] and tab.cancel_button.isHidden()
+    qtbot.waitUntil(lambda: not tab.jobs.is_busy("load"), timeout=5_000)
+    tab.wait_until_loaded()
+    assert tab.data is before

@@ -65,8 +65,11 @@ def _number(text: str) -> float:
 
 
 def _load(args):
+    from models.core.assets import data_dir_problem
     from models.core.data import default_names_path, load_words
 
+    if not args.names and data_dir_problem():
+        print(f"playground: note: {data_dir_problem()}", file=sys.stderr)
     path = args.names or default_names_path()
     words = load_words(path)
     return path, words
@@ -86,6 +89,10 @@ def _eval(args) -> dict:
     splits = split_nll(words, k)
     print("nll per split (counts of train): " + "  ".join(f"{name} {v:.4f}"
                                                           for name, v in splits.items()))
+    empty = [name for name, v in splits.items() if v != v]
+    if empty:
+        print(f"note: nan = no pairs: the {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} "
+              f"empty with {len(words)} word{'s' if len(words) != 1 else ''} (80/10/10)")
     return {"words": len(words), "bigrams": model.total, "smoothing": float(k),
             "nll": model.nll(words, k)}
 

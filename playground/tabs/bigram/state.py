@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from models.bigram.counts import BigramCounts, bigram_pairs, log_probs, nll_from_counts, split_counts
+from models.core.assets import data_dir_problem
 from models.core.data import WordListError, load_words
 
 MODES = ("counts", "probabilities", "log-probabilities")
@@ -26,6 +27,7 @@ class BigramData:
     splits: dict[str, np.ndarray]  # train/val/test count matrices (the standard split)
     xs: np.ndarray  # (N,) previous characters of every pair, for the neural bigram
     ys: np.ndarray  # (N,) next characters
+    note: str = ""  # something the user should know about where the list came from
 
     @classmethod
     def build(cls, words: list[str], source: str) -> "BigramData":
@@ -55,9 +57,11 @@ def load_data(path) -> BigramData:
 def load_default_data(path) -> BigramData:
     """load_data for the list the tab opens with, its failure said as such."""
     try:
-        return load_data(path)
+        data = load_data(path)
     except WordListError as e:
         raise WordListError(f"The default names list could not be loaded: {e}") from e
+    data.note = data_dir_problem() or ""
+    return data
 
 
 def display_char(c: str) -> str:

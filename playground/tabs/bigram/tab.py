@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QRadioButton, QScrollArea,
                                QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -41,6 +41,9 @@ EXPLAIN = {
 }
 
 
+LOAD_TIMEOUT_S = 60  # reading and counting the largest allowed list takes a few seconds
+
+
 class BigramTab(Tab):
     open_filter = "Word lists (*.txt);;All files (*)"
 
@@ -51,6 +54,10 @@ class BigramTab(Tab):
         self.smoothing = 0.0
         self.selected = (-1, -1)
         self.jobs.busy_changed.connect(self._on_jobs_busy_changed)
+        self.load_timer = QTimer(self)  # a load that takes this long is given up (the list stays)
+        self.load_timer.setSingleShot(True)
+        self.load_timer.setInterval(LOAD_TIMEOUT_S * 1000)
+        self.load_timer.timeout.connect(self._on_load_timer_timeout)
 
         # -- side panel ----------------------------------------------------------------------
         self.source_label = QLabel("No word list yet")
@@ -192,6 +199,7 @@ class BigramTab(Tab):
         A failure reaches the user through the base class (one line); the list stays."""
         self.status_message.emit(f"Loading {path}…")
         self.jobs.submit("load", job, path, done=self._on_data_loaded)
+        self.load_timer.start()
 
     def wait_until_loaded(self, timeout_s: float = 30.0) -> bool:
         """Let the load job finish and its result arrive (for `shot` and tests). True when idle."""
@@ -214,7 +222,8 @@ class BigramTab(Tab):
         self.matrix.set_selected(-1, -1)
         V = len(data.itos)
         self.source_label.setText(f"<b>{data.source}</b><br>{len(data.words):,} words · "
-                                  f"{V - 1} characters + '.' · {data.model.total:,} pairs")
+                                  f"{V - 1} characters + '.' · {data.model.total:,} pairs"
+                                  + (f"<br><i>{data.note}</i>" if data.note else ""))
         self.cell_label.setText("Hover over or click a cell.")
         self._set_enabled(True)
         self.neural.set_data(data)
@@ -296,15 +305,28 @@ class BigramTab(Tab):
 
     @Slot(bool)
     def _on_jobs_busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self.load_timer.stop()
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
 
     @Slot()
     def _on_cancel_clicked(self) -> None:
+        self._give_up_loading()
+        self.status_message.emit("Loading cancelled.")
+
+    @Slot()
+    def _on_load_timer_timeout(self) -> None:
+        if self.jobs.is_busy("load"):
+            self._give_up_loading()
+            self.show_error(f"Loading the word list took more than {LOAD_TIMEOUT_S} s; gave up "
+                            "(the current list stays).")
+
+    def _give_up_loading(self) -> None:
+        self.load_timer.stop()
         self.jobs.cancel("load")  # its result is dropped when it comes; the list stays
         self.progress.hide()
         self.cancel_button.hide()
-        self.status_message.emit("Loading cancelled.")
 
     @Slot()
     def _on_fit_clicked(self) -> None:
