@@ -4,10 +4,10 @@ training point, opened there as its scalar Value graph."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QSpinBox, QVBoxLayout
 
 from models.autograd import features as feats
-from playground.widgets.side_panel import hrow
+from playground.widgets.side_panel import button, hrow
 
 
 def weight_name(name: str, index: tuple, features) -> str:
@@ -42,15 +42,13 @@ class InspectBox(QGroupBox):
         self.point.setRange(0, 0)
         self.point.setToolTip("Which training point (ringed in green on the plane)")
         self.point.valueChanged.connect(self.point_changed)
-        self.neuron_button = QPushButton("Pinned neuron → Graph page")
-        self.neuron_button.setToolTip("Open the pinned neuron (click one in the network) on this "
-                                      "point as a graph of Values on the first page")
+        self.neuron_button = button("Pinned neuron → Graph page", "Open the pinned neuron (click "
+                                    "one in the network) on this point as a graph of Values on "
+                                    "the first page", self._on_neuron_clicked)
         self.neuron_button.setEnabled(False)
-        self.neuron_button.clicked.connect(self._on_neuron_clicked)
-        self.loss_button = QPushButton("Loss on the point → Graph page")
-        self.loss_button.setToolTip("Open the loss on this point as a graph of Values on the "
-                                    "first page: the same numbers as the live network")
-        self.loss_button.clicked.connect(self._on_loss_clicked)
+        self.loss_button = button("Loss on the point → Graph page", "Open the loss on this point "
+                                  "as a graph of Values on the first page: the same numbers as "
+                                  "the live network", self._on_loss_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(self.weight_label)
         layout.addWidget(self.edit)

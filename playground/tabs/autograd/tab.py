@@ -1,5 +1,7 @@
 """The Autograd tab: a scalar Value engine you can watch. Page one draws the graph of an
-expression and runs backprop node by node; page two trains a tiny MLP of Values on 2-D data."""
+expression and runs backprop node by node; page two trains a tiny MLP of Values on 2-D data,
+drawn as TensorFlow Playground draws it, and can send any neuron (or one point's loss) back to
+page one as its graph."""
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
@@ -26,7 +28,8 @@ class AutogradTab(Tab):
         self.pages.addTab(self.train_page, "Train a tiny MLP")
         self.pages.setTabToolTip(0, "An expression as a graph of Values; gradients one node "
                                  "at a time")
-        self.pages.setTabToolTip(1, "A small network of Values learning to separate two classes")
+        self.pages.setTabToolTip(1, "A small network of Values learning a problem in the plane, "
+                                 "drawn neuron by neuron")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QRadioButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QGroupBox, QLabel, QLineEdit, QRadioButton, QSlider, QSpinBox,
+                               QVBoxLayout, QWidget)
 
 from models.autograd.model import LOSS_NAMES, LOSSES
 from models.autograd.toy_data import CLASSIFICATION, REGRESSION
 from playground import shortcuts
 from playground.tabs.autograd.link import HIDEABLE, REGULARISATION
 from playground.widgets.run_controls import RunControls
-from playground.widgets.side_panel import hrow
+from playground.widgets.side_panel import button, hrow
 
 DATASET_NAMES = {"moons": "Two moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral",
                  "blobs": "Gaussian blobs", "plane": "Plane", "gaussians": "Gaussian hills"}
@@ -51,8 +51,7 @@ class DataBox(QGroupBox):
                                     "class; Shift+click adds the other class")
         other = QRadioButton("red (+1)")
         other.setToolTip(self.click_class.toolTip())
-        self.clear_added = QPushButton("Remove added points")
-        self.clear_added.setToolTip("Forget the points you clicked in")
+        self.clear_added = button("Remove added points", "Forget the points you clicked in")
         self.form = QFormLayout(self)
         self.form.addRow("Problem", self.problem)
         self.form.addRow("Data", self.dataset)
@@ -210,12 +209,6 @@ class LessonBox(QGroupBox):
         self.link.setPlaceholderText("playground:autograd?…")
         self.link.setToolTip("The page's settings as text: copy it into a lesson plan, paste "
                              "one here and press Apply")
-        copy = QPushButton("Copy link")
-        copy.setToolTip("Put the current settings, as a link, here and on the clipboard")
-        copy.clicked.connect(self.copy_requested)
-        apply = QPushButton("Apply link")
-        apply.setToolTip("Set the page up as the link says")
-        apply.clicked.connect(self._on_apply_clicked)
         self.link.returnPressed.connect(self._on_apply_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Hide:"))
@@ -223,10 +216,10 @@ class LessonBox(QGroupBox):
         inner.setLayout(grid)
         layout.addWidget(inner)
         layout.addWidget(self.link)
-        row = QHBoxLayout()
-        row.addWidget(copy)
-        row.addWidget(apply)
-        layout.addLayout(row)
+        layout.addWidget(hrow(
+            button("Copy link", "Put the current settings, as a link, here and on the clipboard",
+                   self.copy_requested.emit),
+            button("Apply link", "Set the page up as the link says", self._on_apply_clicked)))
 
     def hidden(self) -> tuple[str, ...]:
         return tuple(n for n, b in self.hide_boxes.items() if b.isChecked())

@@ -273,7 +273,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         idle = state == "idle"
         for w in self.locked:
             w.setEnabled(idle)
-        self.weights.set_idle(idle and not self.jobs.is_busy("weights"))
+        self.weights.set_idle(idle)
 
     def _restart_run(self) -> None:
         """Settings a run cannot take live: stop it; it starts again when it has stopped."""
