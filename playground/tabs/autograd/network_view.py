@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath,
                            QPainterPathStroker, QPen, QPixmap)
-from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsPixmapItem,
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsView)
 
@@ -209,6 +209,7 @@ class NetworkView(QGraphicsView):
                     wire = _Wire(path)
                     wire.setData(KEY, ("W", k, j, i))
                     wire.setZValue(1)
+                    wire.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # redrawn on change only
                     wire.setCursor(Qt.PointingHandCursor)
                     scene.addItem(wire)
                     self.wires[("W", k, j, i)] = wire
