@@ -157,7 +157,8 @@ class NetworkView(QGraphicsView):
         centres = {}
         for c, (titles, keys) in enumerate(cols):
             x = label_w + c * step_x
-            room = step_x - 6  # titles are centred on their columns: no more than a step wide
+            # a title is centred on its column: no wider than a step, nor than the view allows
+            room = min(step_x - 6, 2 * (x + size / 2) - 4, 2 * (w - x - size / 2) - 4)
             text = QGraphicsSimpleTextItem(self._title(titles, room))
             text.setFont(self.font_)
             text.setBrush(QColor(self.fg))
