@@ -102,6 +102,7 @@ def _open_lesson_now(app, window, path: str, presentation: bool) -> None:
     app.processEvents()
     if problems:
         window.shutdown()
+        window.close()
         raise ValueError(problems[0])
     if presentation and not app_style.current().presentation:
         window.set_style(app_style.current().with_(presentation=True))

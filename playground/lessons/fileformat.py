@@ -232,26 +232,34 @@ def _salvage(raw: bytes) -> dict[str, bytes]:
     return out
 
 
+def _title(tab_name: str) -> str:
+    """"names" -> "Names MLP" (the registry's title), for messages."""
+    from playground import registry
+
+    return registry.spec(tab_name).title if tab_name in registry.names() else tab_name
+
+
 def _tab(tab_name: str, entry: dict, members: dict[str, bytes], skipped: list[str]) -> TabState:
+    title = _title(tab_name)
     state = TabState(page=_str(entry.get("page")), clean=entry.get("clean") is True)
     if isinstance(entry.get("page_index"), int) and not isinstance(entry.get("page_index"), bool):
         state.page_index = entry["page_index"]
     widgets = entry.get("widgets") if isinstance(entry.get("widgets"), list) else []
     good = [w for w in widgets if _widget_ok(w)]
     if len(good) < len(widgets):
-        skipped.append(f"{len(widgets) - len(good)} unreadable control value(s) of the {tab_name} tab.")
+        skipped.append(f"{len(widgets) - len(good)} unreadable control value(s) of the {title} tab.")
     state.widgets = good
     state.extra = entry.get("extra") if isinstance(entry.get("extra"), dict) else {}
     arrays = {}
     where = entry.get("arrays")
     if isinstance(where, str):
         if where not in members:
-            skipped.append(f"The {tab_name} tab's curves and drawings (the part {where} is missing or damaged).")
+            skipped.append(f"The {title} tab's curves and drawings (the part {where} is missing or damaged).")
         else:
             try:
                 arrays = _read_npz_bytes(members[where], where)
             except ValueError as e:
-                skipped.append(f"The {tab_name} tab's curves and drawings: {e}")
+                skipped.append(f"The {title} tab's curves and drawings: {e}")
     state.arrays = {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
     for i, curve in enumerate(entry.get("curves") if isinstance(entry.get("curves"), list) else []):
         if not (isinstance(curve, dict) and isinstance(curve.get("plot"), str) and isinstance(curve.get("series"), list)):
@@ -268,7 +276,7 @@ def _tab(tab_name: str, entry: dict, members: dict[str, bytes], skipped: list[st
         if isinstance(member, str) and member in members:
             state.weights[str(box)] = members[member]
         else:
-            skipped.append(f"The {tab_name} tab's weights (the part {str(member)[:60]} is missing or damaged).")
+            skipped.append(f"The {title} tab's weights (the part {str(member)[:60]} is missing or damaged).")
     return state
 
 

@@ -5,6 +5,8 @@ with its parameter count and training time. Clicking a rung opens its tab.
 """
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -15,7 +17,7 @@ from playground.lessons import journey_data
 from playground.lessons.journey_data import RUNGS, Figure
 
 _shipped: dict[str, Figure] = {}  # shipped figures, computed once per process (GUI thread only)
-AXIS_MAX = 3.5  # nats: uniform guessing is 3.30
+AXIS_MIN, AXIS_MAX = 1.5, 3.5  # nats per character: uniform guessing is 3.30, the best models ~1.9
 
 
 def copy_model(model):
@@ -77,13 +79,14 @@ class JourneyView(QDialog):
         self.live: dict[str, Figure] = {}
         self.pending: set[str] = set()
         self._queue: list[tuple[str, object, tuple]] = []
+        self._running = False  # a figure's job is out (its result not yet here)
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self._on_jobs_failed)
         self.ladder = Ladder()
         self.ladder.rung_clicked.connect(self._on_ladder_rung_clicked)
-        caption = QLabel("Average loss per character on the validation names (the 10% no model trains on), "
-                         "lower is better. <b>Blue</b>: the shipped model. <b>Orange</b>: the model in its tab "
-                         "now. Click a rung to open its tab.")
+        caption = QLabel("Average loss per character (nats) on the validation names, the 10% no model trains "
+                         "on: lower is better. <b>Blue dot</b>: the shipped model. <b>Orange diamond</b>: the model "
+                         "in its tab now. Click a rung to open its tab.")
         caption.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -117,14 +120,16 @@ class JourneyView(QDialog):
 
     def _pump(self) -> None:
         """One job at a time: the machine's cores are the tabs' too."""
-        if self._queue and not self.jobs.is_busy():
+        if self._queue and not self._running:
             name, fn, args = self._queue.pop(0)
+            self._running = True
             self.jobs.submit(name, fn, *args, done=self._on_figure_done)
-        self.status.setText("Scoring the models…" if self._queue or self.jobs.is_busy() else
-                            "Shipped figures are the numbers `playground eval` prints.")
+        self.status.setText("Scoring the models…" if self._queue or self._running else
+                            "Blue: the shipped weights, scored as `playground eval` scores them.")
 
     def _on_figure_done(self, result) -> None:
         kind, figure = result
+        self._running = False
         (_shipped if kind == "shipped" else self.live)[figure.key] = figure
         self.pending.discard(figure.key)
         self._show()
@@ -133,6 +138,7 @@ class JourneyView(QDialog):
     @Slot(str, str)
     def _on_jobs_failed(self, name: str, message: str) -> None:
         key = name.split(":", 1)[1]
+        self._running = False
         self.pending.discard(key)
         self.ladder.errors[key] = message
         self._show()
@@ -150,10 +156,10 @@ class JourneyView(QDialog):
         self.window_.activateWindow()
 
     def busy(self) -> bool:
-        return bool(self._queue) or self.jobs.is_busy()
+        return bool(self._queue) or self._running
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        self._queue = []
+        self._queue, self._running = [], False
         return self.jobs.shutdown(timeout_ms)
 
 
@@ -214,43 +220,72 @@ class Ladder(QWidget):
         font = self._font()
         bold = QFont(font)
         bold.setBold(True)
-        fm = QFontMetrics(bold)
-        label_w = max(fm.horizontalAdvance(r.label) for r in RUNGS) + 2 * st.font_px
-        x0, x1 = label_w, self.width() - 0.25 * self.width()
-        scale = (x1 - x0) / AXIS_MAX
+        label_w = QFontMetrics(bold).horizontalAdvance(max((r.label for r in RUNGS), key=len)) + 2 * st.font_px
+        x0, x1 = label_w + st.font_px, self.width() - 14 * st.font_px  # room for the texts on the right
+        scale = (x1 - x0) / (AXIS_MAX - AXIS_MIN)
+        at = lambda v: x0 + (min(max(v, AXIS_MIN), AXIS_MAX) - AXIS_MIN) * scale  # noqa: E731
         p.setFont(font)
-        p.setPen(QPen(QColor(st.muted), 1, Qt.DashLine))
-        for tick in range(int(AXIS_MAX) + 1):  # the axis: nats
-            x = x0 + tick * scale
-            p.drawLine(round(x), round(1.2 * st.font_px), round(x), self.height())
-            p.drawText(QRectF(x - 40, 0, 80, 1.2 * st.font_px), Qt.AlignCenter, f"{tick}")
-        for i, (r, row) in enumerate(zip(RUNGS, self._rows())):
+        tick = AXIS_MIN
+        while tick <= AXIS_MAX + 1e-9:  # the axis, in nats per character
+            x = at(tick)
+            p.setPen(QPen(QColor(st.muted), 1, Qt.DotLine))
+            p.drawLine(round(x), round(1.3 * st.font_px), round(x), self.height())
+            p.setPen(QColor(st.muted))
+            p.drawText(QRectF(x - 40, 0, 80, 1.3 * st.font_px), Qt.AlignCenter, f"{tick:g}")
+            tick += 0.5
+        rows = self._rows()
+        path = [(at(self.shipped[r.key].val_loss), row.center().y()) for r, row in zip(RUNGS, rows)
+                if r.key in self.shipped]  # the shipped dots, joined: the way down the ladder
+        if len(path) > 1:
+            p.setPen(QPen(QColor(st.series(0)), max(1.0, st.pen_width / 2), Qt.DashLine))
+            for (xa, ya), (xb, yb) in zip(path, path[1:]):
+                p.drawLine(round(xa), round(ya), round(xb), round(yb))
+        for i, (r, row) in enumerate(zip(RUNGS, rows)):
+            y = row.center().y()
             if i == self.hovered:
                 p.fillRect(row, QColor(st.series(4)).lighter(170) if st.theme == "light" else QColor("#333a44"))
             p.setPen(QColor(st.foreground))
             p.setFont(bold)
             p.drawText(QRectF(0.5 * st.font_px, row.top(), label_w, row.height()), Qt.AlignVCenter, r.label)
             p.setFont(font)
-            half = row.height() / 2
-            self._bar(p, QRectF(x0, row.top() + 0.15 * half, 0, 0.7 * half), self.shipped.get(r.key), scale,
-                      st.series(0), "computing…" if r.key in self.pending else self.errors.get(r.key, "—"), st)
+            p.setPen(QPen(QColor(st.muted), max(1.0, st.pen_width / 2)))
+            p.drawLine(round(x0), round(y), round(x1), round(y))  # the rung
+            line_h = row.height() / 2
+            shipped = self.shipped.get(r.key)
+            if shipped is not None:
+                x = at(shipped.val_loss)
+                self._marker(p, x, y, st.series(0), st, diamond=False)
+                self._text(p, x, row.top(), line_h, describe(shipped), st.foreground)
+            else:
+                self._text(p, x0, row.top(), line_h, "computing…" if r.key in self.pending else
+                           self.errors.get(r.key, "—"), st.muted)
             live = self.live.get(r.key)
-            if live is not None or (r.key in self.pending and r.key in self.shipped):
-                self._bar(p, QRectF(x0, row.top() + half + 0.2 * half, 0, 0.5 * half), live, scale, st.series(1),
-                          "computing…", st, prefix="in the tab: ")
+            if live is not None:
+                x = at(live.val_loss)
+                self._marker(p, x, y, st.series(1), st, diamond=True)
+                self._text(p, x, y, line_h, "in the tab: " + describe(live), st.series(5))
+            elif r.key in self.pending and shipped is not None:
+                self._text(p, x0, y, line_h, "in the tab: computing…", st.muted)
         p.end()
 
-    def _bar(self, p, rect, figure, scale, colour, missing, st, prefix=""):
-        if figure is None:
-            p.setPen(QColor(st.muted))
-            p.drawText(QRectF(rect.left() + 4, rect.top() - 20, 2000, rect.height() + 40), Qt.AlignVCenter,
-                       prefix + missing)
-            return
-        rect.setWidth(max(2.0, figure.val_loss * scale))
-        p.fillRect(rect, QColor(colour))
-        p.setPen(QColor(st.foreground))
-        p.drawText(QRectF(rect.right() + 0.5 * st.font_px, rect.top() - 20, 2000, rect.height() + 40),
-                   Qt.AlignVCenter, prefix + describe(figure))
+    def _marker(self, p, x, y, colour, st, diamond: bool) -> None:
+        r = 0.45 * st.font_px
+        p.setPen(QPen(QColor(st.background), 2))
+        p.setBrush(QColor(colour))
+        if diamond:
+            from PySide6.QtCore import QPointF
+            from PySide6.QtGui import QPolygonF
+
+            p.drawPolygon(QPolygonF([QPointF(x, y - 1.3 * r), QPointF(x + 1.3 * r, y), QPointF(x, y + 1.3 * r),
+                                     QPointF(x - 1.3 * r, y)]))
+        else:
+            p.drawEllipse(QRectF(x - r, y - r, 2 * r, 2 * r))
+        p.setBrush(Qt.NoBrush)
+
+    def _text(self, p, x, top, height, text, colour) -> None:
+        """One line of text just right of the marker at x, in the band [top, top + height]."""
+        p.setPen(QColor(colour))
+        p.drawText(QRectF(x + 0.7 * app_style.current().font_px, top, 10_000, height), Qt.AlignVCenter, text)
 
     def _row_at(self, y: float) -> int:
         return next((i for i, row in enumerate(self._rows()) if row.top() <= y < row.bottom()), -1)
@@ -278,7 +313,7 @@ class Ladder(QWidget):
 
 
 def describe(f: Figure) -> str:
-    parts = [f"{f.val_loss:.4f}"]
+    parts = [f"{f.val_loss:.4f}" if math.isfinite(f.val_loss) else "∞ (a val pair never seen in train)"]
     if f.params:
         parts.append(f"{f.params:,} parameters")
     if f.seconds:

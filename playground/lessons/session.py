@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -69,6 +70,7 @@ class LessonSession(QObject):
         self._steps: list = []  # what is left to do, as (callable, wait for tabs to settle first)
         self._notes: list[str] = []
         self._tmp: str | None = None
+        self._active = False  # from save()/open() until saved/opened/failed
         self._deadline = 0.0
         self._quiet = 0
         self._timer = QTimer(self)
@@ -76,7 +78,7 @@ class LessonSession(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
 
     def busy(self) -> bool:
-        return bool(self._steps) or self.jobs.is_busy()
+        return self._active
 
     def _training_tab(self):
         return next((t for t in self.window.built_tabs() if t.is_training()), None)
@@ -92,16 +94,19 @@ class LessonSession(QObject):
         return False
 
     # -- saving ------------------------------------------------------------------------------
-    def save(self, path, title: str = "", script=None, description: str = "", tabs=None) -> bool:
+    def save(self, path, title: str = "", script=None, description: str = "", tabs=None,
+             presentation: bool | None | str = "current") -> bool:
         """Save the window's state to `path` (only the tabs named in `tabs`, if given); `saved` or
-        `failed` follows."""
+        `failed` follows. `presentation`: "current" records the window's presentation mode; None
+        lets the lesson open in the viewer's own."""
         if self._refuse("saved"):
             return False
         keep = self.lesson if self.lesson is not None else Lesson()
         lesson = Lesson(title=title or keep.title or Path(path).stem, description=description or keep.description,
                         current_tab=self.window.current_tab().name,
-                        presentation=app_style.current().presentation,
+                        presentation=app_style.current().presentation if presentation == "current" else presentation,
                         script=list(script) if script is not None else list(keep.script))
+        self._active = True
         self._tmp = tempfile.mkdtemp(prefix="playground-lesson-")
         files, boxes = [], []
         for tab in lesson_tabs(self.window):
@@ -127,12 +132,12 @@ class LessonSession(QObject):
     def _pack(self, path, lesson, files, boxes) -> None:
         for box, status in boxes:
             box.set_status(status)  # the box said "Saved to <temp file>": not the user's news
-        self.jobs.submit("save", _write, str(path), lesson, files, self._tmp, done=self._on_written)
-        self._tmp = None
+        tmp, self._tmp = self._tmp, None
+        self.jobs.submit("save", _write, str(path), lesson, files, tmp, done=self._on_written)
 
     def _on_written(self, result) -> None:
         path, notes = result
-        self.path = path
+        self.path, self._active = path, False
         self.saved.emit(path, notes)
 
     # -- opening -----------------------------------------------------------------------------
@@ -140,6 +145,7 @@ class LessonSession(QObject):
         """Open the lesson at `path`; `opened` (or `failed`) follows when all of it is applied."""
         if self._refuse("opened"):
             return False
+        self._active = True
         self.jobs.submit("open", _read, str(path), done=self._on_read)
         return True
 
@@ -168,7 +174,7 @@ class LessonSession(QObject):
             tab = window.tab(name)
             for panel in widget_state.folded_panels(tab):  # its controls come back into the tree
                 panel.set_collapsed(False)
-            self._notes += widget_state.restore_widgets(tab, state.widgets, f" of the {tab.title} tab")
+            widget_state.restore_widgets(tab, state.widgets)  # what does not take is told after the second pass
 
         def load_weights():
             tab = window.tab(name)
@@ -197,7 +203,12 @@ class LessonSession(QObject):
             if hasattr(window, "set_clean"):
                 window.set_clean(tab, state.clean)
 
-        return [(load, False), (widgets, True), (load_weights, True), (extras, True), (curves_and_page, True)]
+        def widgets_again():  # a load may have reset a field (a task's default text): set what differs
+            tab = window.tab(name)
+            self._notes += widget_state.restore_widgets(tab, state.widgets, f" of the {tab.title} tab")
+
+        return [(load, False), (widgets, True), (load_weights, True), (extras, True), (widgets_again, True),
+                (curves_and_page, True)]
 
     def _finish(self, lesson: Lesson) -> None:
         window = self.window
@@ -206,6 +217,7 @@ class LessonSession(QObject):
         if lesson.current_tab in registry.names():
             window.show_tab(lesson.current_tab)
         self._cleanup()
+        self._active = False
         self.opened.emit(lesson, list(self._notes))
 
     # -- the step machine: one step, then wait until every tab's jobs have settled -------------
@@ -216,7 +228,7 @@ class LessonSession(QObject):
     def _next(self) -> None:
         while self._steps:
             fn, settle = self._steps[0]
-            if settle and self._unsettled():
+            if settle:  # always through the event loop: a finished job's result may still be queued
                 self._deadline = time.monotonic() + SETTLE_TIMEOUT_S
                 self._quiet = 0
                 self._timer.start()
@@ -225,8 +237,6 @@ class LessonSession(QObject):
             try:
                 fn()
             except Exception as e:  # a tab that changed must not take the app down
-                import traceback
-
                 traceback.print_exc()
                 self._notes.append(f"Part of the lesson could not be applied ({type(e).__name__}: {e}).")
 
@@ -259,10 +269,11 @@ class LessonSession(QObject):
         self._steps = []
         self._timer.stop()
         self._cleanup()
+        self._active = False
         self.failed.emit(f"Could not {'save' if name == 'save' else 'open'} the lesson: {message}")
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        self._steps = []
+        self._steps, self._active = [], False
         self._timer.stop()
         done = self.jobs.shutdown(timeout_ms)
         self._cleanup()
