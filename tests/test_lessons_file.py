@@ -202,3 +202,13 @@ def test_unsafe_arrays_are_refused(tmp_path):
     _rewrite(path, lambda name, data: evil.getvalue() if name == "tabs/names/arrays.npz" else data)
     lesson, skipped = read_lesson(path)
     assert lesson.tabs["names"].arrays == {} and skipped
+
+
+def test_the_desktop_entry_opens_lessons_with_playground(tmp_path):
+    from playground.lessons import desktop
+
+    mime, entry = desktop.install(tmp_path, run_tools=False)
+    assert 'glob pattern="*.playground"' in mime.read_text()
+    text = entry.read_text()
+    assert f"MimeType={desktop.MIME_TYPE};" in text and "-m playground %f" in text
+    assert desktop.uninstall(tmp_path, run_tools=False) == [mime, entry] and not entry.exists()
