@@ -15,16 +15,10 @@ from playground import style as app_style
 from playground.jobs import Jobs
 from playground.lessons import journey_data
 from playground.lessons.journey_data import RUNGS, Figure
+from playground.lessons.tab_extras import copy_model
 
 _shipped: dict[str, Figure] = {}  # shipped figures, computed once per process (GUI thread only)
 AXIS_MIN, AXIS_MAX = 1.5, 3.5  # nats per character: uniform guessing is 3.30, the best models ~1.9
-
-
-def copy_model(model):
-    """A model of the checkpoint contract, rebuilt from its config and a copy of its arrays."""
-    twin = type(model).from_config(model.get_config())
-    twin.load_state_dict({k: v.copy() for k, v in model.state_dict().items()})
-    return twin
 
 
 def live_models(tab) -> list[tuple[str, object, dict]]:

@@ -284,6 +284,9 @@ class LessonSession(QObject):
 def _write(path: str, lesson: Lesson, files, tmp: str) -> tuple[str, list[str]]:
     notes = []
     try:
+        for state in lesson.tabs.values():  # models a tab handed over: serialised here, not on the GUI thread
+            state.arrays = {k: v.to_array() if isinstance(v, tab_extras.SavedModel) else v
+                            for k, v in state.arrays.items()}
         for tab, where, file in files:
             f = Path(file)
             if f.is_file():

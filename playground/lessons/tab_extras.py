@@ -47,6 +47,18 @@ def restore(tab, state: dict, arrays: dict) -> list[str]:
 
 
 # -- models as bytes, through the one checkpoint format ------------------------------------------
+class SavedModel:
+    """A model (a copy the GUI no longer touches) that a lesson's save job turns into checkpoint
+    bytes: what lesson_state() puts in its arrays for a model, so the file is written off the GUI
+    thread."""
+
+    def __init__(self, model, meta: dict | None = None):
+        self.model, self.meta = model, dict(meta or {})
+
+    def to_array(self) -> np.ndarray:
+        return model_bytes(self.model, self.meta)
+
+
 def model_bytes(model, meta: dict | None = None) -> np.ndarray:
     """A registered model as its checkpoint file's bytes (uint8), for a lesson's arrays."""
     with tempfile.TemporaryDirectory(prefix="playground-lesson-") as folder:
@@ -59,6 +71,13 @@ def model_from_bytes(raw: np.ndarray, cls) -> checkpoint.Loaded:
         path = Path(folder) / "model.npz"
         path.write_bytes(np.asarray(raw, np.uint8).tobytes())
         return checkpoint.load_model(path, cls)
+
+
+def copy_model(model):
+    """A model of the checkpoint contract rebuilt from its config and a copy of its arrays."""
+    twin = type(model).from_config(model.get_config())
+    twin.load_state_dict({k: v.copy() for k, v in model.state_dict().items()})
+    return twin
 
 
 # -- autograd ----------------------------------------------------------------------------------
@@ -107,7 +126,7 @@ def _bigram_capture(tab):
     run = tab.neural.run
     if run is not None and run.steps > 0 and not tab.neural.runner.is_busy():
         state["neural_steps"] = int(run.steps)
-        arrays["neural_bigram"] = model_bytes(run.model, {"steps": int(run.steps)})
+        arrays["neural_bigram"] = SavedModel(copy_model(run.model), {"steps": int(run.steps)})
     return state, arrays
 
 

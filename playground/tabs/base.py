@@ -62,7 +62,9 @@ class Tab(QWidget):
     # that do not implement them yet.
     def lesson_state(self) -> tuple[dict, dict]:
         """(JSON-able dict, {name: NumPy array}) a lesson should carry beyond the generic walk.
-        Models go in as checkpoint bytes (models.core.checkpoint.save_model) in the arrays."""
+        A model goes in as playground.lessons.tab_extras.SavedModel(a copy, meta): the save job
+        writes it with models.core.checkpoint.save_model; restore_lesson_state gets its bytes
+        (tab_extras.model_from_bytes reads them with load_model)."""
         return {}, {}
 
     def restore_lesson_state(self, state: dict, arrays: dict) -> list[str]:

@@ -378,12 +378,16 @@ def test_the_journey_shows_every_rung_and_opens_tabs(qtbot, monkeypatch):
     monkeypatch.setattr(journey, "_shipped", {})
     monkeypatch.setattr(journey, "_shipped_job", lambda key: ("shipped", Figure(key, 2.0 + len(key) / 100, 10)))
     window = new_window(qtbot)
-    window.show_tab("bigram")
-    settle(qtbot, window)
+    for name in ("bigram", "names"):
+        window.show_tab(name)
+        settle(qtbot, window)
     view = window.lessons.show_journey()
     qtbot.waitUntil(lambda: not view.busy(), timeout=TIMEOUT)
     assert set(view.ladder.shipped) == {r.key for r in RUNGS} and not view.ladder.pending
     assert view.live["counts"].val_loss == float("inf")  # the tab's k = 0: why smoothing
+    mlp = view.live["mlp"]  # the names tab starts on the shipped MLP: scored live, the same figure
+    assert round(mlp.val_loss, 4) == 2.1058 and mlp.params == 11_897
+    assert "in the tab" not in journey.describe(mlp) and "11,897 parameters" in journey.describe(mlp)
     row = view.ladder._rows()[[r.key for r in RUNGS].index("wavenet")]
     qtbot.mouseClick(view.ladder, Qt.LeftButton, pos=row.center().toPoint())
     assert window.current_tab().name == "names"
