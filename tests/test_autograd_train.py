@@ -217,3 +217,30 @@ def test_boundary_segments_lie_on_the_zero_line():
     r = np.hypot(*np.moveaxis(boundary_segments(circle, bounds), -1, 0))
     assert np.abs(r - 0.5).max() < 0.01
     assert len(boundary_segments(np.ones((5, 5)), bounds)) == 0
+
+
+def test_divergence_raises_and_keeps_the_last_finite_weights():
+    X, y = make_dataset("plane", 20, 0.1, seed=1)
+    model = PlaneMLP((4,), ("relu",), seed=1, task="regress")
+    config = AutogradTrainConfig(loss="mse", lr=10.0, schedule="constant")
+    last = None
+    with pytest.raises(FloatingPointError, match="diverged at step"):
+        for report in train(model, PlaneData(X, y), config):
+            assert np.isfinite(report.loss)
+            last = {k: v.copy() for k, v in model.state_dict().items()}
+    assert last is not None
+    state = model.state_dict()
+    assert all(np.isfinite(a).all() for a in state.values())
+    assert all(np.array_equal(state[k], last[k]) for k in state)  # the last good step's weights
+
+
+def test_snapshot_bounds_may_follow_the_view():
+    from models.autograd.train import Live
+
+    X, y = make_dataset("moons", 20, 0.1, seed=1)
+    model = PlaneMLP((3,), ("tanh",), seed=1)
+    report = next(train(model, PlaneData(X, y), AutogradTrainConfig()))
+    live = Live((-1, 1, -1, 1))
+    live.set_bounds((-4, 5, -2, 3))
+    view = snapshot(report, live.bounds, resolution=8).payload
+    assert view.bounds == (-4.0, 5.0, -2.0, 3.0) and view.grid.shape == (8, 8)

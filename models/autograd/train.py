@@ -12,6 +12,7 @@ NumPy twin of the same weights (models.autograd.model.layer_outputs): they are n
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import threading
 from dataclasses import dataclass, field
@@ -50,13 +51,24 @@ LIVE_FIELDS = ("lr", "weight_decay", "l1")  # what may change while a run goes o
 
 class Live:
     """Settings the GUI changes while a run goes on: the learning rate and the regularisation
-    rates, and edited weights. The GUI thread calls set() / edit(); the generator calls take()
-    before each step. A lock guards both sides; nothing else is shared."""
+    rates, edited weights, and the part of the plane the page shows. The GUI thread calls
+    set() / edit() / set_bounds(); the worker calls take() before each step and bounds() in
+    snapshot(). A lock guards both sides; nothing else is shared."""
 
-    def __init__(self):
+    def __init__(self, bounds=(-1.5, 1.5, -1.5, 1.5)):
         self._lock = threading.Lock()
         self._values: dict = {}
         self._edits: list = []
+        self._bounds = tuple(float(b) for b in bounds)
+
+    def set_bounds(self, bounds) -> None:
+        """(x0, x1, y0, y1) the next snapshots cover (the plot was resized or re-ranged)."""
+        with self._lock:
+            self._bounds = tuple(float(b) for b in bounds)
+
+    def bounds(self) -> tuple:
+        with self._lock:
+            return self._bounds
 
     def set(self, **values) -> None:
         unknown = set(values) - set(LIVE_FIELDS)
@@ -115,7 +127,11 @@ def train(model: PlaneMLP, data: PlaneData, config: AutogradTrainConfig, start_s
     both before the update (micrograd's demo prints the same); every `eval_every` steps,
     after the update, metrics["train_loss"] / ["train_accuracy"] cover all training points and
     val_loss / metrics["test_accuracy"] the held-out ones (data loss, no penalty).
-    payload: {"model": the live model}; `snapshot` copies what a view needs."""
+    payload: {"model": the live model}; `snapshot` copies what a view needs.
+
+    Divergence (a loss, a gradient or a weight that is not a finite number, or an overflow in
+    the engine) raises FloatingPointError naming the step; the model keeps the weights of the
+    last good step, so nothing non-finite can be saved or shown."""
     config.validate()
     if not len(data.y):
         raise ValueError("there are no data points to train on")
@@ -135,12 +151,23 @@ def train(model: PlaneMLP, data: PlaneData, config: AutogradTrainConfig, start_s
             Xb, yb = X[idx], y[idx]
         else:
             Xb, yb = X, y
-        scores, data_loss = model.forward(Xb, yb, config.loss)
-        loss = penalised(model, data_loss, config)
-        model.backward(loss)
         lr = config.lr_at(step)
+        try:
+            scores, data_loss = model.forward(Xb, yb, config.loss)
+            loss = penalised(model, data_loss, config)
+            model.backward(loss)
+            finite = math.isfinite(loss.data) and math.isfinite(sum(p.grad for p in params))
+        except (OverflowError, ZeroDivisionError):  # exp / ** beyond a float's range
+            finite = False
+        if not finite:
+            raise FloatingPointError(_diverged(step + 1, lr))
+        old = [p.data for p in params]
         for p in params:
             p.data -= lr * p.grad
+        if not math.isfinite(sum(p.data for p in params)):
+            for p, value in zip(params, old):  # back to the last good weights
+                p.data = value
+            raise FloatingPointError(_diverged(step + 1, lr))
         step += 1
         metrics = {"data_loss": data_loss.data}
         if model.task == "classify":
@@ -149,6 +176,11 @@ def train(model: PlaneMLP, data: PlaneData, config: AutogradTrainConfig, start_s
         if config.eval_every and step % config.eval_every == 0:
             val_loss = _measure(model, data, config.loss, metrics)
         yield Report(step, loss.data, lr, val_loss, metrics, {"model": model})
+
+
+def _diverged(step: int, lr: float) -> str:
+    return (f"the loss diverged at step {step:,} (it is no longer a finite number): lower the "
+            f"learning rate (it was {lr:.3g}); the weights are kept from the step before")
 
 
 def _measure(model: PlaneMLP, data: PlaneData, loss: str, metrics: dict):
@@ -184,6 +216,8 @@ def view_of(model: PlaneMLP, bounds, resolution: int = 80) -> PlaneView:
 
 
 def snapshot(report: Report, bounds, resolution: int = 80) -> Report:
-    """The report with its payload replaced by a PlaneView: what crosses to the GUI thread."""
+    """The report with its payload replaced by a PlaneView: what crosses to the GUI thread.
+    `bounds`: (x0, x1, y0, y1), or a callable giving them (Live.bounds: the page's view)."""
+    bounds = bounds() if callable(bounds) else bounds
     view = view_of(report.payload["model"], bounds, resolution)
     return dataclasses.replace(report, metrics=dict(report.metrics), payload=view)

@@ -3,14 +3,25 @@
     playground train autograd --dataset moons --steps 100      # micrograd's demo, prints accuracy
     playground train autograd --dataset spiral --features x1,x2,x1x2,sinx1,sinx2 --hidden 8,8 \\
         --test-ratio 0.5                                        # also prints test_accuracy=
+
+Every size is bounded before anything is made (points, layers, batch, steps), `--out` is checked
+before training, and a run whose loss diverges stops with a message and exit status 1, saving
+nothing.
 """
 from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
 
 DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "plane", "gaussians")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 LOSSES = ("max_margin", "mse", "bce")
 SCHEDULES = ("linear", "constant", "cosine")
 FEATURES = "x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
+MAX_STEPS = 100_000  # the scalar engine: ~10 ms a step on 100 points, so ~20 minutes
+NAME_MAX = 200  # characters of an output file's name (the save adds a temp suffix to it)
 
 
 def register(train, evaluate) -> None:
@@ -32,8 +43,9 @@ def register(train, evaluate) -> None:
     p.add_argument("--l2", type=float, default=1e-4, help="L2 penalty rate (default 1e-4)")
     p.add_argument("--l1", type=float, default=0.0, help="L1 penalty rate (default 0)")
     p.add_argument("--batch-size", type=int, default=0, help="points per step (default 0: all "
-                   "training points, like micrograd's demo)")
-    p.add_argument("--steps", type=int, default=100, help="SGD steps (default 100)")
+                   "training points, like micrograd's demo; at most the points)")
+    p.add_argument("--steps", type=int, default=100, help=f"SGD steps (default 100, at most "
+                   f"{MAX_STEPS:,})")
     p.add_argument("--init-seed", type=int, default=1337, help="weight initialisation seed")
     p.add_argument("--out", help="weights file to write (optional)")
     p.set_defaults(func=_train)
@@ -48,9 +60,10 @@ def register(train, evaluate) -> None:
 def _data_arguments(p) -> None:
     p.add_argument("--dataset", choices=DATASETS, default="moons", help="default moons; plane "
                    "and gaussians are regression sets")
-    p.add_argument("--points", type=int, default=100, help="number of points (default 100)")
-    p.add_argument("--noise", type=float, default=0.1, help="noise scale (default 0.1)")
-    p.add_argument("--seed", type=int, default=1, help="data seed (default 1)")
+    p.add_argument("--points", type=int, default=100, help="number of points (default 100, "
+                   "at most 2,000: the engine is scalar)")
+    p.add_argument("--noise", type=float, default=0.1, help="noise scale (default 0.1, 0 to 2)")
+    p.add_argument("--seed", type=int, default=1, help="data seed (default 1, not negative)")
     p.add_argument("--test-ratio", type=float, default=0.0, help="fraction of the points held "
                    "out as a test set, never trained on (default 0)")
 
@@ -67,11 +80,50 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _check_data(args) -> None:
+    """The data options within their limits, before anything is made."""
+    from models.autograd.toy_data import MAX_POINTS
+    from playground.cli import CommandError
+
+    if not 2 <= args.points <= MAX_POINTS:
+        raise CommandError(f"--points must be between 2 and {MAX_POINTS:,} (the engine is "
+                           f"scalar), not {args.points:,}")
+    if not 0 <= args.noise <= 2:  # also refuses nan
+        raise CommandError(f"--noise must be between 0 and 2, not {args.noise:g}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise CommandError(f"--seed must be a number from 0 to 2**63 - 1, not {args.seed}")
+    if not 0 <= args.test_ratio < 1:
+        raise CommandError(f"--test-ratio must be in [0, 1): the test ratio {args.test_ratio:g} "
+                           "leaves nothing to train on")
+
+
 def _data(args):
     from models.autograd.toy_data import make_dataset, split
 
+    _check_data(args)
     X, y = make_dataset(args.dataset, args.points, args.noise, args.seed)
     return split(X, y, args.test_ratio, args.seed)
+
+
+def check_out(path: str) -> Path:
+    """Refuse an --out that cannot be written, before any training: a folder, a folder that does
+    not exist (it is never made silently), one we may not write to, a name too long."""
+    from playground.cli import CommandError
+
+    out = Path(path)
+    if not out.name or out.is_dir():
+        raise CommandError(f"--out {path} is a folder; give a file name such as mlp.npz")
+    if out.exists() and not out.is_file():
+        raise CommandError(f"--out {path} is not a regular file")
+    parent = out.parent
+    if not parent.is_dir():
+        raise CommandError(f"--out {path}: the folder {parent} does not exist (make it first)")
+    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CommandError(f"--out {path}: cannot write there (no permission)")
+    if len(out.name) > NAME_MAX:
+        raise CommandError(f"--out: the file name has {len(out.name)} characters; use at most "
+                           f"{NAME_MAX}")
+    return out
 
 
 def _train(args) -> dict:
@@ -91,9 +143,17 @@ def _train(args) -> dict:
         raise CommandError(f"--features: {e}") from None
     task = task_of(args.dataset)
     lr = args.lr if args.lr is not None else (0.3 if task == "regress" else 1.0)
-    if args.steps < 1 or not lr > 0 or args.l2 < 0 or args.l1 < 0 or args.batch_size < 0:
-        raise CommandError("--steps must be at least 1, --lr positive, --l1, --l2 and "
-                           "--batch-size not negative")
+    if not 1 <= args.steps <= MAX_STEPS:
+        raise CommandError(f"--steps must be between 1 and {MAX_STEPS:,} (the engine is scalar: "
+                           f"~10 ms a step), not {args.steps:,}")
+    if not 0 <= args.batch_size <= args.points:
+        raise CommandError(f"--batch-size must be between 0 (all) and --points ({args.points:,}), "
+                           f"not {args.batch_size:,}")
+    if not (lr > 0 and math.isfinite(lr)) or not args.l2 >= 0 or not args.l1 >= 0:
+        raise CommandError("--lr must be a positive number, --l1 and --l2 not negative")
+    _check_data(args)
+    if args.out:
+        check_out(args.out)  # before the work, not after it
     data = _data(args)
     model = PlaneMLP(hidden, (args.activation,) * len(hidden), args.init_seed, inputs, task)
     config = AutogradTrainConfig(loss="mse" if task == "regress" else args.loss, lr=lr,
@@ -111,7 +171,11 @@ def _train(args) -> dict:
         acc = report.metrics.get("accuracy")
         return f"loss {report.loss:.4f}" + (f" acc {acc:.0%}" if acc is not None else "")
 
-    last = drive(steps(), args.steps, f"train autograd/{args.dataset}", describe)
+    try:
+        last = drive(steps(), args.steps, f"train autograd/{args.dataset}", describe)
+    except FloatingPointError as e:  # divergence: a message and exit status 1, nothing saved
+        print(f"playground: error: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
     if last is None:
         raise CommandError("training stopped before the first step")
     final = evaluate(model, data.X, data.y, config.loss)
