@@ -113,7 +113,8 @@ def test_short_training_raises_accuracy(optimizer):
     assert len(evals) == 2 and evals[-1].metrics["test_acc"] > max(0.9, before + 0.5)
     assert reports[-1].loss < reports[0].loss
     assert evals[-1].metrics["best_acc"] == max(r.metrics["test_acc"] for r in evals)
-    assert evals[-1].payload["confusion"].sum() == len(yt) and evals[-1].val_loss > 0
+    assert evals[-1].payload["last_eval"]["confusion"].sum() == len(yt) and evals[-1].val_loss > 0
+    assert reports[-1].payload["last_eval"]["step"] == 38
     assert reports[-1].payload["evals"][-1]["step"] == 38
 
 
@@ -137,9 +138,11 @@ def test_snapshot_copies_what_crosses_threads_and_sends_the_best_weights_once():
     first = next(gen)
     copy = snapshot(first, sent)
     assert copy.payload["state"]["W1"] is not net.W1 and np.array_equal(copy.payload["state"]["W1"], net.W1)
-    assert "best_state" in copy.payload
+    assert "best_state" in copy.payload and "last_eval" in copy.payload
     again = snapshot(first, sent)
-    assert "best_state" not in again.payload  # the GUI has it already
+    assert "best_state" not in again.payload and "last_eval" not in again.payload  # the GUI has them
+    second = snapshot(next(gen), sent)
+    assert second.payload["last_eval"]["step"] == 2  # a newer evaluation crosses again
     gen.close()
 
 

@@ -26,9 +26,9 @@ KIND = "digits-cnn"
 
 @dataclass
 class CNNConfig:
-    c1: int = 8  # feature maps of the first convolution
-    c2: int = 16  # feature maps of the second convolution
-    hidden: int = 64  # units of the fully connected hidden layer; 0 = straight to the 10 logits
+    c1: int = 16  # feature maps of the first convolution
+    c2: int = 32  # feature maps of the second convolution
+    hidden: int = 128  # units of the fully connected hidden layer; 0 = straight to the 10 logits
     kernel: int = 5  # kernel side of both convolutions
     seed: int = 0  # seed of the He initialisation
 

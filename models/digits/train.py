@@ -112,9 +112,11 @@ def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0)
 
     report.metrics: "epoch" (passes so far), and at evaluations "train_acc", "test_acc",
     "best_acc". report.payload: {"total_steps", "state" (the live weights), "evals" (every
-    evaluation so far: step, epoch, train_acc, test_acc), and at evaluations "confusion",
-    "wrong", "wrong_pred"; "best_state" / "best_step": the best weights so far}. Arrays in
-    the payload are live: snapshot() copies them."""
+    evaluation so far: step, epoch, train_acc, test_acc), "last_eval" (the latest evaluation:
+    step, epoch, test_acc, best_acc, confusion, wrong, wrong_pred), "best_state" /
+    "best_step" (the best weights so far)}. Arrays in the payload are live: snapshot() copies
+    them. The last two ride on every report after they appear, so a report dropped on the way
+    to the GUI loses nothing."""
     config.validate()
     rng = np.random.default_rng(config.seed)
     opt = make_optimizer(net, config)
@@ -130,6 +132,7 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
     N, B = len(data.x), config.batch_size
     xb = np.empty((B, data.x.shape[1]), np.float32)  # the batch, gathered in place
     evals: list[dict] = []
+    last_eval = None  # the latest evaluation on the evaluation set, with its arrays
     best = {"acc": -1.0, "state": net.state_dict(), "step": 0}
     step, perm, i = start_step, rng.permutation(N), 0
     seen = start_step * B  # images seen, for the epoch count
@@ -177,7 +180,10 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
             report.metrics.update(train_acc=result["train_acc"], best_acc=best["acc"])
             if "test_acc" in result:
                 report.metrics["test_acc"] = result["test_acc"]
-                report.payload.update({k: result[k] for k in ("confusion", "wrong", "wrong_pred")})
+                last_eval = {"step": step, "epoch": epoch, "test_acc": result["test_acc"], "best_acc": best["acc"],
+                             **{k: result[k] for k in ("confusion", "wrong", "wrong_pred")}}
+        if last_eval is not None:  # every report carries it: the runner may drop the one that made it
+            report.payload["last_eval"] = last_eval
         if best["step"]:
             report.payload.update(best_state=best["state"], best_step=best["step"])
         yield report
@@ -185,20 +191,20 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
 
 def snapshot(report: Report, sent: dict | None = None) -> Report:
     """The copy of a report that crosses to the GUI thread; the runner calls it in the worker,
-    for the reports it sends. Copies the live weights, the evaluation history and the latest
-    evaluation's arrays. The best weights are copied only when they changed since the copy that
+    for the reports it sends. Copies the live weights and the evaluation history. The latest
+    evaluation and the best weights are copied only when they changed since the copies that
     `sent` (a dict the worker keeps for one run) remembers, and are left out otherwise."""
     payload = dict(report.payload)
     payload["state"] = copy_arrays(payload["state"])
     payload["evals"] = [dict(p) for p in payload["evals"]]
-    for key in ("confusion", "wrong", "wrong_pred"):
-        if key in payload:
-            payload[key] = payload[key].copy()
-    if "best_state" in payload:
-        if sent is not None and sent.get("best_step") == payload["best_step"]:
-            del payload["best_state"]  # the GUI has these already
+    for key, step in (("last_eval", "eval_step"), ("best_state", "best_step")):
+        if key not in payload:
+            continue
+        at = payload["last_eval"]["step"] if key == "last_eval" else payload["best_step"]
+        if sent is not None and sent.get(step) == at:
+            del payload[key]  # the GUI has these already
         else:
-            payload["best_state"] = copy_arrays(payload["best_state"])
+            payload[key] = copy_arrays(payload[key])
             if sent is not None:
-                sent["best_step"] = payload["best_step"]
+                sent[step] = at
     return Report(report.step, report.loss, report.lr, report.val_loss, dict(report.metrics), payload)

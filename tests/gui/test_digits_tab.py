@@ -59,7 +59,7 @@ def test_a_drawing_made_with_the_mouse_is_read_by_both_nets(tab, qtbot):
         draw(qtbot, tab.canvas, polyline(stroke))
     assert len(tab.canvas.strokes) == 2
     assert tab.bars.top == 7 and tab.bars.probs[7] > 0.8
-    assert "MLP: <b>7</b>" in tab.compare.text() and "CNN: <b>7</b>" in tab.compare.text()
+    assert tab.bars.other_top == 7 and tab.bars.names == ("CNN", "MLP")  # the MLP beside it
     tab.predictor_buttons["mlp"].setChecked(True)
     assert tab.net is tab.nets["mlp"] and tab.bars.top == 7
     assert tab.input.shape == (28, 28) and tab.input.max() == pytest.approx(1.0)
@@ -195,7 +195,7 @@ def test_the_cnn_trains_in_the_tab_too(tab, qtbot):
         assert tab.train_page.start((x, y, xt, yt))
     assert isinstance(tab.net, CNN) and tab.predictor == "cnn"  # the trained CNN reads the drawings now
     assert len(tab.train_page.acc_plot.series("test")[0]) >= 1
-    assert "test set" in tab.weights.status_label.text()
+    assert "on MNIST test" in tab.weights.status_label.text()
 
 
 def test_clicking_a_misclassified_digit_loads_it(tab, qtbot):
@@ -216,13 +216,14 @@ def test_inside_pages_show_both_nets(tab, qtbot):
     assert len(tab.inside.activations.images) == 1
     tab.pages.setCurrentIndex(2)
     maps = tab.cnn_page.maps
-    assert [len(images) for images in maps.images] == [8, 8, 16, 16]  # every feature map
-    assert len(tab.cnn_page.kernels.images) == 8
+    c1, c2 = tab.nets["cnn"].config.c1, tab.nets["cnn"].config.c2
+    assert [len(images) for images in maps.images] == [c1, c1, c2, c2]  # every feature map
+    assert len(tab.cnn_page.kernels.images) == c1
     rects = maps._layout()[2][1]  # conv2's maps
     qtbot.mouseClick(maps, Qt.LeftButton, pos=rects[5].center().toPoint())
     assert tab.cnn_page.unit[:2] == (2, 5)
     assert "conv2, map 5" in tab.cnn_page.story.text() and "bias" in tab.cnn_page.story.text()
-    assert len(tab.cnn_page.kernels.images) == 8  # the kernels conv2 map 5 applies to each conv1 map
+    assert len(tab.cnn_page.kernels.images) == c1  # the kernels conv2 map 5 applies to each conv1 map
     assert tab.cnn_page.field.field is not None
     before = [m.copy() for m in maps.maps]
     tab.canvas.clear()

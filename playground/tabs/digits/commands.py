@@ -12,9 +12,9 @@ def register(train, evaluate) -> None:
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="the MLP (default) or the CNN")
     p.add_argument("--arch", default="784-800-10", help="MLP layer widths, e.g. 784-128-10, 784-800-10, "
                    "784-512-256-10 (default: %(default)s)")
-    p.add_argument("--channels", default="8,16", help="CNN: feature maps of its two convolutions "
+    p.add_argument("--channels", default="16,32", help="CNN: feature maps of its two convolutions "
                    "(default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=64, help="CNN: units of its hidden layer, 0 for none "
+    p.add_argument("--hidden", type=int, default=128, help="CNN: units of its hidden layer, 0 for none "
                    "(default: %(default)s)")
     p.add_argument("--epochs", type=float, default=30, help="passes over the 60,000 training images")
     p.add_argument("--batch-size", type=int, default=128, help="images per step")

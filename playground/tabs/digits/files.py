@@ -64,13 +64,14 @@ def kind_of(net) -> str:
 
 
 def describe(net, meta: dict | None) -> str:
+    """A short name for the weights box: "CNN 16-32-128: 99.40% on MNIST test"."""
     meta = meta or {}
-    name = (f"CNN ({net.config.c1}, {net.config.c2} maps, {net.num_params():,} weights)" if kind_of(net) == "cnn"
-            else f"{net.config.arch} MLP")
+    c = net.config
+    name = f"CNN {c.c1}-{c.c2}-{c.hidden}" if kind_of(net) == "cnn" else f"MLP {c.arch}"
     if meta.get("training"):
         return f"{name}, training…"
     acc = meta.get("test_accuracy")
-    return name + (f", {acc:.2%} on the MNIST test set" if acc else "")
+    return name + (f": {acc:.2%} on MNIST test" if acc else "")
 
 
 def shipped_path(kind: str):

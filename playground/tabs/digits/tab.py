@@ -57,24 +57,17 @@ class DigitsTab(Tab):
         self.canvas.changed.connect(self._on_canvas_changed)
         self.input_view = DigitImage()
         self.bars = ProbabilityBars()
-        self.compare = QLabel("")
-        self.compare.setAlignment(Qt.AlignCenter)
-        self.compare.setWordWrap(True)
-        self.compare.setToolTip("Both nets read the same 28×28 input: their guesses and how sure each is")
         self.input_note = QLabel("")
         self.input_note.setWordWrap(True)
         self.input_note.setAlignment(Qt.AlignTop | Qt.AlignHCenter)
         middle = QVBoxLayout()
         middle.addWidget(self.input_view, 3)
         middle.addWidget(self.input_note, 1)
-        right = QVBoxLayout()
-        right.addWidget(self.bars, 1)
-        right.addWidget(self.compare, 0)
         self.draw_page = QWidget()
         row = QHBoxLayout(self.draw_page)
         row.addWidget(self.canvas, 5)
         row.addLayout(middle, 3)
-        row.addLayout(right, 3)
+        row.addWidget(self.bars, 3)
         shortcuts.bind(self.draw_page, "digits.undo", self.undo)
         shortcuts.bind(self.draw_page, "digits.clear", self.clear)
 
@@ -224,15 +217,15 @@ class DigitsTab(Tab):
             self.bars.set_probabilities(np.zeros(10))
             self.input_view.set_values(self.input)
         else:
-            self.bars.set_probabilities(probs[self.predictor])
+            other = next((k for k in probs if k != self.predictor), None)
+            self.bars.set_probabilities(probs[self.predictor], probs.get(other),
+                                        (LABELS[self.predictor], LABELS.get(other, "")))
             saliency = None
             if self.saliency_box.isChecked():
                 saliency, cls = net.saliency(self.input)
                 note = (f"Saliency of the {LABELS[self.predictor]} for “{cls}”: ink on red pixels would raise its "
                         f"score, on blue ones lower it.")
             self.input_view.set_values(self.input, saliency)
-        self.compare.setText("<big>" + " &nbsp; ".join(f"{LABELS[k]}: <b>{int(np.argmax(p))}</b> ({p.max():.0%})"
-                                                       for k, p in probs.items()) + "</big>" if len(probs) > 1 else "")
         if note != self.input_note.text():
             self.input_note.setText(note)
         page = self.pages.currentWidget()

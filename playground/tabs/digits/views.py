@@ -106,23 +106,35 @@ class DigitImage(QWidget):
 
 
 class ProbabilityBars(QWidget):
-    """The prediction: the top class as a huge digit with its probability, and ten bars."""
+    """The prediction: the top class as a huge digit with its probability, and ten bars. With a
+    second net's probabilities (`other`), each bar gets a thin twin below it and the second net's
+    guess is named under the first's: two nets side by side on one drawing."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.probs = np.zeros(10)
+        self.other: np.ndarray | None = None
+        self.names = ("", "")
         self.setMinimumSize(220, 300)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setToolTip("The net's probability for each digit; the largest is its guess")
+        self.setToolTip("The net's probability for each digit; the largest is its guess. The thin bars: the "
+                        "other net, reading the same input")
         app_style.bus().changed.connect(self._on_style_changed)
 
-    def set_probabilities(self, probs) -> None:
+    def set_probabilities(self, probs, other=None, names=("", "")) -> None:
+        """probs (10,) of the predictor; other (10,) of a second net or None; names of both."""
         self.probs = np.asarray(probs, float).ravel()
+        self.other = None if other is None else np.asarray(other, float).ravel()
+        self.names = names
         self.update()
 
     @property
     def top(self) -> int | None:
         return int(np.argmax(self.probs)) if self.probs.sum() > 0 else None
+
+    @property
+    def other_top(self) -> int | None:
+        return int(np.argmax(self.other)) if self.other is not None and self.other.sum() > 0 else None
 
     def paintEvent(self, event):
         st = app_style.current()
@@ -140,6 +152,18 @@ class ProbabilityBars(QWidget):
         note = "draw a\ndigit" if top is None else f"{self.probs[top]:.0%}\nsure"
         p.drawText(QRectF(w * 0.55, 0, w * 0.45, big * 1.15), Qt.AlignVCenter | Qt.AlignLeft, note)
         y0 = big * 1.2
+        if top is not None and self.other_top is not None:  # the second net's reading, full width
+            line = f"{self.names[1]}: {self.other_top} ({self.other.max():.0%})"
+            px = st.font_px
+            while px > st.font_px * 0.7 and QFontMetrics(_font(px)).horizontalAdvance(line) > w - px * 2:
+                px -= 1
+            p.setFont(_font(px))
+            text_w = QFontMetrics(_font(px)).horizontalAdvance(line)
+            x = max(px * 1.5, (w - text_w) / 2)
+            p.fillRect(QRectF(x - px * 1.2, y0 + px * 0.45, px * 0.9, px * 0.5), QColor(st.series(1)))  # the thin bars' colour
+            p.setPen(QColor(st.foreground))
+            p.drawText(QRectF(x, y0, w - x, st.font_px * 1.4), Qt.AlignVCenter | Qt.AlignLeft, line)
+            y0 += st.font_px * 1.5
         row = max(st.font_px * 1.3, (h - y0) / 10)
         label_w = st.font_px * 1.6
         pct_w = st.font_px * 3.6
@@ -155,8 +179,12 @@ class ProbabilityBars(QWidget):
             p.drawText(QRectF(0, y, label_w, row), Qt.AlignCenter, str(d))
             track = QRectF(label_w, y + row * 0.2, bar_w, row * 0.6)
             p.fillRect(track, QColor("#f2f2f2" if st.theme == "light" else "#2a2a2a"))
-            p.fillRect(QRectF(track.x(), track.y(), bar_w * float(self.probs[d]), track.height()),
+            main_h = track.height() * (0.7 if self.other is not None else 1.0)
+            p.fillRect(QRectF(track.x(), track.y(), bar_w * float(self.probs[d]), main_h),
                        QColor(st.series(0) if is_top else st.muted))
+            if self.other is not None:  # the other net: a thin bar under the main one
+                p.fillRect(QRectF(track.x(), track.y() + main_h, bar_w * float(self.other[d]),
+                                  track.height() - main_h), QColor(st.series(1)))
             p.drawText(QRectF(label_w + bar_w + 4, y, pct_w, row), Qt.AlignVCenter | Qt.AlignRight,
                        f"{self.probs[d]:.0%}")
         p.end()
