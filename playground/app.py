@@ -23,7 +23,9 @@ def application() -> QApplication:
     if app is None:
         QCoreApplication.setOrganizationName("Playground")
         QCoreApplication.setApplicationName("Playground")
-        app = QApplication(sys.argv[:1])
+        from playground import debug
+
+        app = debug.application_class()(sys.argv[:1])  # times slow slots when $PLAYGROUND_SLOW_SLOTS is set
     return app
 
 

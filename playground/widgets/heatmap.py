@@ -16,6 +16,10 @@ class Heatmap(pg.GraphicsLayoutWidget):
 
     Row 0 is drawn at the top. NaN cells are drawn as masked (the background shows through,
     hatched grey). Cell texts are TextItems made once per shape and updated in place.
+
+    Drawing is kept within a live view's budget: `values` is set at once, but a hidden heatmap
+    only remembers the last matrix and draws it when shown, and axes, ticks and cell texts are
+    touched only when they change (re-laying out an axis costs more than drawing the image).
     """
     cell_hovered = Signal(int, int)  # row, column (-1, -1 when leaving the matrix)
     cell_clicked = Signal(int, int)
@@ -31,6 +35,12 @@ class Heatmap(pg.GraphicsLayoutWidget):
         self._cell_text_on = False
         self._cells_fit = True
         self._text_shape = (0, 0)
+        self._shown_text: list = []  # (text, light) each cell text shows now
+        self._cell_text_was_on = False
+        self._pending = None  # (row_labels, col_labels, cell_text, levels) not yet drawn
+        self._empty: bool | None = None
+        self._tick_keys: dict[str, tuple | None] = {}
+        self._shape = None
         self._hover = (-1, -1)
         self.plot = self.addPlot()
         self.plot.setMenuEnabled(True)
@@ -62,12 +72,19 @@ class Heatmap(pg.GraphicsLayoutWidget):
 
     def _show_empty(self, empty: bool) -> None:
         """No matrix yet: no meaningless axis numbers, a sentence instead."""
+        if empty == self._empty:
+            return
+        self._empty = empty
         for name in ("left", "bottom"):
             self.plot.getAxis(name).setStyle(showValues=not empty)
         self.empty_text.setVisible(empty)
         if empty:
             self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             self.empty_text.setPos(0, 0)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._catch_up()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -109,9 +126,20 @@ class Heatmap(pg.GraphicsLayoutWidget):
 
     def set_matrix(self, values, row_labels=None, col_labels=None, cell_text=None, levels=None) -> None:
         """values (R, C); labels: sequences of strings; cell_text: (R, C) array of strings or None;
-        levels: (lo, hi) for the colours, default the finite min and max."""
-        values = np.asarray(values, dtype=np.float64)
-        self.values = values
+        levels: (lo, hi) for the colours, default the finite min and max. While the heatmap is
+        hidden, only `values` changes now; the rest is drawn when it is shown."""
+        self.values = np.asarray(values, dtype=np.float64)
+        self._pending = (row_labels, col_labels, cell_text, levels)
+        if self.isVisible():
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Draw the matrix last given to set_matrix, if it is not drawn yet."""
+        if self._pending is None:
+            return
+        row_labels, col_labels, cell_text, levels = self._pending
+        self._pending = None
+        values = self.values
         R, C = values.shape
         self._show_empty(values.size == 0)
         finite = values[np.isfinite(values)]
@@ -119,19 +147,26 @@ class Heatmap(pg.GraphicsLayoutWidget):
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             levels = (lo, hi if hi > lo else lo + 1e-9)
         self.image.setImage(values, autoLevels=False, levels=levels)
-        self.image.setRect(QRectF(-0.5, -0.5, C, R))
         nan = ~np.isfinite(values)
-        self.mask_item.setImage(np.where(nan, 0.55, np.nan), autoLevels=False, levels=(0, 1))
-        self.mask_item.setRect(QRectF(-0.5, -0.5, C, R))
-        self.mask_item.setVisible(bool(nan.any()))
+        if nan.any() or self.mask_item.isVisible():
+            self.mask_item.setImage(np.where(nan, 0.55, np.nan), autoLevels=False, levels=(0, 1))
+            self.mask_item.setVisible(bool(nan.any()))
+        if (R, C) != self._shape:
+            self._shape = (R, C)
+            self.image.setRect(QRectF(-0.5, -0.5, C, R))
+            self.mask_item.setRect(QRectF(-0.5, -0.5, C, R))
+            self.plot.setRange(xRange=(-0.5, C - 0.5), yRange=(-0.5, R - 0.5), padding=0)
         if self.colorbar is not None:
             self.colorbar.setLevels(levels)
         self._set_ticks("bottom", col_labels, C)
         self._set_ticks("left", row_labels, R)
-        self.plot.setRange(xRange=(-0.5, C - 0.5), yRange=(-0.5, R - 0.5), padding=0)
         self._set_cell_text(cell_text, levels)
 
     def _set_ticks(self, axis: str, labels, n: int) -> None:
+        key = None if labels is None else tuple(str(s) for s in labels)
+        if axis in self._tick_keys and self._tick_keys[axis] == key:
+            return  # new ticks re-lay out the axis: only when they change
+        self._tick_keys[axis] = key
         ax = self.plot.getAxis(axis)
         if labels is None:
             ax.setTicks(None)
@@ -141,12 +176,15 @@ class Heatmap(pg.GraphicsLayoutWidget):
     def _set_cell_text(self, cell_text, levels) -> None:
         self._cell_text_on = cell_text is not None
         if cell_text is None:
-            for t in self._texts:
-                t.setVisible(False)
+            if self._cell_text_was_on:
+                for t in self._texts:
+                    t.setVisible(False)
+            self._cell_text_was_on = False
             return
         cell_text = np.asarray(cell_text, dtype=object)
         R, C = cell_text.shape
-        if (R, C) != self._text_shape:
+        changed = (R, C) != self._text_shape
+        if changed:
             for t in self._texts:
                 self.plot.removeItem(t)
             self._texts = []
@@ -159,12 +197,19 @@ class Heatmap(pg.GraphicsLayoutWidget):
                     self.plot.addItem(t)
                     self._texts.append(t)
             self._text_shape = (R, C)
+            self._shown_text = [None] * (R * C)
         # Dark text on light cells, light text on dark cells (viridis is light at the top).
         lo, hi = levels
         frac = np.clip((np.nan_to_num(self.values, nan=lo) - lo) / max(hi - lo, 1e-12), 0, 1)
-        for t, text, light in zip(self._texts, cell_text.ravel(), (frac > 0.6).ravel()):
-            t.setText(str(text), color="#111111" if light else "#ffffff")
-        self._fit_cell_text()
+        for i, (text, light) in enumerate(zip(cell_text.ravel(), (frac > 0.6).ravel().tolist())):
+            shown = (str(text), light)
+            if shown != self._shown_text[i]:  # a TextItem's setText costs ~0.2 ms: only changes
+                self._texts[i].setText(shown[0], color="#111111" if light else "#ffffff")
+                self._shown_text[i] = shown
+                changed = True
+        if changed or not self._cell_text_was_on:
+            self._fit_cell_text()
+        self._cell_text_was_on = True
 
     def cell_at(self, scene_pos) -> tuple[int, int]:
         """The (row, column) under a scene position, or (-1, -1) outside the matrix."""
@@ -211,6 +256,7 @@ class Heatmap(pg.GraphicsLayoutWidget):
 
     def to_csv(self, path) -> None:
         """The matrix with its labels, for File > Export figure… as CSV."""
+        self._catch_up()
         R, C = self.values.shape
         rows = self._labels("left", R)
         cols = self._labels("bottom", C)

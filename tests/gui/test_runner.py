@@ -1,5 +1,6 @@
 """The training runner with a fake model: reports on the GUI thread, throttling, pause, resume,
-stop, errors, single steps."""
+stop, errors, single steps; in each of its modes (a thread, a yielding thread, a child process)."""
+import os
 import threading
 import time
 
@@ -7,7 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
+from playground import runner as runner_module
 from playground.runner import Runner, copy_arrays
+
+MODES = [m for m in runner_module.MODES if m != "process" or runner_module.can_fork()]
 
 
 def counting(n=None, delay=0.002, arr=None):
@@ -42,9 +46,32 @@ class Sink(QObject):
         self.finished.append(steps)
 
 
-@pytest.fixture
-def rig(qtbot):
-    runner, sink = Runner(), Sink()
+class Weights:
+    """The smallest model a process-mode run can bring back: state_dict / load_state_dict."""
+
+    def __init__(self):
+        self.w = np.zeros(3)
+
+    def state_dict(self):
+        return {"w": self.w.copy()}
+
+    def load_state_dict(self, arrays):
+        self.w[...] = arrays["w"]
+
+
+class ModeRunner(Runner):
+    """A Runner fixed to one mode; in process mode every run names a model (a throwaway one
+    unless the test gives its own), as runs must to go to a child process."""
+
+    def start(self, make_generator, snapshot=copy_arrays, max_steps=None, model=None):
+        if self.how == "process" and model is None:
+            model = Weights()
+        return super().start(make_generator, snapshot, max_steps, model=model)
+
+
+@pytest.fixture(params=MODES)
+def rig(qtbot, request):
+    runner, sink = ModeRunner(how=request.param), Sink()
     runner.reported.connect(sink.on_reported)
     runner.failed.connect(sink.on_failed)
     runner.finished.connect(sink.on_finished)
@@ -60,6 +87,7 @@ def test_reports_arrive_on_the_gui_thread_as_copies(qtbot, rig):
     assert sink.reports[-1]["step"] == 20  # the last report always arrives
     assert all(t is QThread.currentThread() for t in sink.threads)
     assert sink.reports[0]["thread"] != threading.get_ident()  # the model ran elsewhere
+    assert runner.last_how == runner.how
     assert sink.reports[-1]["w"] is not arr
     arr[:] = -1
     assert sink.reports[-1]["w"][0] == 20  # a snapshot, not the live array
@@ -129,6 +157,8 @@ def test_single_step_and_busy_refusal(qtbot, rig):
 
 def test_snapshot_runs_only_for_emitted_reports(qtbot, rig):
     runner, sink = rig
+    if runner.how == "process":
+        pytest.skip("the snapshot runs in the child process: its calls are not seen here")
     calls = []
 
     def snapshot(report):
@@ -149,8 +179,9 @@ def test_a_stopped_run_still_reports_where_it_stopped(qtbot, rig):
     assert sink.reports[-1]["step"] == sink.finished[-1]  # the view shows the final state
 
 
-def test_shutdown_joins_a_busy_thread(qtbot):
-    runner = Runner()
+@pytest.mark.parametrize("how", MODES)
+def test_shutdown_joins_a_busy_thread(qtbot, how):
+    runner = ModeRunner(how=how)
     runner.start(lambda: counting(None))
     qtbot.wait(50)
     assert runner.shutdown(2000)
@@ -163,3 +194,77 @@ def test_back_to_back_runs_each_finish_cleanly(qtbot, rig):
         with qtbot.waitSignal(runner.finished, timeout=5000):
             runner.start(lambda n=n: counting(n, delay=0))
         assert sink.finished[-1] == n and not runner.is_busy()
+
+
+def test_a_slow_gui_gets_fewer_reports_never_a_queue(qtbot, rig):
+    """Back-pressure: the next report waits until the GUI handled the last one, so a view that
+    takes 150 ms per report falls behind by at most one report, and Stop is seen at once."""
+    runner, sink = rig
+    handled = []
+
+    def slow(report):  # connected directly: runs on the GUI thread as a tab's slot would
+        time.sleep(0.15)
+        handled.append(time.monotonic())
+
+    runner.reported.connect(slow)
+    runner.start(lambda: counting(None, delay=0.001))
+    qtbot.wait(1200)
+    t0 = time.monotonic()
+    with qtbot.waitSignal(runner.finished, timeout=2000):
+        runner.stop()
+    assert time.monotonic() - t0 < 0.6  # at most the report in hand and the last one
+    assert len(handled) <= 1.3 / 0.15 + 2  # not 25 a second piling up
+    assert sink.reports[-1]["step"] == sink.finished[-1]
+
+
+@pytest.mark.skipif(not runner_module.can_fork(), reason="child processes by fork() only on Linux")
+class TestProcessMode:
+    def test_the_model_comes_back_trained(self, qtbot):
+        model, runner, sink = Weights(), Runner(how="process"), Sink()
+        runner.reported.connect(sink.on_reported)
+        runner.finished.connect(sink.on_finished)
+
+        def train():
+            for step in range(1, 51):
+                model.w += 1.0  # in place, in the child's copy
+                yield {"step": step, "pid": os.getpid(), "w": model.w}
+
+        with qtbot.waitSignal(runner.finished, timeout=10000):
+            runner.start(train, model=model)
+        assert runner.last_how == "process"
+        assert sink.reports[-1]["pid"] != os.getpid() and sink.reports[-1]["step"] == 50
+        assert sink.finished == [50]
+        assert model.w.tolist() == [50.0, 50.0, 50.0]  # state_dict() of the child, loaded here
+
+    def test_without_a_model_the_run_stays_on_a_thread(self, qtbot):
+        runner = Runner(how="process")
+        with qtbot.waitSignal(runner.finished, timeout=5000):
+            runner.start(lambda: counting(3))
+        assert runner.last_how == "thread"
+
+    def test_shutdown_ends_a_child_stuck_in_a_long_step(self, qtbot):
+        runner = Runner(how="process")
+
+        def stuck():
+            yield {"step": 1}
+            time.sleep(60)  # a step far longer than any close may wait
+            yield {"step": 2}
+
+        runner.start(stuck, model=Weights())
+        qtbot.wait(300)
+        t0 = time.monotonic()
+        assert runner.shutdown(3000)
+        assert time.monotonic() - t0 < runner_module.CHILD_KILL_S + 1.0
+        assert not runner.is_busy()
+
+    def test_an_error_in_the_child_arrives_as_a_message(self, qtbot):
+        runner, sink = Runner(how="process"), Sink()
+        runner.failed.connect(sink.on_failed)
+
+        def broken():
+            yield {"step": 1}
+            raise FloatingPointError("loss became NaN")
+
+        with qtbot.waitSignal(runner.finished, timeout=10000):
+            runner.start(broken, model=Weights())
+        assert sink.errors == ["FloatingPointError: loss became NaN"]
