@@ -252,7 +252,8 @@ class Heatmap(pg.GraphicsLayoutWidget):
 
     @Slot(object)
     def _on_style_changed(self, st) -> None:
-        self._apply(st)
+        if not getattr(self, "closed", False):  # a closed pyqtgraph view has cleared its scene
+            self._apply(st)
 
     def to_csv(self, path) -> None:
         """The matrix with its labels, for File > Export figure… as CSV."""

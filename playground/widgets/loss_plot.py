@@ -158,5 +158,6 @@ class LossPlot(pg.PlotWidget):
 
     @Slot(object)
     def _on_style_changed(self, st) -> None:
-        self._apply(st)
+        if not getattr(self, "closed", False):  # a closed pyqtgraph view has cleared its scene
+            self._apply(st)
 
