@@ -2,18 +2,29 @@
 
 1. Layers: longest path from the sources, then nodes slide right towards their consumers when
    that does not lengthen the edges (sources always), so a weight sits next to its product.
-2. Edges longer than one layer get a chain of dummy nodes (the bends of the drawn edge).
+2. Edges longer than one layer get a chain of dummy nodes (the bends of the drawn edge), the
+   shortest edges first and at most `max_bends` in all: a value used all along a long chain
+   would otherwise need layers x uses of them (minutes of layout); the longest edges beyond
+   the budget are drawn straight across, outside the ordering.
 3. Crossings: barycenter ordering, alternating sweeps down and up, keeping the best order seen
    (crossings counted exactly with a Fenwick tree).
 4. Positions: x by layer; y pulled towards the mean of the neighbours, each layer solved exactly
    as an isotonic regression (pool adjacent violators) so boxes never overlap.
-Pure Python, no Qt: the graph view draws what this returns.
+Pure Python, no Qt: the graph view draws what this returns. `progress(fraction)` is called as
+the work goes (a job shows it); raising from it (LayoutCancelled) abandons the layout.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from models.autograd.engine import Value, topological_order
+
+
+MAX_BENDS = 6_000  # dummy nodes in all: the ordering's work grows with them
+
+
+class LayoutCancelled(Exception):
+    """Raised by a progress callback to abandon a layout nobody wants any more."""
 
 
 @dataclass
@@ -26,10 +37,12 @@ class Layout:
     layers: list = field(default_factory=list)  # keys per layer (dummies left out), left to right
 
 
-def layered_layout(nodes, edges, sizes=None, layer_gap=60.0, node_gap=24.0, sweeps=12):
+def layered_layout(nodes, edges, sizes=None, layer_gap=60.0, node_gap=24.0, sweeps=12,
+                   progress=None, max_bends=MAX_BENDS):
     """Lay out the DAG (nodes: hashable keys; edges: (source, target) pairs; sizes: key ->
     (width, height), default (40, 30)). Raises ValueError if the graph has a cycle."""
     sizes = sizes or {}
+    report = progress or (lambda fraction: None)
     keys = list(nodes)
     index = {k: i for i, k in enumerate(keys)}
     n = len(keys)
@@ -39,13 +52,18 @@ def layered_layout(nodes, edges, sizes=None, layer_gap=60.0, node_gap=24.0, swee
         succ[index[s]].append(index[t])
         pred[index[t]].append(index[s])
     rank = _ranks(n, succ, pred)
+    report(0.05)
 
     # dummy nodes: node i >= n is a bend; chains[e] lists the nodes edge e passes through
     w = [sizes.get(k, (40.0, 30.0))[0] for k in keys]
     h = [sizes.get(k, (40.0, 30.0))[1] for k in keys]
     down = [[] for _ in range(n)]
     chains = []
-    for s, t in edges:
+    bent = _bent_edges(edges, index, rank, max_bends)
+    for e, (s, t) in enumerate(edges):
+        if e not in bent:  # drawn straight across: no bends, no part in the ordering
+            chains.append([index[s], index[t]])
+            continue
         chain = [index[s]]
         for r in range(rank[index[s]] + 1, rank[index[t]]):
             rank.append(r)
@@ -66,9 +84,10 @@ def layered_layout(nodes, edges, sizes=None, layer_gap=60.0, node_gap=24.0, swee
     layers = [[] for _ in range(max(rank, default=-1) + 1)]
     for i in range(total):
         layers[rank[i]].append(i)
-    layers, crossings = _order(layers, down, up, total, sweeps)
-
-    ys = _place(layers, down, up, h, n, node_gap, total)
+    report(0.1)
+    layers, crossings = _order(layers, down, up, total, sweeps,
+                               lambda f: report(0.1 + 0.7 * f))
+    ys = _place(layers, down, up, h, n, node_gap, total, progress=lambda f: report(0.8 + 0.2 * f))
     xs = [0.0] * total
     x = 0.0
     for layer in layers:
@@ -87,6 +106,21 @@ def layered_layout(nodes, edges, sizes=None, layer_gap=60.0, node_gap=24.0, swee
     height = max((ys[i] + h[i] / 2 for i in range(total)), default=0.0)
     return Layout(positions, routes, max(0.0, x - layer_gap), height, crossings,
                   [[keys[i] for i in layer if i < n] for layer in layers])
+
+
+def _bent_edges(edges, index, rank, max_bends) -> set:
+    """Indices of the edges that get their bends: all of them if the total stays within
+    max_bends, else the shortest first until it is spent."""
+    spans = [rank[index[t]] - rank[index[s]] - 1 for s, t in edges]
+    if sum(spans) <= max_bends:
+        return set(range(len(edges)))
+    bent, spent = set(), 0
+    for e in sorted(range(len(edges)), key=spans.__getitem__):
+        if spent + spans[e] > max_bends:
+            break
+        bent.add(e)
+        spent += spans[e]
+    return bent
 
 
 def _ranks(n, succ, pred):
@@ -114,7 +148,7 @@ def _ranks(n, succ, pred):
     return rank
 
 
-def _order(layers, down, up, total, sweeps):
+def _order(layers, down, up, total, sweeps, progress=lambda f: None):
     """Barycenter sweeps; returns the layers in the best order found and its crossing count."""
     pos = [0] * total
     for layer in layers:
@@ -140,6 +174,7 @@ def _order(layers, down, up, total, sweeps):
             best, best_cross = [list(layer) for layer in layers], cross
         if best_cross == 0:
             break
+        progress((sweep + 1) / sweeps)
     return best, best_cross
 
 
@@ -165,7 +200,7 @@ def _crossings(layers, down, pos):
     return total
 
 
-def _place(layers, down, up, h, n, gap, total, rounds=8):
+def _place(layers, down, up, h, n, gap, total, rounds=8, progress=lambda f: None):
     """Vertical centres: each node near the mean of its neighbours, boxes kept `gap` apart."""
     ys = [0.0] * total
     seps = []
@@ -190,6 +225,7 @@ def _place(layers, down, up, h, n, gap, total, rounds=8):
                 weights.append(1.0 if i < n else 4.0)  # long edges straight, like dot
             for i, y in zip(layer, _isotonic_place(targets, weights, seps[li])):
                 ys[i] = y
+        progress((r + 1) / (rounds + 1))
     return ys
 
 

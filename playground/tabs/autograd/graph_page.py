@@ -1,5 +1,11 @@
 """The Autograd tab's first page: type (or pick) an expression, see its graph, and run
-backprop one node at a time with the chain rule written out in numbers."""
+backprop one node at a time with the chain rule written out in numbers.
+
+The box for a new input value sits in the bar above the graph, where nothing grows above it:
+clicking a box never moves it (issue 19), and it stays when the window hides the controls.
+Grads are never shown half fresh: a new input value resets every grad; Forward keeps the
+inputs' grads (they accumulate, the lesson of Zero grad) but greys them until backward
+refills them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -9,21 +15,20 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from models.autograd.engine import backward_steps
-from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph,
-                                        MLPGraph, leaf_numerical_grads, parse)
-from models.autograd.graph_layout import layered_layout
+from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError,
+                                        leaf_numerical_grads)
 from playground import shortcuts
+from playground.tabs.autograd.graph_build import CUSTOM, FROM_NETWORK, GraphBuildMixin
 from playground.tabs.autograd.graph_view import GraphView
-from playground.tabs.autograd.text import (DONE_TEXT, GRAPH_EXPLAIN as EXPLAIN, MLP_TEXT,
-                                           node_html, rich_label, step_html)
+from playground.tabs.autograd.text import (DONE_TEXT, GRAPH_EXPLAIN as EXPLAIN, node_html,
+                                           rich_label, step_html)
 from playground.widgets.explain import ExplainPanel
 from playground.widgets.side_panel import SidePanel, group
 
-CUSTOM = "Your own…"
-FROM_NETWORK = "From the tiny MLP page"  # a graph the training page sent (see show_network_graph)
-SYNC_NODES = 150  # graphs up to this many boxes are laid out at once; bigger ones in a job
+__all__ = ["CUSTOM", "FROM_NETWORK", "GraphPage"]
 
-class GraphPage(QWidget):
+
+class GraphPage(GraphBuildMixin, QWidget):
     status_message = Signal(str)
     graph_shown = Signal()  # a new graph is on screen (after its layout job, if it had one)
 
@@ -35,7 +40,8 @@ class GraphPage(QWidget):
         self.done = False  # this graph's backward pass is complete
         self.step_count = 0
         self.selected: int | None = None
-        self._network_graph = None  # the graph show_network_graph got, for Reset
+        self.stale: set = set()  # values whose grad is left from an earlier backward pass
+        self._init_building()
 
         self.preset = QComboBox()
         self.preset.addItems([*PRESETS, MLP_PRESET, CUSTOM])
@@ -90,12 +96,12 @@ class GraphPage(QWidget):
 
         self.node_label = rich_label("Click a box in the graph.")
         self.value_edit = QLineEdit()
-        self.value_edit.setPlaceholderText("new value of the selected input")
-        self.value_edit.setToolTip("Type a number and press Enter: the input changes and "
-                                   "forward runs again")
+        self.value_edit.setObjectName("value_edit")  # lessons find it by name
+        self.value_edit.setToolTip("Click an input (a blue box), type a number and press Enter: "
+                                   "the input changes, forward runs again and every grad resets")
         self.value_edit.returnPressed.connect(self._on_value_entered)
         self.value_edit.setEnabled(False)
-        node_box = group("Selected node", self.node_label, self.value_edit)
+        node_box = group("Selected node", self.node_label)
 
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(200)
@@ -104,16 +110,17 @@ class GraphPage(QWidget):
         self.view = GraphView()
         self.view.node_clicked.connect(self._on_view_node_clicked)
         bar = QHBoxLayout()
-        for text, tip, slot in (("Fit", "Show the whole graph (F on the graph)", self.view.fit),
-                                ("−", "Zoom out (wheel, or − on the graph)", self.view.zoom_out),
-                                ("+", "Zoom in (wheel, or + on the graph)", self.view.zoom_in)):
+        for text, tip, slot in (
+                ("Fit", "The whole graph if its text stays readable, else a readable part "
+                 "around the output or the step (F on the graph); drag to pan", self.view.fit),
+                ("All", "The whole graph, however small (A on the graph)", self.view.show_all),
+                ("−", "Zoom out (wheel, or − on the graph)", self.view.zoom_out),
+                ("+", "Zoom in (wheel, or + on the graph)", self.view.zoom_in)):
             b = QPushButton(text)
             b.setToolTip(tip)
             b.clicked.connect(slot)
             bar.addWidget(b)
-        hint = QLabel("drag to pan · wheel to zoom · click a box")
-        hint.setWordWrap(True)  # wraps rather than widening the window on a small projector
-        bar.addWidget(hint, 1)
+        bar.addWidget(self.value_edit, 1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -130,81 +137,11 @@ class GraphPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
-    # -- building --------------------------------------------------------------------------------
-    def load_preset(self, name: str) -> None:
-        if self.preset.currentText() != name:
-            self.preset.setCurrentText(name)  # -> _on_preset_changed
-        else:
-            self._on_preset_changed(name)
-
-    @Slot(str)
-    def _on_preset_changed(self, name: str) -> None:
-        if name == CUSTOM:
-            self.editor.setReadOnly(False)
-            return
-        if name == FROM_NETWORK:  # only show_network_graph picks it
-            return
-        self.editor.setReadOnly(name == MLP_PRESET)
-        self.editor.setPlainText(MLP_TEXT if name == MLP_PRESET else PRESETS[name])
-        self.build()
-
-    @Slot()
-    def _on_build_clicked(self) -> None:
-        self.build()
-
-    def build(self, sync: bool = False) -> bool:
-        """Parse the editor's text and draw it; a problem is shown under the text. A big graph
-        is laid out in a job and appears when it is ready (`sync`: here and now)."""
-        try:
-            if self.preset.currentText() == FROM_NETWORK and self._network_graph is not None:
-                graph = self._network_graph.clone()
-            elif self.preset.currentText() == MLP_PRESET and self.editor.isReadOnly():
-                graph = MLPGraph()
-            else:
-                graph = ExpressionGraph(parse(self.editor.toPlainText()))
-            graph.forward()
-        except ExpressionError as e:
-            self.error_label.setText(str(e))
-            return False
-        self.error_label.setText("")
-        self.show_built(graph, sync)
-        return True
-
-    def show_network_graph(self, graph, text: str, sync: bool = False) -> None:
-        """Show a graph the training page built (a NetworkPointGraph, its forward and backward
-        already run, so data and grads are the live model's); `text` says what it is."""
-        self._network_graph = graph.clone()  # what Reset goes back to
-        if self.preset.findText(FROM_NETWORK) < 0:
-            self.preset.addItem(FROM_NETWORK)
-        self.preset.blockSignals(True)
-        self.preset.setCurrentText(FROM_NETWORK)
-        self.preset.blockSignals(False)
-        self.editor.setReadOnly(True)
-        self.editor.setPlainText(text)
-        self.error_label.setText("")
-        self.show_built(graph, sync)
-
-    def show_built(self, graph, sync: bool = False) -> None:
-        """Draw a graph whose forward has run: at once if small, else after a layout job."""
-        self.jobs.cancel("layout")
-        if sync or self.view.shows(graph.root):
-            self._show(graph, None)
-            return
-        nodes, edges, options = self.view.plan(graph.root)
-        if len(nodes) <= SYNC_NODES:
-            self._show(graph, None)
-            return
-        self.status_message.emit(f"Laying out {len(nodes)} boxes…")
-        self.jobs.submit("layout", _layout, graph, nodes, edges, options,
-                         done=self._on_layout_done)
-
-    def _on_layout_done(self, result) -> None:
-        graph, layout = result
-        self._show(graph, layout)
-
-    def _show(self, graph, layout) -> None:
+    # -- showing a built graph (graph_build.GraphBuildMixin makes it) ---------------------------
+    def _show_built_graph(self, graph, layout) -> None:
         self.graph = graph
         self.selected = None
+        self.stale = set()
         self.view.select(None)
         self._restart_steps()
         self.view.show_graph(graph.root, layout=layout)
@@ -217,6 +154,8 @@ class GraphPage(QWidget):
     # -- stepping --------------------------------------------------------------------------------
     @Slot()
     def forward(self) -> None:
+        """Run forward again. The ops' values are new, so their grads are 0; the inputs keep
+        theirs (backward adds to them) and show them grey until backward refills them."""
         if self.graph is None:
             return
         try:
@@ -227,8 +166,14 @@ class GraphPage(QWidget):
         self.error_label.setText("")
         self._restart_steps()
         self.view.show_graph(self.graph.root)
+        self._set_stale({v for v in self.view.values if not v.parents and v.grad != 0.0})
         self._update_numeric()
         self._show_selected()
+
+    def _set_stale(self, values) -> None:
+        self.stale = set(values)
+        where = {v: i for i, v in enumerate(self.view.values)}
+        self.view.set_stale(where[v] for v in self.stale if v in where)
 
     @Slot()
     def backward_step(self) -> bool:
@@ -259,6 +204,8 @@ class GraphPage(QWidget):
             step = next(self.steps, None)
             if step is not None:
                 self.step_count += 1
+                if step.node in self.stale:  # refilled: fresh again
+                    self._set_stale(self.stale - {step.node})
                 return step
             self.steps, self.done = None, True
             self.view.set_highlight(None)
@@ -283,6 +230,7 @@ class GraphPage(QWidget):
             return
         for v in self.view.values:
             v.grad = 0.0
+        self._set_stale(())
         self._restart_steps()
         self.view.refresh()
         self._show_selected()
@@ -333,20 +281,29 @@ class GraphPage(QWidget):
         self.selected = index
         self.view.select(index)
         self._show_selected()
+        if self.value_edit.isEnabled():  # an input: what is typed next is its new value
+            self.value_edit.setText(f"{self.view.values[index].data:g}")
+            self.value_edit.setFocus()
+            self.value_edit.selectAll()
+        else:
+            self.value_edit.clear()
 
     def _show_selected(self) -> None:
         values = self.view.values
         if self.selected is None or self.selected >= len(values):
             self.node_label.setText("Click a box in the graph.")
             self.value_edit.setEnabled(False)
+            self.value_edit.setPlaceholderText("click a box · drag to pan · wheel to zoom")
             return
         v = values[self.selected]
         self.node_label.setText(node_html(values, self.selected,
-                                          self.view.numeric.get(self.selected)))
+                                          self.view.numeric.get(self.selected),
+                                          v in self.stale))
         editable = self.graph is not None and v in set(self.graph.leaves.values())
         self.value_edit.setEnabled(editable)
-        self.value_edit.setPlaceholderText("type a new value, Enter" if editable else
-                                           "only inputs (blue boxes) can be edited")
+        name = _short(v.label or "this input")
+        self.value_edit.setPlaceholderText(f"new value of {name}, Enter" if editable else
+                                           "only inputs (blue boxes) take a new value")
 
     @Slot()
     def _on_value_entered(self) -> None:
@@ -370,11 +327,14 @@ class GraphPage(QWidget):
             leaf.data = old
             self.forward()
             self.error_label.setText(message + f" (kept {old:g})")
+            return
+        self.zero_grad()  # grads of the old input say nothing about the new one: all reset
+        self.step_label.setText(f"{leaf.label or 'The input'} is now {value:g}: forward ran "
+                                "again and every grad is back to 0.")
 
 
-def _layout(graph, nodes, edges, options):
-    """The job behind a big graph: (graph, its layout). Pure Python, no Qt."""
-    return graph, layered_layout(nodes, edges, **options)
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:23] + "…"
 
 
 def _check(graph, copy):

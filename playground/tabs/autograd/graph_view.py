@@ -1,133 +1,36 @@
 """The computation graph of a Value, drawn like micrograd's draw_dot: a record per value
 (label, data, grad), an op node between, edges left to right. Zoom with the wheel, pan by
-dragging, F fits, click a node to select it.
+dragging, F fits, A shows it all, click a node to select it.
 
     view = GraphView()
     view.show_graph(root)        # lays out (models.autograd.graph_layout) and draws
     view.refresh()               # after forward/backward changed data or grads
     view.set_highlight(i, [j])   # node i just got its grad from nodes j
 
-Everything is drawn by Qt's own items (rects, ellipses, simple text, paths): nothing is painted
-from Python, so a repaint of a few hundred nodes costs no Python calls at all.
+Fit keeps the text readable (issue 13: at least 20 px on a projector): a graph that fits at that
+size is shown whole; a bigger one is shown at that size around the node that matters (the one
+backward is filling, else the selected one, else the output), the view follows the backward
+steps, and an overview in the corner (graph_overview.py) shows where the view is.
+
+The boxes and edges are Qt items (graph_items.py): a repaint costs no Python calls at all.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen,
-                           QPolygonF)
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem, QGraphicsPathItem,
-                               QGraphicsPolygonItem, QGraphicsScene,
-                               QGraphicsSimpleTextItem, QGraphicsView)
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsPolygonItem, QGraphicsScene,
+                               QGraphicsView, QLabel)
 
 from models.autograd.graph_layout import layered_layout, value_graph
 from playground import style as app_style
+from playground.tabs.autograd.graph_items import (KEY, ORANGE, NodeItems, Palette, edge_path,
+                                                  fmt)
+from playground.tabs.autograd.graph_overview import GraphOverview
 
-ORANGE, BLUE, GREEN = "#E69F00", "#0072B2", "#009E73"  # Okabe-Ito: current step, selection, check
-NUMBER_TEMPLATE = "grad -999.9999"  # the widest row text, so boxes keep their size as values change
-KEY = 0  # QGraphicsItem.data() slot holding a node's key
-
-
-def fmt(x: float) -> str:
-    """At most 9 characters: 4 decimals for ordinary numbers, 3 significant digits otherwise."""
-    if x != x:
-        return "nan"
-    if abs(x) >= 1000 or (x != 0 and abs(x) < 1e-3):
-        return f"{x:.3g}"
-    return f"{x:.4f}"
-
-
-class _Palette:
-    def __init__(self, st):
-        dark = st.theme == "dark"
-        self.text = QColor(st.foreground)
-        self.muted = QColor(st.muted)
-        self.box = QColor("#2a2a2a" if dark else "#ffffff")
-        self.leaf = QColor("#22364a" if dark else "#e8f1fa")
-        self.current = QColor("#5a4310" if dark else "#fde9bd")
-        self.edge = QColor("#9a9a9a" if dark else "#707070")
-        self.thick = 3.5 * (1.5 if st.presentation else 1.0)
-        self.thin = 1.2 * (1.5 if st.presentation else 1.0)
-
-
-class _Node:
-    """The items of one node: a record of rows (label / data / grad [/ num]), or an op ellipse.
-    Rows rather than micrograd's side-by-side cells keep the graph narrow enough to read on a
-    projector without zooming."""
-
-    @staticmethod
-    def size_of(key, value, metrics: QFontMetricsF, numeric: bool) -> tuple[float, float]:
-        """(width, height) of a node's box: what the layout needs to know of it."""
-        pad = metrics.averageCharWidth()
-        if key[0] == "op":
-            h = metrics.height() * 1.9
-            return max(h, metrics.horizontalAdvance(value.op) + 2 * pad), h
-        rows = (1 if value.label else 0) + (3 if numeric else 2)
-        w = max(metrics.horizontalAdvance(NUMBER_TEMPLATE),
-                metrics.horizontalAdvance(value.label)) + 2 * pad
-        return w, rows * metrics.height() * 1.2 + pad
-
-    def __init__(self, view: "GraphView", key, value, metrics: QFontMetricsF, numeric: bool):
-        self.key, self.value, self.view = key, value, view
-        pal, font = view.palette_, view.font_
-        pad = metrics.averageCharWidth()
-        line = metrics.height() * 1.2
-        w, h = self.size_of(key, value, metrics, numeric)
-        if key[0] == "op":
-            self.shape = QGraphicsEllipseItem(-w / 2, -h / 2, w, h)
-            self.fill = pal.box
-            rows = 1
-        else:
-            rows = (1 if value.label else 0) + (3 if numeric else 2)
-            path = QPainterPath()
-            path.addRoundedRect(QRectF(-w / 2, -h / 2, w, h), 4, 4)
-            self.shape = QGraphicsPathItem(path)
-            self.fill = pal.leaf if not value.parents else pal.box
-        self.size = (w, h)
-        self.shape.setData(KEY, key)
-        self.shape.setCursor(Qt.PointingHandCursor)
-        self.texts = []  # (item, top of its row, row height)
-        top = -h / 2 + (pad / 2 if rows > 1 or key[0] == "v" else 0)
-        row_h = line if key[0] == "v" else h
-        for i in range(rows):
-            if i and key[0] == "v" and (i == 1 and value.label):
-                rule = QGraphicsLineItem(-w / 2, top, w / 2, top, self.shape)
-                rule.setPen(QPen(pal.muted, 1))
-            text = QGraphicsSimpleTextItem(self.shape)
-            text.setFont(view.bold_ if (i == 0 and key[0] == "v" and value.label) else font)
-            text.setBrush(QColor(GREEN) if numeric and i == rows - 1 else pal.text)
-            self.texts.append((text, top, row_h))
-            top += row_h
-        self.shown = [None] * len(self.texts)
-        self.role, self.selected = "", False
-        self.restyle()
-
-    def refresh(self, numeric) -> None:
-        """Set the cell texts (only those that changed: each set is a call into Qt)."""
-        v = self.value
-        if self.key[0] == "op":
-            strings = [v.op]
-        else:
-            strings = ([v.label] if v.label else []) + [f"data {fmt(v.data)}", f"grad {fmt(v.grad)}"]
-            if numeric is not None:
-                strings.append(f"num {fmt(numeric)}")
-        for k, ((item, top, row_h), s) in enumerate(zip(self.texts, strings)):
-            if self.shown[k] != s:
-                self.shown[k] = s
-                item.setText(s)
-                r = item.boundingRect()
-                item.setPos(-r.width() / 2, top + (row_h - r.height()) / 2)
-
-    def restyle(self) -> None:
-        pal = self.view.palette_
-        fill, pen = self.fill, QPen(pal.text, pal.thin)
-        if self.role:
-            pen = QPen(QColor(ORANGE), pal.thick, Qt.SolidLine if self.role == "current"
-                       else Qt.DashLine)
-            fill = pal.current if self.role == "current" else fill
-        if self.selected:
-            pen = QPen(QColor(BLUE), pal.thick)
-        self.shape.setPen(pen)
-        self.shape.setBrush(QBrush(fill))
+__all__ = ["GraphView", "fmt"]
+LAYER_GAP, NODE_GAP = 0.9, 0.8  # space between columns / between boxes of a column, in lines
+READABLE_PX = {True: 20.0, False: 10.0}  # Fit never shows node text smaller (presentation: True)
+MAX_FIT_SCALE = 1.5  # a small graph is not blown up beyond this
 
 
 class GraphView(QGraphicsView):
@@ -139,17 +42,28 @@ class GraphView(QGraphicsView):
         self.setRenderHint(QPainter.Antialiasing)
         self.setRenderHint(QPainter.TextAntialiasing)
         self.setDragMode(QGraphicsView.ScrollHandDrag)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the overview shows where
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the view is, and drag pans
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setToolTip("Drag to pan, wheel to zoom, F to fit, click a node to inspect it")
         self.values = []
         self.numeric: dict[int, float] = {}  # index -> finite-difference grad ("check")
-        self.nodes: dict[tuple, _Node] = {}
+        self.nodes: dict[tuple, NodeItems] = {}
         self._shape = None  # (nodes, edges) currently drawn
-        self._highlighted: list[_Node] = []
-        self._selected: _Node | None = None
+        self._highlighted: list[NodeItems] = []
+        self._selected: NodeItems | None = None
         self.layout_ = None
-        self._auto_fit = True
+        self._fit_mode = "fit"  # kept as the view resizes: "fit", "all", or "" once the user zooms
+        self._focus = None  # key of the node Fit centres on when the graph is bigger than the view
+        self._highlight = (None, ())  # set_highlight's arguments, kept when the boxes are rebuilt
+        self._stale: set[int] = set()  # values whose grad is left from an earlier pass
         self._restyle(app_style.current())
+        self.overview = GraphOverview(self)
+        self.busy_label = QLabel(self.viewport())  # "Laying out 2,280 boxes… 40 %"
+        self.busy_label.setAlignment(Qt.AlignCenter)
+        self.busy_label.hide()
+        self.horizontalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         app_style.bus().changed.connect(self._on_style_changed)
 
     # -- content --------------------------------------------------------------------------------
@@ -166,6 +80,7 @@ class GraphView(QGraphicsView):
             return
         self._shape = (nodes, edges)
         self.numeric = {}
+        self._highlight, self._stale = (None, ()), set()  # of another graph
         self._build(nodes, edges, layout)
         if fit:
             self.fit()
@@ -176,9 +91,10 @@ class GraphView(QGraphicsView):
         sizes in this view's font; nothing in them is a Qt object)."""
         values, nodes, edges = value_graph(root)
         metrics = QFontMetricsF(self.font_)
-        sizes = {key: _Node.size_of(key, values[key[1]], metrics, False) for key in nodes}
+        sizes = {key: NodeItems.size_of(key, values[key[1]], metrics, False) for key in nodes}
         gap = metrics.height()
-        return nodes, edges, {"sizes": sizes, "layer_gap": 1.8 * gap, "node_gap": gap}
+        return nodes, edges, {"sizes": sizes, "layer_gap": LAYER_GAP * gap,
+                              "node_gap": NODE_GAP * gap}
 
     def shows(self, root) -> bool:
         """True when the graph on screen has the shape of root's (no new layout needed)."""
@@ -200,11 +116,19 @@ class GraphView(QGraphicsView):
         else:
             self.refresh()
 
+    def set_stale(self, indices) -> None:
+        """Mark the grads of these values as left from an earlier backward pass."""
+        self._stale = set(indices)
+        for key, node in self.nodes.items():
+            node.set_stale(key[0] == "v" and key[1] in self._stale)
+
     def set_highlight(self, index: int | None, related=()) -> None:
+        self._highlight = (index, tuple(related))
         for node in self._highlighted:
             node.role = ""
             node.restyle()
         self._highlighted = []
+        self.overview.set_current(None)
         if index is None:
             return
         for i, role in [(j, "term") for j in related] + [(index, "current")]:
@@ -215,7 +139,12 @@ class GraphView(QGraphicsView):
                 self._highlighted.append(node)
         current = self.nodes.get(("v", index))
         if current is not None:
-            self.ensureVisible(current.shape, 40, 40)
+            self._focus = current.key
+            self.overview.set_current(current.shape.sceneBoundingRect())
+            self.ensureVisible(current.shape, 40, 40)  # follow backward through a big graph
+            box = self.mapFromScene(current.shape.sceneBoundingRect()).boundingRect()
+            if self.overview.isVisible() and box.intersects(self.overview.geometry()):
+                self.centerOn(current.shape)  # not under the overview
 
     def select(self, index: int | None) -> None:
         if self._selected is not None:
@@ -225,19 +154,70 @@ class GraphView(QGraphicsView):
         if self._selected is not None:
             self._selected.selected = True
             self._selected.restyle()
+            if not self._highlighted:
+                self._focus = self._selected.key
+
+    def set_busy(self, text: str | None) -> None:
+        """A note over the view while the next graph is being made (None: hide it)."""
+        if not text:
+            self.busy_label.hide()
+            return
+        st = app_style.current()
+        self.busy_label.setStyleSheet(f"background: {st.background}; color: {st.foreground}; "
+                                      f"border: 2px solid {ORANGE}; padding: 8px")
+        self.busy_label.setText(text)
+        self.busy_label.adjustSize()
+        port = self.viewport().rect()
+        self.busy_label.move((port.width() - self.busy_label.width()) // 2,
+                             (port.height() - self.busy_label.height()) // 2)
+        self.busy_label.show()
+        self.busy_label.raise_()
 
     # -- view -----------------------------------------------------------------------------------
+    def readable_scale(self) -> float:
+        """The smallest zoom at which node text is still READABLE_PX on screen."""
+        return READABLE_PX[app_style.current().presentation] / self.font_.pixelSize()
+
+    def text_px(self) -> float:
+        """How tall node text is on screen now, in pixels."""
+        return self.font_.pixelSize() * self.transform().m11()
+
+    def shows_all(self) -> bool:
+        """True when the whole graph is inside the view."""
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        slack = 2 / self.transform().m11()  # scrolling is in whole pixels
+        return visible.adjusted(-slack, -slack, slack, slack).contains(self.scene().sceneRect())
+
     @Slot()
     def fit(self) -> None:
-        """Show the whole graph; it stays fitted as the view resizes until the user zooms."""
-        self._auto_fit = True
+        """The whole graph if its text stays readable, else a readable part of it around the
+        node that matters; kept as the view resizes until the user zooms."""
+        self._fit_mode = "fit"
+        self._apply_fit()
+
+    @Slot()
+    def show_all(self) -> None:
+        """The whole graph, however small its text gets (an overview)."""
+        self._fit_mode = "all"
+        self._apply_fit()
+
+    def _apply_fit(self) -> None:
         rect = self.scene().sceneRect()
-        if rect.isValid() and self.nodes:
-            self.fitInView(rect, Qt.KeepAspectRatio)
-            if self.transform().m11() > 1.5:  # a small graph: do not blow it up
-                self.resetTransform()
-                self.scale(1.5, 1.5)
-                self.centerOn(rect.center())
+        view = self.viewport().rect()
+        if not (rect.isValid() and self.nodes and view.width() > 0 and view.height() > 0):
+            return
+        whole = min(view.width() / rect.width(), view.height() / rect.height(), MAX_FIT_SCALE)
+        whole *= 0.995  # a pixel to spare: the view scrolls in whole pixels
+        scale = whole if self._fit_mode == "all" else max(whole, self.readable_scale())
+        self.resetTransform()
+        self.scale(scale, scale)
+        if scale <= whole + 1e-9:
+            self.centerOn(rect.center())
+        else:
+            focus = self.nodes.get(self._focus) or self.nodes.get(("v", len(self.values) - 1))
+            if focus is not None:  # the output, by default: backward starts there
+                self.centerOn(focus.shape)
+        self._update_overview()
 
     @Slot()
     def zoom_in(self) -> None:
@@ -249,14 +229,26 @@ class GraphView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._auto_fit:
-            self.fit()
+        if self._fit_mode:
+            self._apply_fit()
+        else:
+            self._update_overview()
 
     def _zoom(self, factor: float) -> None:
-        self._auto_fit = False
+        self._fit_mode = ""
         scale = self.transform().m11() * factor
         if 0.02 <= scale <= 8:
             self.scale(factor, factor)
+        self._update_overview()
+
+    @Slot()
+    def _on_scrolled(self, *_) -> None:
+        self._update_overview()
+
+    def _update_overview(self) -> None:
+        self.overview.follow(self.scene().sceneRect(),
+                             self.mapToScene(self.viewport().rect()).boundingRect(),
+                             not self.nodes or self.shows_all())
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta().y()
@@ -268,6 +260,8 @@ class GraphView(QGraphicsView):
         key = event.key()
         if key == Qt.Key_F:
             self.fit()
+        elif key == Qt.Key_A:
+            self.show_all()
         elif key in (Qt.Key_Plus, Qt.Key_Equal):
             self.zoom_in()
         elif key == Qt.Key_Minus:
@@ -291,16 +285,18 @@ class GraphView(QGraphicsView):
         selected = self._selected.key[1] if self._selected is not None else None
         scene.clear()
         self.nodes, self._highlighted, self._selected = {}, [], None
+        self._focus = None
         metrics = QFontMetricsF(self.font_)
         sizes = {}
         for key in nodes:
             numeric = key[0] == "v" and key[1] in self.numeric
-            node = _Node(self, key, self.values[key[1]], metrics, numeric)
+            node = NodeItems(self, key, self.values[key[1]], metrics, numeric)
             self.nodes[key] = node
             sizes[key] = node.size
         gap = metrics.height()
         if layout is None or set(layout.positions) != set(nodes):
-            layout = layered_layout(nodes, edges, sizes, layer_gap=1.8 * gap, node_gap=gap)
+            layout = layered_layout(nodes, edges, sizes, layer_gap=LAYER_GAP * gap,
+                                    node_gap=NODE_GAP * gap)
         self.layout_ = layout
         for key, (x, y) in self.layout_.positions.items():
             shape = self.nodes[key].shape
@@ -311,19 +307,26 @@ class GraphView(QGraphicsView):
         brush = QBrush(self.palette_.edge)
         head = gap * 0.45
         for _, _, points in self.layout_.edges:
-            curve, arrow = _edge(points, head)
+            curve, arrow = edge_path(points, head)
             item = QGraphicsPathItem(curve)
             item.setPen(pen)
             tip = QGraphicsPolygonItem(arrow, item)
             tip.setPen(QPen(Qt.NoPen))
             tip.setBrush(brush)
             scene.addItem(item)
-        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-10, -10, 10, 10))
+        scene.setSceneRect(QRectF(-6, -6, layout.width + 12, layout.height + 12))  # the boxes' extent
+        self.overview.set_boxes([(n.shape.sceneBoundingRect(), not n.value.parents)
+                                 for n in self.nodes.values() if n.key[0] == "v"],
+                                scene.sceneRect())
         self.refresh()
         self.select(selected)
+        self.set_stale(self._stale)
+        index, related = self._highlight
+        if index is not None and index < len(self.values):
+            self.set_highlight(index, related)
 
     def _restyle(self, st) -> None:
-        self.palette_ = _Palette(st)
+        self.palette_ = Palette(st)
         self.font_ = QFont()
         self.font_.setPixelSize(st.font_px)
         self.bold_ = QFont(self.font_)
@@ -333,20 +336,9 @@ class GraphView(QGraphicsView):
     @Slot(object)
     def _on_style_changed(self, st) -> None:
         self._restyle(st)
+        self.overview.restyle(st)
         if self._shape:
+            focus = self._focus
             self._build(*self._shape)
+            self._focus = focus
             self.fit()
-
-
-def _edge(points, head: float):
-    """A smooth curve through the layout's points (horizontal tangents) and its arrow head."""
-    (x0, y0), (x1, y1) = points[0], points[-1]
-    curve = QPainterPath(QPointF(x0, y0))
-    prev = QPointF(x0, y0)
-    for p in [QPointF(x, y) for x, y in points[1:-1]] + [QPointF(x1 - head, y1)]:
-        dx = (p.x() - prev.x()) / 2
-        curve.cubicTo(QPointF(prev.x() + dx, prev.y()), QPointF(p.x() - dx, p.y()), p)
-        prev = p
-    arrow = QPolygonF([QPointF(x1, y1), QPointF(x1 - head, y1 - head / 2),
-                       QPointF(x1 - head, y1 + head / 2)])
-    return curve, arrow

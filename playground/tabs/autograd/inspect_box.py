@@ -42,11 +42,11 @@ class InspectBox(QGroupBox):
         self.point.setRange(0, 0)
         self.point.setToolTip("Which training point (ringed in green on the plane)")
         self.point.valueChanged.connect(self.point_changed)
-        self.neuron_button = button("Pinned neuron → Graph page", "Open the pinned neuron (click "
+        self.neuron_button = button("Neuron → Graph page", "Open the pinned neuron (click "
                                     "one in the network) on this point as a graph of Values on "
                                     "the first page", self._on_neuron_clicked)
         self.neuron_button.setEnabled(False)
-        self.loss_button = button("Loss on the point → Graph page", "Open the loss on this point "
+        self.loss_button = button("Point's loss → Graph page", "Open the loss on this point "
                                   "as a graph of Values on the first page: the same numbers as "
                                   "the live network", self._on_loss_clicked)
         layout = QVBoxLayout(self)

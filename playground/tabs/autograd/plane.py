@@ -5,12 +5,16 @@ prediction as a colour field and each point coloured by its target. Training poi
 filled, test points hollow ("show test data"). Hovering or pinning a neuron in the network
 view shows that neuron's heatmap here instead. Clicking adds a point: left click the chosen
 class, Shift+click the other one.
+
+The data's bounds are the range the plot must show (`set_bounds`); with the aspect locked the
+view is usually larger on one axis, and `view_changed` says what it covers, so the page computes
+the field over the whole visible view (no white bands, and a click anywhere adds a point).
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 
 from models.autograd.plane import boundary_segments
 from playground import style as app_style
@@ -23,6 +27,7 @@ TITLE = "Output"  # short: a long pyqtgraph title widens the plot past a narrow 
 
 class DecisionPlane(pg.PlotWidget):
     point_clicked = Signal(float, float, bool)  # x, y, shift held
+    view_changed = Signal(object)  # (x0, x1, y0, y1) the plot shows now (resized or re-ranged)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -49,20 +54,31 @@ class DecisionPlane(pg.PlotWidget):
         for s in (*self.scatter.values(), *self.test_scatter.values(), self.targets,
                   self.test_targets, self.marker):
             item.addItem(s)
-        self.bounds = (-1.5, 1.5, -1.5, 1.5)
+        self.bounds = (-1.5, 1.5, -1.5, 1.5)  # what the shown grid covers
         self.grid = None  # the network's output (R, C)
         self.neuron = None  # (grid, title) shown instead of the output
         self.task, self.discretize, self.show_test = "classify", False, True
         self._points = (np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0))
         self.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self._range_timer = QTimer(self)  # a resize moves the range many times: say it once
+        self._range_timer.setSingleShot(True)
+        self._range_timer.setInterval(40)
+        self._range_timer.timeout.connect(self._on_range_timer_timeout)
+        item.vb.sigRangeChanged.connect(self._on_vb_range_changed)
+        self._said = None  # the visible range last sent by view_changed
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
 
     # -- what to show ----------------------------------------------------------------------------
     def set_bounds(self, bounds) -> None:
-        self.bounds = tuple(float(b) for b in bounds)
-        x0, x1, y0, y1 = self.bounds
+        """The range the plot must show (the data's); the view may show more on one axis."""
+        x0, x1, y0, y1 = (float(b) for b in bounds)
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def visible_bounds(self) -> tuple:
+        """(x0, x1, y0, y1) the plot shows now."""
+        (x0, x1), (y0, y1) = self.getPlotItem().vb.viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
 
     def set_points(self, X, y, X_test=None, y_test=None) -> None:
         """Training points (filled) and test points (hollow)."""
@@ -77,9 +93,11 @@ class DecisionPlane(pg.PlotWidget):
         self._draw_points()
         self._draw_image()
 
-    def set_grid(self, grid, segments=None) -> None:
-        """The output (R, C) over self.bounds, row 0 at y0, and the score-0 line as segments
-        (M, 2, 2) (computed here when not given)."""
+    def set_grid(self, grid, segments=None, bounds=None) -> None:
+        """The output (R, C) over `bounds` (default: as before), row 0 at y0, and the score-0
+        line as segments (M, 2, 2) (computed here when not given)."""
+        if bounds is not None:
+            self.bounds = tuple(float(b) for b in bounds)
         self.grid = np.asarray(grid, dtype=np.float64)
         if segments is None:
             segments = boundary_segments(self.grid, self.bounds)
@@ -93,10 +111,10 @@ class DecisionPlane(pg.PlotWidget):
         if draw:
             self._draw_image()
 
-    def show(self, grid, segments, neuron=None, title: str = "") -> None:
-        """The output and what is shown instead of it, drawn once (a live report)."""
+    def show(self, grid, segments, neuron=None, title: str = "", bounds=None) -> None:
+        """The output and what is shown instead of it, drawn once (a live report), over `bounds`."""
         self.show_neuron(neuron, title, draw=False)
-        self.set_grid(grid, segments)
+        self.set_grid(grid, segments, bounds)
 
     def mark(self, point) -> None:
         """Ring the point (x, y) the Graph page shows (None: no ring)."""
@@ -156,11 +174,22 @@ class DecisionPlane(pg.PlotWidget):
         vb = self.getPlotItem().vb
         if not vb.sceneBoundingRect().contains(event.scenePos()):
             return
-        p = vb.mapSceneToView(event.scenePos())
-        x0, x1, y0, y1 = self.bounds
-        if x0 <= p.x() <= x1 and y0 <= p.y() <= y1:
-            shift = bool(event.modifiers() & Qt.ShiftModifier)
-            self.point_clicked.emit(float(p.x()), float(p.y()), shift)
+        p = vb.mapSceneToView(event.scenePos())  # anywhere in the view: the field covers it all
+        shift = bool(event.modifiers() & Qt.ShiftModifier)
+        self.point_clicked.emit(float(p.x()), float(p.y()), shift)
+
+    @Slot(object, object)
+    def _on_vb_range_changed(self, *_) -> None:
+        self._range_timer.start()
+
+    @Slot()
+    def _on_range_timer_timeout(self) -> None:
+        bounds = self.visible_bounds()
+        x0, x1, y0, y1 = bounds
+        if not (np.isfinite(bounds).all() and x1 > x0 and y1 > y0) or bounds == self._said:
+            return
+        self._said = bounds
+        self.view_changed.emit(bounds)
 
     def _apply(self, st) -> None:
         self.setBackground(st.background)

@@ -1,6 +1,7 @@
 """Part of the tiny-MLP page: the neuron shown big (hovered or pinned in the network view), the
-weight clicked (value, grad, edit) and the bridge that opens a neuron, or the loss on one
-training point, as a Value graph on the Graph page."""
+weight clicked (value, grad, edit), the bridge that opens a neuron, or the loss on one
+training point, as a Value graph on the Graph page; and the plane's clicks (added points) and
+the part of it the plot shows (the field covers all of it)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Slot
@@ -8,14 +9,15 @@ from PySide6.QtCore import Slot
 from models.autograd import features as feats
 from models.autograd.bridge import NetworkPointGraph
 from models.autograd.plane import grid_points
-from models.autograd.train import set_weight
+from models.autograd.train import set_weight, view_of
 from playground.tabs.autograd.inspect_box import weight_name
 
 RESOLUTION = 80  # the plane's grid: 6,400 points through the NumPy twin per shown report
 
 
 class SelectionMixin:
-    """Reads the page's view_ (the PlaneView on screen), model (only while idle) and data()."""
+    """Reads the page's view_ (the PlaneView on screen), model (only while idle) and data();
+    keeps its bounds (the part of the plane shown) and added points."""
 
     @Slot(int, int)
     def _on_neuron_hovered(self, layer: int, j: int) -> None:
@@ -103,3 +105,34 @@ class SelectionMixin:
         graph.root.backward()
         self.plane.mark(d.X[i])
         self.graph_opened.emit(graph, graph.describe(i))
+
+    # -- the plane: clicked points, and the part of it shown ------------------------------------
+    @Slot(object)
+    def _on_plane_view_changed(self, bounds) -> None:
+        """The plot shows another part of the plane (resized): the field follows."""
+        self.bounds = tuple(bounds)
+        if self.live is not None:
+            self.live.set_bounds(self.bounds)  # the run's next snapshot covers it
+        elif self.model is not None:
+            self._show_view(view_of(self.model, self.bounds, RESOLUTION))
+
+    @Slot(float, float, bool)
+    def _on_plane_point_clicked(self, x: float, y: float, shift: bool) -> None:
+        if self.data_box.task() != "classify":
+            return
+        label = -1.0 if self.data_box.click_class.isChecked() else 1.0
+        self.added_X.append([x, y])
+        self.added_y.append(-label if shift else label)
+        self._points_changed()
+
+    @Slot()
+    def _on_clear_added_clicked(self) -> None:
+        self.added_X, self.added_y = [], []
+        self._points_changed()
+
+    def _points_changed(self) -> None:
+        self._show_data()
+        if self.runner.is_busy():
+            self._restart_run()
+        else:
+            self._show_model()

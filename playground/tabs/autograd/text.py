@@ -95,9 +95,12 @@ def step_html(step, values, position: int, total: int, root_name: str) -> str:
         f"<br>grad of {name} = <b>{fmt(step.grad)}</b>"
 
 
-def node_html(values, index: int, numeric: float | None = None) -> str:
+def node_html(values, index: int, numeric: float | None = None, stale: bool = False) -> str:
+    """A node's details; `stale`: its grad is left from an earlier backward pass."""
     v = values[index]
-    rows = [("name", escape(name_of(values, index))), ("data", fmt(v.data)), ("grad", fmt(v.grad))]
+    grad = fmt(v.grad) + (" <i>(from the last backward pass: the next one adds to it; Zero grad "
+                          "clears it)</i>" if stale else "")
+    rows = [("name", escape(name_of(values, index))), ("data", fmt(v.data)), ("grad", grad)]
     if numeric is not None:
         rows.append(("finite-difference grad", fmt(numeric)))
     if v.op:

@@ -45,7 +45,7 @@ class DataBox(QGroupBox):
         self.noise_label = QLabel()
         self.seed = spin(QSpinBox(), 0, 9999, 1, "Seed of the points and the split: same seed, "
                          "same data")
-        self.click_class = QRadioButton("Click adds blue (−1)")
+        self.click_class = QRadioButton("Click: blue (−1)")
         self.click_class.setChecked(True)
         self.click_class.setToolTip("Left click on the plane adds a training point of this "
                                     "class; Shift+click adds the other class")
@@ -131,7 +131,7 @@ class TrainingBox(QGroupBox):
                              "(score − y)²; BCE: −log σ(y·score). Regression always uses MSE")
         self.lr = spin(QDoubleSpinBox(), 0.001, 10.0, 1.0, "SGD step size; change it while "
                        "training and the next step uses it", step=0.1, decimals=3)
-        self.decay = QCheckBox("Decay lr to a tenth over 100 steps")
+        self.decay = QCheckBox("Decay lr to ⅒ in 100 steps")
         self.decay.setChecked(True)
         self.decay.setToolTip("micrograd's demo: lr · (1 − 0.9 · step / 100), then flat")
         self.reg = QComboBox()

@@ -26,6 +26,7 @@ from models.autograd.model import PlaneMLP
 from models.autograd.plane import plot_bounds
 from models.autograd.toy_data import MAX_POINTS, PlaneData, make_dataset, split
 from models.autograd.train import AutogradTrainConfig, Live, evaluate, snapshot, train, view_of
+from playground import style as app_style
 from playground.tabs.autograd.inspect_box import InspectBox
 from playground.tabs.autograd.lesson import LessonMixin
 from playground.tabs.autograd.network_form import NetworkForm
@@ -41,6 +42,8 @@ from playground.widgets.side_panel import SidePanel
 from playground.widgets.weights_box import WeightsBox
 
 GIL_SWITCH_S = 0.001  # while training: the GUI waits at most ~1 ms for the GIL, not 5 ms
+FIGURE_MIN_PX = 720  # presentation mode: the network and the plane need this much width; where
+# the window cannot give it beside the controls (a 1024-wide projector) it folds them
 
 
 class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
@@ -57,7 +60,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.features = feats.DEFAULT
         self.split_data = PlaneData(np.zeros((0, 2)), np.zeros(0))
         self.added_X, self.added_y = [], []
-        self.bounds = (-1.5, 1.5, -1.5, 1.5)
+        self.bounds = (-1.5, 1.5, -1.5, 1.5)  # the plane the field covers: the plot's whole view
         self.view_ = None  # the PlaneView on screen: copies, GUI-owned
         self.live: Live | None = None  # the running run's channel for live settings
         self.hovered = self.pinned = None  # (layer, j) of a neuron shown big
@@ -65,6 +68,8 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self._restart = False  # settings changed mid-run: start again when this run ends
         self._continuous = False
         self._switch_interval = None  # sys.getswitchinterval() to restore after a run
+        self._reported_step = 0  # the step of the last report shown
+        self._failed = ""  # why the run on its way out failed (divergence), for the status
 
         self.data_box = DataBox()
         self.data_box.changed.connect(self._on_data_changed)
@@ -110,6 +115,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.network_view.weight_clicked.connect(self._on_weight_clicked)
         self.plane = DecisionPlane()
         self.plane.point_clicked.connect(self._on_plane_point_clicked)
+        self.plane.view_changed.connect(self._on_plane_view_changed)
         self.loss_plot = LossPlot(title="Loss", x_label="step", y_label="loss")
         self.loss_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # 0.2, not 200 (x0.001)
         self.show_test = QCheckBox("Show test data")
@@ -129,6 +135,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         bar.addStretch(1)
         right_layout.addLayout(bar)
         right_layout.addWidget(_split(Qt.Horizontal, (self.network_view, plots), (520, 560)), 1)
+        self.figure = right
         splitter = _split(Qt.Horizontal, (self.side, right), (420, 1100))
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
@@ -136,9 +143,16 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         layout.addWidget(splitter)
         self.init_lesson()
 
+        self._on_style_changed(app_style.current())
+        app_style.bus().changed.connect(self._on_style_changed)
         runner.reported.connect(self._on_runner_reported)
         runner.finished.connect(self._on_runner_finished)
+        runner.failed.connect(self._on_runner_failed)
         runner.state_changed.connect(self._on_runner_state_changed)
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self.figure.setMinimumWidth(FIGURE_MIN_PX if st.presentation else 0)
 
     # -- data and model --------------------------------------------------------------------------
     def load_defaults(self) -> None:
@@ -153,8 +167,8 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         except ValueError as e:
             self.error_raised.emit(str(e))
             return False
-        self.bounds = plot_bounds(X)
-        self.plane.set_bounds(self.bounds)
+        self.plane.set_bounds(plot_bounds(X))  # the view shows them (and more on one axis) ...
+        self.bounds = self.plane.visible_bounds()  # ... and the field covers all it shows
         self._show_data()
         return True
 
@@ -209,7 +223,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
 
     def _show_view(self, view) -> None:
         self.view_ = view
-        self.plane.show(view.grid, view.boundary, *self._neuron_grid())
+        self.plane.show(view.grid, view.boundary, *self._neuron_grid(), bounds=view.bounds)
         self.network_view.set_view(view)
         self._show_selected()
 
@@ -229,10 +243,11 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         if self._switch_interval is None:  # the engine never releases the GIL by itself:
             self._switch_interval = sys.getswitchinterval()  # hand it to the GUI more often
             sys.setswitchinterval(GIL_SWITCH_S)
-        self.live = Live()
+        self.live = Live(self.bounds)
+        self._reported_step = self.step
         return self.runner.start(partial(train, self.model, data, self.config(), self.step,
                                          self.live),
-                                 snapshot=partial(snapshot, bounds=self.bounds,
+                                 snapshot=partial(snapshot, bounds=self.live.bounds,
                                                   resolution=RESOLUTION),
                                  max_steps=max_steps)
 
@@ -246,6 +261,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
 
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
+        self._reported_step = report.step
         m = report.metrics
         self.loss_plot.add_point("train", report.step, m.get("train_loss", m["data_loss"]))
         if report.val_loss is not None:
@@ -260,15 +276,23 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
             text += f" (test {m['test_accuracy']:.0%})"
         self.status.setText(text + f" · lr {report.lr:.3g}")
 
+    @Slot(str)
+    def _on_runner_failed(self, message: str) -> None:
+        self._failed = message.split(": ", 1)[-1]  # the tab shows the error too
+
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
         if self._switch_interval is not None:
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
-        self.step += steps
+        # a run that failed (diverged) counts no steps: the model is where the last report was
+        self.step = max(self.step + steps, self._reported_step)
         self.live = None
         self._show_model()
         self.status_message.emit(f"Trained {self.step} steps")
+        if self._failed:
+            self.status.setText(f"Stopped: {self._failed} · " + self.status.text())
+            self._failed, self._restart = "", False
         if self._restart:
             self._restart = False
             self.start()
@@ -334,31 +358,11 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.features = feats.check(chosen)
         self.make_model()
 
+
     @Slot(bool)
     def _on_view_option_toggled(self, _=False) -> None:
         self.plane.set_mode(self.data_box.task(), self.discretize.isChecked(),
                             self.show_test.isChecked())
-
-    @Slot(float, float, bool)
-    def _on_plane_point_clicked(self, x: float, y: float, shift: bool) -> None:
-        if self.data_box.task() != "classify":
-            return
-        label = -1.0 if self.data_box.click_class.isChecked() else 1.0
-        self.added_X.append([x, y])
-        self.added_y.append(-label if shift else label)
-        self._points_changed()
-
-    @Slot()
-    def _on_clear_added_clicked(self) -> None:
-        self.added_X, self.added_y = [], []
-        self._points_changed()
-
-    def _points_changed(self) -> None:
-        self._show_data()
-        if self.runner.is_busy():
-            self._restart_run()
-        else:
-            self._show_model()
 
 
 def _split(orientation, widgets, sizes) -> QSplitter:
