@@ -143,8 +143,9 @@ def load_model(path, cls=None) -> Loaded:
         config = upgrade(header, arrays) if upgrade is not None else header.get("config", {})
         check_types(config, cls.tiny().get_config() if hasattr(cls, "tiny") else {})
         model = cls.from_config(config)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError, MemoryError) as e:
-        raise CheckpointError(f"{path.name} has a damaged {cls.kind} header ({e}).") from e
+    except (KeyError, TypeError, ValueError, IndexError, ArithmeticError, AssertionError,
+            MemoryError) as e:  # the header describes no model this class can build
+        raise CheckpointError(f"{path.name} has a damaged {cls.kind} header ({e or type(e).__name__}).") from e
     extra = {k[len(EXTRA):]: arrays.pop(k) for k in list(arrays) if k.startswith(EXTRA)}
     state = model.state_dict()
     check_shapes(path.name, arrays, {k: a.shape for k, a in state.items()})
