@@ -112,8 +112,9 @@ def evaluate(model: PlaneMLP, X, y, loss: str = "max_margin", arrays=None) -> di
     """{"loss": the data loss, "accuracy": for classification} of the model on points (X, y),
     with the NumPy twin (`arrays`: a state_dict to use instead of reading the model's Values)."""
     arrays = model.state_dict() if arrays is None else arrays
-    scores = scores_numpy(arrays, model.activations, model.inputs(X))
-    out = {"loss": loss_numpy(scores, y, "mse" if model.task == "regress" else loss)}
+    with np.errstate(over="ignore", invalid="ignore"):  # a run on its way to diverge: inf, said
+        scores = scores_numpy(arrays, model.activations, model.inputs(X))
+        out = {"loss": loss_numpy(scores, y, "mse" if model.task == "regress" else loss)}
     if model.task == "classify":
         out["accuracy"] = accuracy(scores, y)
     return out

@@ -293,7 +293,7 @@ class GraphPage(GraphBuildMixin, QWidget):
         if self.selected is None or self.selected >= len(values):
             self.node_label.setText("Click a box in the graph.")
             self.value_edit.setEnabled(False)
-            self.value_edit.setPlaceholderText("click a box · drag to pan · wheel to zoom")
+            self.value_edit.setPlaceholderText("click a blue box to change it")
             return
         v = values[self.selected]
         self.node_label.setText(node_html(values, self.selected,
