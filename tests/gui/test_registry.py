@@ -19,10 +19,11 @@ def test_the_window_shows_the_registry_in_order(main_window):
 
 
 def test_the_cli_reads_the_registry():
-    parser = cli.build_parser()
-    shot = parser._subparsers._group_actions[0].choices["shot"]
-    tab_choices = next(a.choices for a in shot._actions if a.dest == "tab")
-    assert list(tab_choices) == [s.name for s in registry.TABS]
+    for spec in registry.TABS:
+        assert cli.parse_tab(spec.name, None) == (spec.name, None)
+        assert cli.parse_tab(f"{spec.name}/some", None) == (spec.name, "some")
+    train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    assert len(train._subparsers._group_actions[0].choices) >= len(registry.TABS)
 
 
 def test_the_readme_lists_the_window_keys_from_the_table():
