@@ -327,3 +327,16 @@ def test_a_load_that_takes_too_long_is_given_up(tab, qtbot, monkeypatch, tmp_pat
     qtbot.waitUntil(lambda: not tab.jobs.is_busy("load"), timeout=5_000)
     tab.wait_until_loaded()
     assert tab.data is before
+
+
+def test_restore_puts_saved_weights_in_place(tab):
+    small_tab(tab)
+    page = tab.neural
+    V = len(tab.data.itos)
+    W = np.full((V, V), 0.5, np.float32)
+    W[:, 1] = 3.0
+    assert page.restore({"W": W}, 42)
+    assert page.run.steps == 42 and np.array_equal(page.run.model.W, W)
+    assert page.learned_model().W is not page.run.model.W
+    assert np.allclose(page.net_view.data.values, page.learned) and page.learned[:, 1].min() > 0.5
+    assert not page.restore({"W": np.zeros((3, 3), np.float32)}, 1)  # another alphabet

@@ -138,6 +138,18 @@ class NeuralPage(QWidget):
         self._guide.setValue(y)
         self._guide.label.setFormat(f"counts {y:.4f}")
 
+    def restore(self, state: dict, steps: int) -> bool:
+        """Put saved weights (a NeuralBigram state_dict) and their step count in place of W, as
+        lessons do; False (nothing changed) while a run goes or when they do not fit this list."""
+        if self.run is None or self.runner.is_busy() or np.shape(state.get("W")) != self.run.model.W.shape:
+            return False
+        self.run.model.load_state_dict(state)
+        self.run.shown.load_state_dict(state)
+        self.run.steps = self.run.start_step = int(steps)
+        self.learned = self.run.shown.probs()
+        self._redraw()
+        return True
+
     def learned_model(self) -> NeuralBigram | None:
         """The network as last shown (the GUI's copy of W: sampling from it never touches the
         W being trained), or None while W is being replaced."""
