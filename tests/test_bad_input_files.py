@@ -165,3 +165,20 @@ def test_shipped_weights_read_the_same_as_numpy():
             assert set(z.files) == set(got)
             for k in z.files:
                 assert np.array_equal(z[k], got[k]) and z[k].dtype == got[k].dtype
+
+
+def test_saves_take_long_names_and_clean_up_killed_temps(tmp_path):
+    from models.bigram.neural import NeuralBigram
+
+    name = "w" * 246 + ".npz"  # 250 characters: the longest many file systems allow is 255
+    path = checkpoint.save_model(tmp_path / name, NeuralBigram.tiny())
+    assert path.name == name and checkpoint.load_model(path).model.vocab_size == 4
+    stale = tmp_path / f".{name[:40]}.abc123.tmp"  # what a killed save leaves
+    stale.write_bytes(b"half a file")
+    fresh = tmp_path / f".{name[:40]}.def456.tmp"  # a save still running elsewhere
+    fresh.write_bytes(b"")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    checkpoint.save_model(tmp_path / name, NeuralBigram.tiny())
+    assert not stale.exists() and fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, fresh.name])

@@ -32,7 +32,8 @@ def save(path, kind: str, arrays: dict[str, np.ndarray], config: dict | None = N
     header = json.dumps({"format": FORMAT, "kind": kind, "config": config or {}, "meta": meta or {}})
     payload = {name: np.asarray(a) for name, a in arrays.items()}
     payload[_HEADER] = np.array(header)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    # a short hidden temp name: a 250-character file name must not fail for the temp's suffix
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez_compressed(f, **payload)
@@ -45,7 +46,29 @@ def save(path, kind: str, arrays: dict[str, np.ndarray], config: dict | None = N
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _remove_stale_temps(path)
     return path
+
+
+STALE_TEMP_S = 600  # a temp file this old was left by a save that was killed
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name[:40]}."
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files an earlier, killed save of this same file left behind."""
+    import glob
+    import time
+
+    pattern = str(path.parent / (glob.escape(_temp_prefix(path)) + "*.tmp"))
+    for leftover in glob.glob(pattern):
+        try:
+            if time.time() - os.path.getmtime(leftover) > STALE_TEMP_S:
+                os.unlink(leftover)
+        except OSError:
+            pass
 
 
 def load(path, kind: str | None = None, shapes: dict[str, tuple] | None = None):
