@@ -4,6 +4,7 @@ are hidden); the 299-box MLP preset is shown readable around the output, the vie
 backward steps, an overview says where it is, and All shows it whole; the tiny-MLP page's figure
 takes most of the window, folding the controls on a 1024-wide projector."""
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from models.autograd.expression import MLP_PRESET
@@ -78,6 +79,19 @@ def test_the_big_preset_is_readable_followed_and_can_be_seen_whole(projector, qt
         box = view.mapFromScene(current.shape.sceneBoundingRect()).boundingRect()
         assert not box.intersects(view.overview.geometry())  # ... never under the overview
     assert view.text_px() >= MIN_TEXT_PX
+    visible = lambda: view.mapToScene(view.viewport().rect()).boundingRect()  # noqa: E731
+    before = visible()
+    start = next(QPoint(x, y) for y in range(100, 400, 7) for x in range(100, 400, 7)
+                 if view.itemAt(QPoint(x, y)) is None)  # between the boxes: a drag, not a click
+    qtbot.mousePress(view.viewport(), Qt.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPoint(200, 100))
+    qtbot.mouseRelease(view.viewport(), Qt.LeftButton, pos=start + QPoint(200, 100))
+    dragged = visible()
+    assert dragged.center() != before.center()  # dragging pans (no scroll bars needed)
+    corner = view.overview.rect().topLeft() + QPoint(3, 3)
+    qtbot.mouseClick(view.overview, Qt.LeftButton, pos=corner)  # the overview's top left ...
+    assert visible().left() <= view.scene().sceneRect().left() + 1  # ... moves the view there
+    assert visible().top() <= view.scene().sceneRect().top() + 1
     view.show_all()
     settle()
     assert view.shows_all() and not view.overview.isVisible()

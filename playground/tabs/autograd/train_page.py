@@ -18,7 +18,7 @@ import sys
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from models.autograd import features as feats
@@ -136,8 +136,9 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         right_layout.addLayout(bar)
         right_layout.addWidget(_split(Qt.Horizontal, (self.network_view, plots), (520, 560)), 1)
         self.figure = right
-        splitter = _split(Qt.Horizontal, (self.side, right), (420, 1100))
+        self.splitter = splitter = _split(Qt.Horizontal, (self.side, right), (420, 1100))
         splitter.setStretchFactor(1, 1)
+        self._narrowed = False  # the controls were given only what they need (first show)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -153,6 +154,23 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
     @Slot(object)
     def _on_style_changed(self, st) -> None:
         self.figure.setMinimumWidth(FIGURE_MIN_PX if st.presentation else 0)
+        if self._narrowed:
+            QTimer.singleShot(0, self, self._narrow_controls)  # once the new fonts are laid out
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._narrowed:
+            self._narrowed = True
+            QTimer.singleShot(0, self, self._narrow_controls)
+
+    @Slot()
+    def _narrow_controls(self) -> None:
+        """The controls get the width they need, the figure all the rest."""
+        if self.side.is_collapsed():
+            return
+        total = sum(self.splitter.sizes())
+        side = self.side.minimumWidth()
+        self.splitter.setSizes([side, max(0, total - side)])
 
     # -- data and model --------------------------------------------------------------------------
     def load_defaults(self) -> None:
