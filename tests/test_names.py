@@ -284,7 +284,7 @@ def test_diagnostics_snapshot(words):
     assert len(health.tanh) == 3
     first = health.tanh[0]
     assert first.saturation_map.shape == (32 * 4, 128)  # (examples x positions, neurons)
-    assert first.act_hist.sum() == 32 * 4 * 128 and first.grad_hist.sum() == 32 * 4 * 128
+    assert first.act_hist.sum() == first.grad_hist.sum() == 32 * 4 * 128 // 4  # an even quarter of the values
     assert 0 <= first.saturated <= 1
     assert set(health.update_ratio) == {"0.weight", "2.weight", "6.weight", "10.weight", "13.weight"}
     assert [w.key for w in health.weight_grads] == ["0.weight", "2.weight", "6.weight", "10.weight", "13.weight"]

@@ -18,7 +18,8 @@ from models.core.optim import Adam
 
 SATURATED = 0.97  # |tanh| above this: the gradient through it is nearly gone (1 - 0.97^2 = 0.06)
 HIST_BINS = 40
-MAP_ROWS = 256  # rows (examples) of the saturation map sent to the view; histograms use them all
+HIST_VALUES = 4096  # statistics and histograms use at most ~this many values of an array (an even stride)
+MAP_ROWS = 256  # rows (examples) of the saturation map sent to the view
 
 
 @dataclass
@@ -74,10 +75,26 @@ def weight_names(model) -> dict[str, str]:
     return names
 
 
-def _symmetric_hist(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lim = float(np.abs(g).max()) if g.size else 0.0
-    counts, edges = np.histogram(g, bins=HIST_BINS, range=(-(lim or 1e-12), lim or 1e-12))
-    return counts.astype(np.float64), edges
+def thin(x: np.ndarray) -> np.ndarray:
+    """At most ~HIST_VALUES of x's values, by an even stride (a view, no copy): every statistic
+    here is taken on it, so a snapshot's cost is bounded however wide the layers are."""
+    flat = x.reshape(-1)
+    return flat[::max(1, flat.size // HIST_VALUES)]
+
+
+def histogram(x: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """(counts (HIST_BINS,), edges) of x (already thinned) over [lo, hi]; values outside fall in
+    the end bins."""
+    idx = ((x - lo) * (HIST_BINS / (hi - lo))).astype(np.intp)  # the bin of each value
+    np.clip(idx, 0, HIST_BINS - 1, out=idx)
+    return np.bincount(idx, minlength=HIST_BINS).astype(np.float64), np.linspace(lo, hi, HIST_BINS + 1)
+
+
+def _spread(x: np.ndarray):
+    """(mean, std, counts, edges) of thinned x, the histogram symmetric around 0."""
+    lim = float(max(-x.min(), x.max())) if x.size else 0.0
+    return (float(x.mean(dtype=np.float64)), float(x.std(dtype=np.float64)),
+            *histogram(x, -(lim or 1e-12), lim or 1e-12))
 
 
 def tanh_stats(model) -> list[TanhStats]:
@@ -89,15 +106,15 @@ def tanh_stats(model) -> list[TanhStats]:
         if getattr(layer, "out", None) is None:
             continue
         h = layer.out.reshape(-1, layer.out.shape[-1])  # (N, H)
-        saturated = np.abs(h) > SATURATED  # (N, H)
-        counts, edges = np.histogram(h, bins=HIST_BINS, range=(-1.0, 1.0))
-        entry = TanhStats(f"tanh {k}", float(h.mean()), float(h.std()), float(saturated.mean()),
-                          counts.astype(np.float64), edges, saturated[:MAP_ROWS].astype(np.float32))
+        rows = h[:MAP_ROWS]  # (<=MAP_ROWS, H)
+        sample = thin(h)
+        saturated = np.abs(sample) > SATURATED
+        entry = TanhStats(f"tanh {k}", float(sample.mean(dtype=np.float64)), float(sample.std(dtype=np.float64)),
+                          float(saturated.mean()), *histogram(sample, -1.0, 1.0),
+                          (np.abs(rows) > SATURATED).astype(np.float32))
         dout = getattr(layer, "dout", None)
         if dout is not None and dout.shape == layer.out.shape:
-            g = dout.reshape(-1, dout.shape[-1]).astype(np.float64)  # (N, H)
-            entry.grad_mean, entry.grad_std = float(g.mean()), float(g.std())
-            entry.grad_hist, entry.grad_edges = _symmetric_hist(g)
+            entry.grad_mean, entry.grad_std, entry.grad_hist, entry.grad_edges = _spread(thin(dout))
         out.append(entry)
     return out
 
@@ -111,45 +128,39 @@ def weight_grad_stats(model) -> list[WeightStats]:
     for name, p, g in model.named_parameters():
         if p.ndim != 2:
             continue
-        g64 = g.astype(np.float64)
-        data_std, grad_std = float(p.std()), float(g64.std())
-        hist, edges = _symmetric_hist(g64)
-        out.append(WeightStats(f"{names[name]} {p.shape[0]}×{p.shape[1]}", name,
-                               float(g64.mean()), grad_std, data_std,
+        data_std = float(thin(p).std(dtype=np.float64))
+        mean, grad_std, hist, edges = _spread(thin(g))
+        out.append(WeightStats(f"{names[name]} {p.shape[0]}×{p.shape[1]}", name, mean, grad_std, data_std,
                                grad_std / data_std if data_std > 0 else float("nan"), hist, edges))
     return out
 
 
-def _param_offsets(model) -> list[tuple[str, np.ndarray, int]]:
-    """(name, param view, offset into model.params) for each learned array."""
-    base = model.params.ctypes.data
-    item = model.params.itemsize
-    return [(name, p, (p.ctypes.data - base) // item) for name, p, _ in model.named_parameters()]
-
-
 def update_ratios(model, optimizer) -> dict[str, float]:
     """log10(std(update) / std(weights)) for every weight matrix (the lecture's ~ -3 rule of thumb),
-    from the gradients and optimiser state of the last step."""
-    flat_update = _last_update(model, optimizer)
+    from the gradients and optimiser state of the last step (on thinned samples of each)."""
+    base, item = model.params.ctypes.data, model.params.itemsize
     ratios = {}
-    for name, p, offset in _param_offsets(model):
+    for name, p, _ in model.named_parameters():
         if p.ndim != 2:
             continue
-        upd = flat_update[offset:offset + p.size]
-        pstd, ustd = float(p.std()), float(upd.std())
+        offset = (p.ctypes.data - base) // item  # where p sits in the flat parameter array
+        part = slice(offset, offset + p.size, max(1, p.size // HIST_VALUES))
+        upd = _last_update(model, optimizer, part)
+        pstd, ustd = float(model.params[part].std(dtype=np.float64)), float(upd.std(dtype=np.float64))
         ratios[name] = float(np.log10(ustd / pstd)) if pstd > 0 and ustd > 0 else float("nan")
     return ratios
 
 
-def _last_update(model, optimizer) -> np.ndarray:
-    """The step the optimiser just took (without its sign), over the flat parameter array."""
+def _last_update(model, optimizer, part: slice) -> np.ndarray:
+    """The step the optimiser just took (without its sign) on model.params[part]."""
     if isinstance(optimizer, Adam) and optimizer.t > 0:
         b1, b2 = optimizer.betas
         c1, c2 = 1 - b1 ** optimizer.t, 1 - b2 ** optimizer.t
-        m, v = optimizer.m[0], optimizer.v[0]
+        m, v = optimizer.m[0][part], optimizer.v[0][part]
         return (optimizer.lr / c1) * m / (np.sqrt(v / c2) + optimizer.eps)
     decay = getattr(optimizer, "weight_decay", 0.0)
-    return optimizer.lr * (model.grads + decay * model.params if decay else model.grads)
+    g = model.grads[part]
+    return optimizer.lr * (g + decay * model.params[part] if decay else g)
 
 
 def embedding_2d(C: np.ndarray) -> np.ndarray:

@@ -1,11 +1,24 @@
 """GUI test fixtures: a test fails if it leaves a training thread running; style reset per test."""
+import gc
 import time
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from playground import jobs, runner, wheel_guard
 from playground import style as app_style
+
+
+@pytest.fixture(autouse=True)
+def widgets_freed_on_the_gui_thread(qapp):
+    """After each test (first in this file: it ends last), delete the widgets it closed and
+    collect their Python wrappers here. Left to the cyclic collector, they are freed whenever
+    some thread allocates, a job's or a runner's too, and Qt objects freed off the GUI thread
+    crash later (seen: a segfault in a timer of a dead tab while the next test's jobs ran)."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

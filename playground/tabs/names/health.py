@@ -6,14 +6,15 @@ diagnostics.Health in each report's payload):
   a uniform guess.
 - "Weights": per weight matrix, the histogram of its gradient (grad:data in the legend), beside
   the update:data ratio over time with its 1e-3 guide.
-Both redraw only while shown.
+Both redraw only while shown, at most five times a second.
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from models.names.diagnostics import Health
@@ -22,6 +23,45 @@ from playground.widgets.heatmap import Heatmap
 from playground.widgets.loss_plot import LossPlot
 
 SATURATION_COLORMAP = "CET-L1"  # black -> white: saturated neurons light up, as in the lecture
+REDRAW_EVERY = 0.2  # seconds: the pages redraw at most 5 times a second, the latest snapshot last
+
+
+class _LivePage(QWidget):
+    """A page that draws its latest data while shown, at most every REDRAW_EVERY seconds (a
+    timer draws the last one), so a deep net's many histograms never make the window lag."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._drawn_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def _changed(self) -> None:
+        if not self.isVisible():
+            return
+        wait = self._drawn_at + REDRAW_EVERY - time.monotonic()
+        if wait <= 0:
+            self._draw()
+        elif not self._timer.isActive():
+            self._timer.start(int(1000 * wait) + 1)
+
+    def _draw(self) -> None:
+        self._timer.stop()
+        self._drawn_at = time.monotonic()
+        self.refresh()
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._draw()
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        if self.isVisible():
+            self._draw()
 
 
 def first_loss_text(loss: float | None, vocab_size: int, fresh: bool) -> str:
@@ -39,7 +79,7 @@ def first_loss_text(loss: float | None, vocab_size: int, fresh: bool) -> str:
     return f"{head}: <b>{loss:.2f}</b> · uniform guess: −log(1/{vocab_size}) = {expected:.2f}{verdict}"
 
 
-class HealthPage(QWidget):
+class HealthPage(_LivePage):
     """Activation and gradient histograms per tanh layer and the saturation map, with a loss readout."""
 
     def __init__(self, parent=None):
@@ -98,12 +138,7 @@ class HealthPage(QWidget):
 
     def show_health(self, health: Health) -> None:
         self._health = health
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.refresh()
+        self._changed()
 
     def refresh(self) -> None:
         tanh = self._health.tanh
@@ -132,7 +167,7 @@ class HealthPage(QWidget):
         self._show_saturation()
 
 
-class WeightsPage(QWidget):
+class WeightsPage(_LivePage):
     """Weight-gradient histograms with grad:data, beside the update:data ratio over time."""
 
     def __init__(self, parent=None):
@@ -143,6 +178,7 @@ class WeightsPage(QWidget):
                                     "std(weights) in the legend: how hard one step pushes that matrix.")
         self.ratio_plot = LossPlot(title="Update / weight ratio", y_label="log10(update std / weight std)")
         self.ratio_plot.add_guide(-3.0, "1e-3")
+        self.ratio_plot.getPlotItem().showGrid(x=False, y=False)  # redrawn 5 times a second: lines cost
         self.ratio_plot.setToolTip("How big each step is compared with the weights, per weight "
                                    "matrix. Around 1e-3 (the dashed line) is healthy; far below, the "
                                    "layer learns too slowly; far above, too fast.")
@@ -169,12 +205,7 @@ class WeightsPage(QWidget):
                 xs, ys = self._ratios.setdefault(names.get(key, key), ([], []))
                 xs.append(step)
                 ys.append(value)
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.refresh()
+        self._changed()
 
     def refresh(self) -> None:
         self.weight_plot.set_histograms([(w.key, f"{w.name}: {w.ratio:.1e}", w.hist, w.edges)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QTransform
+from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QTransform
 
 from playground import style as app_style
 from playground.widgets.plot_style import style_plot_item
@@ -54,10 +54,11 @@ class HistogramPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("bottom", x_label)
         item.setLabel("left", "% of values")
-        item.getAxis("left").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.addLegend(offset=(-10, 10)).setZValue(1000)  # above the curves, on its veil
+        item.getAxis("left").enableAutoSIPrefix(False)  # no grid: redrawing its lines is most of a frame
+        item.addLegend(offset=(-10, 10)).setZValue(1000)  # above the curves (no fill: it is slow to paint)
         item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()  # ranges move in steps (see _fit): re-laying out axes every frame is slow
+        self._range = None
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
 
@@ -67,8 +68,14 @@ class HistogramPlot(pg.PlotWidget):
         st = app_style.current()
         keys = [key for key, _, _, _ in entries]
         if list(self._curves) != keys:  # a new architecture: new curves
-            self.getPlotItem().clear()
-            self.getPlotItem().legend.clear()
+            item = self.getPlotItem()
+            # deleted now, here: left to the cyclic collector, the old items could be freed on a
+            # worker thread, and Qt objects freed off the GUI thread crash
+            old = list(self._curves.values()) + [x for pair in item.legend.items for x in pair]
+            item.clear()
+            item.legend.clear()
+            for gone in old:
+                gone.deleteLater()
             self._curves = {k: self.getPlotItem().plot(name=k, pen=pg.mkPen(st.series(i), width=st.pen_width))
                             for i, k in enumerate(keys)}
             self._texts = []
@@ -78,9 +85,27 @@ class HistogramPlot(pg.PlotWidget):
             self._texts = texts
             for (_, label), text in zip(self.getPlotItem().legend.items, texts):
                 label.setText(text, color=st.foreground, size=f"{self._legend_px(st)}px")
+        lo, hi, top = np.inf, -np.inf, 0.0
         for (_, _, counts, edges), curve in zip(entries, self._curves.values()):
             centres = (edges[:-1] + edges[1:]) / 2  # (bins,)
-            curve.setData(centres, 100 * counts / max(counts.sum(), 1))
+            pct = 100 * counts / max(counts.sum(), 1)
+            curve.setData(centres, pct)
+            lo, hi, top = min(lo, edges[0]), max(hi, edges[-1]), max(top, float(pct.max(initial=0)))
+        if entries:
+            self._fit(lo, hi, top)
+
+    def _fit(self, lo: float, hi: float, top: float) -> None:
+        """Show [lo, hi] x [0, top]; the view changes only when that leaves it or fills less than
+        half of it, so most frames redraw the curves without new axes."""
+        old = self._range
+        if old is not None:
+            x0, x1, y1 = old
+            inside = x0 <= lo and hi <= x1 and top <= y1
+            snug = (hi - lo) >= 0.5 * (x1 - x0) and top >= 0.5 * y1
+            if inside and snug:
+                return
+        self._range = (lo, hi, 1.15 * top or 1.0)
+        self.getPlotItem().setRange(xRange=(lo, hi), yRange=(0, self._range[2]), padding=0.02)
 
     @staticmethod
     def _legend_px(st) -> int:
@@ -91,6 +116,7 @@ class HistogramPlot(pg.PlotWidget):
         return [label.text for _, label in self.getPlotItem().legend.items]
 
     def clear_curves(self) -> None:
+        self._range = None
         for curve in self._curves.values():
             curve.setData([], [])
 
@@ -101,9 +127,6 @@ class HistogramPlot(pg.PlotWidget):
         style_plot_item(self.getPlotItem(), st, self._title)
         for _, label in self.getPlotItem().legend.items:
             label.setText(label.text, color=st.foreground, size=f"{self._legend_px(st)}px")
-        veil = QColor(st.background)
-        veil.setAlpha(200)  # the legend stays readable over the curves, which still show through
-        self.getPlotItem().legend.setBrush(pg.mkBrush(veil))
 
     @Slot(object)
     def _on_style_changed(self, st) -> None:

@@ -52,6 +52,7 @@ class NamesTab(Tab):
         self._syncing = False
         self._waiting: set[str] = set()  # names of jobs whose results are awaited
         self.runner = self.make_runner()
+        self.runner.max_rate = 10.0  # a deep net's snapshot (histograms of every layer) costs a few steps
         self.runner.reported.connect(self._on_runner_reported)
         self.runner.finished.connect(self._on_runner_finished)
         self.runner.state_changed.connect(self._on_runner_state_changed)
@@ -279,7 +280,7 @@ class NamesTab(Tab):
             return
         model, self.data = self.model, data
         self.run_offset, self.latest = self.steps_done, None
-        self.runner.start(lambda: train(model, data, config), snapshot=snapshot, max_steps=max_steps)
+        self.runner.start(lambda: train(model, data, config), snapshot=snapshot, max_steps=max_steps, model=model)
 
     @Slot()
     def _on_start_requested(self) -> None:
