@@ -40,6 +40,7 @@ def settle(qtbot, window, timeout=TIMEOUT):
 
 def new_window(qtbot):
     window = MainWindow(restore=False)
+    window.setAttribute(Qt.WA_DeleteOnClose)  # deleted in order when the test closes it, not by the GC later
     qtbot.addWidget(window)
     window.resize(1400, 900)
     window.show()
@@ -176,7 +177,6 @@ def test_a_lesson_round_trips_every_tab_into_a_fresh_window(qtbot, tmp_path):
     assert save(qtbot, first, path) == []
     bigram_W = first.tab("bigram").neural.run.model.W.copy()
     first.shutdown()
-    first.close()
     app_style_before = app_style.current()
     from playground import theme
     theme.apply(app_style.Style())  # the second window starts plain
@@ -218,7 +218,6 @@ def small_lesson(qtbot, tmp_path):
               Step("The graph", "", "autograd", "graph", "nowhere/QPushButton[9]")]
     assert save(qtbot, window, path, script=script) == []
     window.shutdown()
-    window.close()
     return path
 
 
