@@ -88,6 +88,7 @@ def test_out_is_checked_before_training(capsys, tmp_path, monkeypatch):
     for out, fragment in cases:
         code, _, err = run(capsys, "train", "autograd", "--steps", "5", "--out", str(out))
         assert code == 2 and fragment in err and "Traceback" not in err, (out, err)
+        assert len(err.strip().splitlines()) == 1
     assert not trained  # refused before the first step
     assert not (tmp_path / "missing").exists()  # no folder made silently
 
@@ -104,6 +105,7 @@ def test_divergence_stops_with_exit_1_and_saves_nothing(capsys, tmp_path):
         assert exit_.value.code == 1, argv
         assert "diverged at step" in err and "lower the learning rate" in err, err
         assert "Traceback" not in err
+        assert [line for line in err.splitlines() if "error" in line] == [err.strip().splitlines()[-1]]
         assert not out.exists() and not list(tmp_path.glob("*.tmp"))
 
 

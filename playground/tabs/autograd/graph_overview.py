@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from playground import shortcuts
 from playground import style as app_style
 
 BLUE, ORANGE = "#0072B2", "#E69F00"
@@ -22,7 +23,8 @@ class GraphOverview(QWidget):
         self.view = view
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("The whole graph: the frame is what the view shows; click or drag to "
-                        "move it (A shows the whole graph, F fits it readably)")
+                        "move it (A shows the whole graph, F fits it readably; "
+                        f"{shortcuts.text('clean_view')} hides the controls to give it room)")
         self._boxes: list[tuple[QRectF, bool]] = []  # scene rect of each value box, is a leaf
         self._scene = QRectF()
         self._visible = QRectF()

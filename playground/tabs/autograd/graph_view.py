@@ -112,7 +112,13 @@ class GraphView(QGraphicsView):
         changed = set(grads) != set(self.numeric)
         self.numeric = dict(grads)
         if changed and self._shape:
+            focus = self._focus
             self._build(*self._shape)  # records grow or shrink by a cell: lay out again
+            self._focus = self._focus or focus
+            if self._fit_mode:
+                self._apply_fit()
+            else:
+                self._update_overview()
         else:
             self.refresh()
 

@@ -7,6 +7,8 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit,
                                QSpinBox)
 
+from playground.tabs.autograd.train_controls import compact
+
 ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -66,7 +68,7 @@ class NetworkForm(QGroupBox):
             c.deleteLater()
         self.combos = []
         for i in range(n):
-            c = QComboBox()
+            c = compact(QComboBox(), 5)
             c.addItems(ACTIVATION_CHOICES)
             c.setCurrentText(old[i] if i < len(old) else default)
             c.setToolTip(f"Activation of hidden layer {i + 1}")

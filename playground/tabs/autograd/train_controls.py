@@ -25,11 +25,11 @@ class DataBox(QGroupBox):
 
     def __init__(self, parent=None):
         super().__init__("Data", parent)
-        self.problem = QComboBox()
+        self.problem = compact(QComboBox())
         self.problem.addItems(["Classification", "Regression"])
         self.problem.setToolTip("Classification: two classes, the sign of the output is the "
                                 "class. Regression: a number at each point, learned with MSE")
-        self.dataset = QComboBox()
+        self.dataset = compact(QComboBox())
         self.dataset.setToolTip("The toy problem in the plane")
         self._fill_datasets()
         self.points = spin(QSpinBox(), 10, 500, 200, "Points before the split (the engine is "
@@ -124,7 +124,7 @@ class TrainingBox(QGroupBox):
 
     def __init__(self, runner, parent=None):
         super().__init__("Training", parent)
-        self.loss = QComboBox()
+        self.loss = compact(QComboBox())
         for key in LOSSES:
             self.loss.addItem(LOSS_NAMES[key], key)
         self.loss.setToolTip("max-margin: mean relu(1 − y·score), micrograd's demo; MSE: mean "
@@ -134,7 +134,7 @@ class TrainingBox(QGroupBox):
         self.decay = QCheckBox("Decay lr to ⅒ in 100 steps")
         self.decay.setChecked(True)
         self.decay.setToolTip("micrograd's demo: lr · (1 − 0.9 · step / 100), then flat")
-        self.reg = QComboBox()
+        self.reg = compact(QComboBox(), 5)
         self.reg.addItems([r.upper() if r != "none" else "None" for r in REGULARISATION])
         self.reg.setCurrentIndex(REGULARISATION.index("l2"))
         self.reg.setToolTip("A penalty on the weights added to the loss. L2: rate·Σw², shrinks "
@@ -234,6 +234,14 @@ class LessonBox(QGroupBox):
     @Slot()
     def _on_apply_clicked(self) -> None:
         self.apply_requested.emit(self.link.text())
+
+
+def compact(combo: QComboBox, chars: int = 10) -> QComboBox:
+    """A combo box whose minimum width is `chars` characters, not its longest item: the side
+    panel's width then never depends on when its items were measured (it was 463 or 515 px)."""
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
 
 
 def spin(box, lo, hi, value, tip, step=None, decimals=None):

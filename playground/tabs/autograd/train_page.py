@@ -169,7 +169,9 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         if self.side.is_collapsed():
             return
         total = sum(self.splitter.sizes())
-        side = self.side.minimumWidth()
+        need = (self.side.widget().minimumSizeHint().width()  # measured now that it is shown
+                + self.side.verticalScrollBar().sizeHint().width() + 6)
+        side = max(self.side.minimumWidth(), need)
         self.splitter.setSizes([side, max(0, total - side)])
 
     # -- data and model --------------------------------------------------------------------------
