@@ -102,7 +102,7 @@ class JourneyView(QDialog):
         """Queue the shipped figures not yet known and every tab's current model."""
         self._queue = [(f"shipped:{r.key}", _shipped_job, (r.key,))
                        for r in RUNGS if r.key not in _shipped]
-        self.live = {}
+        self.live, self.ladder.live_errors = {}, {}
         for tab in self.window_.built_tabs():
             if not tab.loaded or tab.is_training():
                 continue
@@ -131,18 +131,15 @@ class JourneyView(QDialog):
 
     @Slot(str, str)
     def _on_jobs_failed(self, name: str, message: str) -> None:
-        key = name.split(":", 1)[1]
+        kind, key = name.split(":", 1)
         self._running = False
         self.pending.discard(key)
-        self.ladder.errors[key] = message
+        (self.ladder.errors if kind == "shipped" else self.ladder.live_errors)[key] = message
         self._show()
         self._pump()
 
     def _show(self) -> None:
         self.ladder.set_figures(dict(_shipped), dict(self.live), set(self.pending))
-
-    def figures(self) -> dict[str, Figure]:
-        return dict(_shipped)
 
     @Slot(str)
     def _on_ladder_rung_clicked(self, key: str) -> None:
@@ -169,7 +166,8 @@ def _shipped_job(key):
 
 
 class Ladder(QWidget):
-    """The rungs, top (worst) to bottom (best): a label, the shipped bar, the live bar."""
+    """The rungs, top (worst) to bottom (best): the rung's name, a line on the loss axis, a dot at
+    the shipped model's loss (its figures above the line), a diamond at the tab's (below it)."""
     rung_clicked = Signal(str)
 
     def __init__(self, parent=None):
@@ -177,7 +175,8 @@ class Ladder(QWidget):
         self.shipped: dict[str, Figure] = {}
         self.live: dict[str, Figure] = {}
         self.pending: set[str] = set()
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, str] = {}  # why a shipped figure is missing
+        self.live_errors: dict[str, str] = {}  # why a tab's model could not be scored
         self.hovered = -1
         self.setMouseTracking(True)
         self.setCursor(Qt.PointingHandCursor)
@@ -258,6 +257,8 @@ class Ladder(QWidget):
                 x = at(live.val_loss)
                 self._marker(p, x, y, st.series(1), st, diamond=True)
                 self._text(p, x, y, line_h, "in the tab: " + describe(live), st.series(5))
+            elif r.key in self.live_errors:
+                self._text(p, x0, y, line_h, "in the tab: " + self.live_errors[r.key], st.muted)
             elif r.key in self.pending and shipped is not None:
                 self._text(p, x0, y, line_h, "in the tab: computing…", st.muted)
         p.end()

@@ -108,7 +108,7 @@ class LessonSession(QObject):
                         script=list(script) if script is not None else list(keep.script))
         self._active = True
         self._tmp = tempfile.mkdtemp(prefix="playground-lesson-")
-        files, boxes = [], []
+        files, boxes, notes = [], [], []
         for tab in lesson_tabs(self.window):
             if tabs is not None and tab.name not in tabs:
                 continue
@@ -119,21 +119,25 @@ class LessonSession(QObject):
                 boxes_here = widget_state.weights_boxes(tab)
             pages = getattr(tab, "pages", None)
             state.page_index = pages.currentIndex() if pages is not None else -1
-            state.extra, state.arrays = tab_lesson_state(tab)
+            try:
+                state.extra, state.arrays = tab_lesson_state(tab)
+            except Exception as e:  # a tab that changed: the rest of the lesson is still worth saving
+                traceback.print_exc()
+                notes.append(f"The {tab.title} tab's selection and drawing were not saved ({type(e).__name__}).")
             for k, (where, box) in enumerate(boxes_here):
                 file = Path(self._tmp) / f"{tab.name}-{k}.npz"
                 boxes.append((box, box.status_label.text()))
                 box.save_requested.emit(str(file))  # the tab saves its own weights, in its job
                 files.append((tab.name, where, str(file)))
             lesson.tabs[tab.name] = state
-        self._run([(lambda: self._pack(path, lesson, files, boxes), True)])
+        self._run([(lambda: self._pack(path, lesson, files, boxes, notes), True)])
         return True
 
-    def _pack(self, path, lesson, files, boxes) -> None:
+    def _pack(self, path, lesson, files, boxes, notes) -> None:
         for box, status in boxes:
             box.set_status(status)  # the box said "Saved to <temp file>": not the user's news
         tmp, self._tmp = self._tmp, None
-        self.jobs.submit("save", _write, str(path), lesson, files, tmp, done=self._on_written)
+        self.jobs.submit("save", _write, str(path), lesson, files, tmp, notes, done=self._on_written)
 
     def _on_written(self, result) -> None:
         path, notes = result
@@ -281,8 +285,8 @@ class LessonSession(QObject):
 
 
 # -- jobs (worker thread: no Qt, no GUI state) ----------------------------------------------------
-def _write(path: str, lesson: Lesson, files, tmp: str) -> tuple[str, list[str]]:
-    notes = []
+def _write(path: str, lesson: Lesson, files, tmp: str, notes: list[str]) -> tuple[str, list[str]]:
+    notes = list(notes)
     try:
         for state in lesson.tabs.values():  # models a tab handed over: serialised here, not on the GUI thread
             state.arrays = {k: v.to_array() if isinstance(v, tab_extras.SavedModel) else v

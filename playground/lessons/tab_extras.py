@@ -27,13 +27,9 @@ from models.core import checkpoint
 
 
 def capture(tab) -> tuple[dict, dict]:
+    """(state, arrays) of the tab's stand-in; an AttributeError and the like when the tab changed."""
     fns = _EXTRAS.get(tab.name)
-    if fns is None:
-        return {}, {}
-    try:
-        return fns[0](tab)
-    except (AttributeError, TypeError, ValueError, KeyError, IndexError, OSError):
-        return {"unsaved": True}, {}
+    return fns[0](tab) if fns is not None else ({}, {})
 
 
 def restore(tab, state: dict, arrays: dict) -> list[str]:

@@ -276,6 +276,27 @@ def test_a_file_that_is_not_a_lesson_is_one_message(qtbot, tmp_path):
     window.shutdown()
 
 
+def test_a_tab_that_changed_costs_only_its_own_part(qtbot, tmp_path, monkeypatch):
+    """A stand-in that no longer fits its tab (tab_extras) loses that part, with a sentence."""
+    from playground.lessons import tab_extras
+
+    def broken(tab, *args):
+        raise AttributeError("no such widget")
+
+    window = new_window(qtbot)
+    window.show_tab("bigram")
+    settle(qtbot, window)
+    window.tab("bigram").smoothing_slider.setValue(2)
+    monkeypatch.setitem(tab_extras._EXTRAS, "bigram", (broken, broken))
+    path = tmp_path / "partly.playground"
+    notes = save(qtbot, window, path)
+    assert len(notes) == 1 and "Bigram tab's selection and drawing were not saved" in notes[0]
+    lesson, skipped = read_lesson(path)
+    assert skipped == [] and lesson.tabs["bigram"].extra == {}
+    assert {w["value"] for w in lesson.tabs["bigram"].widgets if w["path"].endswith("QSlider")} == {2}
+    window.shutdown()
+
+
 # -- the script ----------------------------------------------------------------------------------
 
 def test_the_script_bar_walks_the_steps(qtbot, tmp_path, small_lesson):
