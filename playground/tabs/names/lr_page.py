@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from models.core.training import copy_report
-from models.names.lr_finder import Sweep
+from models.names.lr_finder import LRFinderConfig, Sweep, find_lr
+from models.names.model import NamesModel
 from playground import style as app_style
 from playground.widgets.plot_style import style_plot_item
 
@@ -96,10 +97,16 @@ class LRFinderPage(QWidget):
         self.plot.addItem(line)
         return line
 
-    def start(self, make_sweep, steps: int) -> None:
-        """Run make_sweep() (a find_lr generator) on the runner; its Sweep payloads are copied."""
-        self.set_running(True, steps)
-        self.runner.start(make_sweep, snapshot=copy_report)
+    def sweep_fresh(self, config, vocab, data, values: dict) -> None:
+        """Sweep fresh weights of `config` on `data` with the training form's batch size,
+        optimiser and seed (ValueError for values that make no sweep). The tab's model is not
+        touched: the sweep trains its own."""
+        sweep = LRFinderConfig(batch_size=int(values["batch_size"]), optimizer=values["optimizer"],
+                               seed=int(values["seed"]))
+        sweep.validate()
+        fresh = NamesModel(config, vocab, seed=sweep.seed)
+        self.set_running(True, sweep.steps)
+        self.runner.start(lambda: find_lr(fresh, data, sweep), snapshot=copy_report, model=fresh)
 
     def set_running(self, running: bool, steps: int = 1000) -> None:
         self.find_button.setEnabled(not running)

@@ -19,7 +19,6 @@ from models.core.assets import asset_path
 from models.core.data import Vocab, default_names_path
 from models.names import experiments
 from models.names.diagnostics import weight_names
-from models.names.lr_finder import LRFinderConfig, find_lr
 from models.names.model import NamesModel
 from models.names.train import snapshot, train
 from playground.tabs.base import Tab
@@ -386,16 +385,10 @@ class NamesTab(Tab):
         if self.model is None or self.runner.is_busy() or self.finder.is_busy():
             return
         try:
-            config = LRFinderConfig(batch_size=int(self.train_form.value("batch_size")),
-                                    optimizer=self.train_form.value("optimizer"),
-                                    seed=int(self.train_form.value("seed")))
-            config.validate()
             data = state.data_for(self.model, self.words, self.data)
+            self.lr_page.sweep_fresh(self.model.config, self.model.vocab, data, self.train_form.values())
         except ValueError as e:
             self.show_error(str(e))
-            return
-        fresh = NamesModel(self.model.config, self.model.vocab, seed=config.seed)  # the sweep's own
-        self.lr_page.start(lambda: find_lr(fresh, data, config), config.steps)
 
     @Slot(float)
     def _on_use_lr_requested(self, lr: float) -> None:
