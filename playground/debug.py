@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 
 ENV = "PLAYGROUND_SLOW_SLOTS"
 _OURS = ("playground", "models", "pyqtgraph")  # frames worth naming
+_DISPATCHERS = ("playground/runner.py", "playground/jobs.py")  # they only pass a result on: name the slot
 
 
 def threshold_ms() -> float | None:
@@ -70,7 +71,9 @@ def _our_frames(frame) -> list[str]:
         parts = path.split("/")
         for i, part in enumerate(parts):
             if part in _OURS:
-                out.append(f"{'/'.join(parts[i:])}:{frame.f_lineno} {frame.f_code.co_name}")
+                name = "/".join(parts[i:])
+                if name not in _DISPATCHERS:
+                    out.append(f"{name}:{frame.f_lineno} {frame.f_code.co_name}")
                 break
         frame = frame.f_back
     return out[::-1]

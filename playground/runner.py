@@ -5,26 +5,31 @@
     runner.start(lambda: train(model, data, config))       # the generator is made in the worker
 
 After each step the driver checks the stop flag and the pause gate, and sends a report when the
-GUI has handled the previous one and at most `max_rate` a second (always the last one): a GUI
-that falls behind gets fewer reports, never a queue of them. Reports cross as snapshots:
-`snapshot(report)` runs next to the generator (default: copy every NumPy array in a dict/list),
-so the GUI never reads live model arrays. Errors arrive as `failed(message)`.
+GUI has handled the last one, paced so that snapshots and the view's work stay within a share of
+the time (playground/drive.py): a slow view gets fewer reports, never a queue of them, and the
+last report always arrives. Reports cross as snapshots: `snapshot(report)` runs next to the
+generator (default: copy every NumPy array in a dict/list), so the GUI never reads live model
+arrays. Errors arrive as `failed(message)`.
 
-Where the generator runs (`mode()`, $PLAYGROUND_RUNNER; measured in tests/benchmarks/bench_gui.py):
+Where the generator runs (`mode()`, $PLAYGROUND_RUNNER; measured by tests/benchmarks/bench_gui.py):
 - "thread": on a QThread, as napari/superqt do. Its Python holds the GIL, which the GUI thread
-  needs for every slot and paint.
+  needs for every slot and paint: with several tabs training, the window stalls for seconds.
 - "yield": the same, and the worker gives the GIL away after every step (time.sleep(0)).
-- "process": a QThread worker drives the generator in a forked child process and relays its
-  reports (pickled through a pipe): the GUI's GIL stays free. Only for runs that name the `model`
-  they train (start(..., model=m)): its state_dict() comes back into `m` when the run ends; the
-  generator must touch nothing else that the GUI reads afterwards. Elsewhere (no fork), or for
-  runs without a model, the run stays on a thread.
+- "process" (the default where fork() exists): a QThread worker drives the generator in a
+  forked child process (at a lower CPU priority than the window) and relays its reports,
+  pickled through a pipe; the GUI's GIL stays free. Only for runs that name the `model` they
+  train, start(..., model=m): its state_dict() comes back into `m` when the run ends, so the
+  generator must change nothing else that the GUI reads afterwards. Settings the GUI changes
+  during a run travel through `live=`, an object with take() (what changed since the last
+  take(), falsy when nothing did; the generator calls it) and put(changes): the runner takes
+  them here and puts them into the child's copy. Runs without a model stay on a thread.
+Stop, pause and close keep their bounds in every mode; on shutdown a child stuck in a long
+step is ended after drive.CHILD_KILL_S (a process may be killed, a thread never).
 Pattern and pitfalls: docs/ARCHITECTURE.md (Qt side) — never terminate() a thread, keep references
 to thread and worker until the thread finished, receivers are slots on GUI-thread objects.
 """
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sys
@@ -32,16 +37,14 @@ import threading
 import time
 import traceback
 import weakref
-from multiprocessing.connection import wait as wait_for
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from models.core.training import copy_arrays
+from playground.drive import CHILD_KILL_S, Handoff, ThreadGate, drive, message, relay  # noqa: F401
 
 MODES = ("thread", "yield", "process")
-DEFAULT_MODE = "thread"
-CHILD_KILL_S = 1.0  # on shutdown, a child that has not stopped this long is ended by force
-_FORK_LOCK = threading.Lock()  # one fork at a time: gc.freeze() / unfreeze() are process-wide
+DEFAULT_MODE = "process"
 
 _live_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 
@@ -62,144 +65,39 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-def _message(e: Exception) -> str:
-    return f"{type(e).__name__}: {e}"
-
-
-def drive(gen, emit, snapshot, gate, min_interval: float, max_steps, cooperative=False) -> int:
-    """Iterate `gen`, sending snapshots through `emit` as `gate` allows; return the steps taken.
-    The same loop runs on a worker thread and in a child process (only the gate differs)."""
-    steps, pending, last_emit = 0, None, float("-inf")
-    for report in gen:
-        steps += 1
-        now = time.monotonic()
-        if now - last_emit >= min_interval and gate.ready():
-            emit(snapshot(report))
-            pending, last_emit = None, now
-        else:
-            pending = report
-        if max_steps is not None and steps >= max_steps:
-            break
-        while gate.paused() and not gate.stopped():
-            if pending is not None and gate.ready():  # show where the pause landed
-                emit(snapshot(pending))
-                pending = None
-            gate.wait(0.05)
-        if gate.stopped():
-            break
-        if cooperative:
-            time.sleep(0)  # hand the GIL to a waiting GUI thread between steps
-    if pending is not None:  # the last report always goes, ready or not
-        emit(snapshot(pending))
-    return steps
-
-
-class _ThreadGate:
-    """The GUI's wishes as a worker thread reads them: threading.Events set by the GUI thread."""
-
-    def __init__(self, stop, unpaused, ready):
-        self.stop, self.unpaused, self._ready = stop, unpaused, ready
-
-    def ready(self) -> bool:  # the GUI handled the last report; taking the turn clears it
-        if self._ready.is_set():
-            self._ready.clear()
-            return True
-        return False
-
-    def paused(self) -> bool:
-        return not self.unpaused.is_set()
-
-    def stopped(self) -> bool:
-        return self.stop.is_set()
-
-    def wait(self, seconds):
-        self.unpaused.wait(seconds)
-
-
-class _PipeGate:
-    """The same wishes inside the child process: messages from the relaying worker thread."""
-
-    def __init__(self, conn):
-        self.conn, self._ready, self._paused, self._stopped = conn, True, False, False
-        self._parent = os.getppid()
-
-    def _read(self, timeout=0.0):
-        while self.conn.poll(timeout):
-            what = self.conn.recv()
-            self._ready |= what == "ready"
-            self._stopped |= what == "stop"
-            self._paused = (what == "pause") or (self._paused and what != "resume")
-            timeout = 0.0
-
-    def ready(self) -> bool:
-        self._read()
-        taken, self._ready = self._ready, False
-        return taken
-
-    def paused(self) -> bool:
-        self._read()
-        return self._paused
-
-    def stopped(self) -> bool:
-        if os.getppid() != self._parent:  # the app died: an orphan must not train on
-            self._stopped = True
-        return self._stopped
-
-    def wait(self, seconds):
-        self._read(seconds)
-
-
-def _child_main(conn, make_generator, snapshot, min_interval, max_steps, model):
-    """The child process's whole life: drive the generator, send back reports and the model."""
-    steps, gen, failed = 0, None, ""
-    try:
-        gen = make_generator()
-        steps = drive(gen, lambda r: conn.send(("report", r)), snapshot, _PipeGate(conn), min_interval,
-                      max_steps)
-    except Exception as e:  # a model error must reach the GUI as a message
-        traceback.print_exc()
-        failed = _message(e)
-    finally:
-        if gen is not None:
-            try:
-                gen.close()
-            except Exception:
-                pass
-    try:
-        conn.send(("done", steps, failed, model.state_dict() if model is not None else None))
-    except Exception as e:  # e.g. a report that cannot be pickled
-        conn.send(("done", steps, failed or _message(e), None))
-
-
 class _Worker(QObject):
     """Lives on the worker thread; iterates the generator (or relays a child that does)."""
     reported = Signal(int, object)  # run id, snapshot
     failed = Signal(int, str)
     finished = Signal(int, int)  # run id, steps taken
 
-    def __init__(self, run_id, make_generator, snapshot, max_rate, max_steps, events, how, model):
+    def __init__(self, run_id, make_generator, snapshot, max_rate, max_steps, events, how, model, live):
         super().__init__()
         self.run_id, self.make_generator, self.snapshot = run_id, make_generator, snapshot
         self.min_interval = 1.0 / max_rate
-        self.max_steps, self.how, self.model = max_steps, how, model
-        self.stop, self.unpaused, self.ready, self.closing = events
+        self.max_steps, self.how, self.model, self.live, self.events = max_steps, how, model, live, events
 
     def _emit(self, report):
         self.reported.emit(self.run_id, report)
+
+    def _fail(self, text):
+        self.failed.emit(self.run_id, text)
 
     @Slot()
     def run(self):
         steps, gen = 0, None
         try:
             if self.how == "process":
-                steps = self._relay()
+                steps = relay(self.make_generator, self.snapshot, self.min_interval, self.max_steps,
+                              self.model, self.live, self._emit, self._fail, self.events)
             else:
+                stop, unpaused, handoff, _ = self.events
                 gen = self.make_generator()
-                steps = drive(gen, self._emit, self.snapshot, _ThreadGate(self.stop, self.unpaused, self.ready),
+                steps = drive(gen, self._emit, self.snapshot, ThreadGate(stop, unpaused, handoff),
                               self.min_interval, self.max_steps, cooperative=self.how == "yield")
         except Exception as e:  # a model error must reach the GUI as a message, not kill the app
             traceback.print_exc()
-            self.failed.emit(self.run_id, _message(e))
+            self._fail(message(e))
         finally:
             if gen is not None:
                 try:
@@ -207,64 +105,6 @@ class _Worker(QObject):
                 except Exception:
                     pass
             self.finished.emit(self.run_id, steps)
-
-    def _relay(self) -> int:
-        """Start the child, pass it the GUI's wishes, emit what it reports; its model comes back."""
-        ctx = multiprocessing.get_context("fork")
-        conn, child_conn = ctx.Pipe()
-        proc = ctx.Process(target=_child_main, daemon=True, name="playground-run",
-                           args=(child_conn, self.make_generator, self.snapshot, self.min_interval,
-                                 self.max_steps, self.model))
-        with _FORK_LOCK:
-            gc.freeze()  # the child's collector leaves the parent's objects (and Qt's wrappers) alone
-            try:
-                proc.start()
-            finally:
-                gc.unfreeze()
-        child_conn.close()
-        told = {"paused": False, "stop": False, "ready": True}
-        stop_at, steps = None, 0
-        try:
-            while True:
-                if self.stop.is_set() and not told["stop"]:
-                    conn.send("stop")
-                    told["stop"], stop_at = True, time.monotonic()
-                paused = not self.unpaused.is_set()
-                if paused != told["paused"]:
-                    conn.send("pause" if paused else "resume")
-                    told["paused"] = paused
-                if self.ready.is_set() and not told["ready"]:
-                    conn.send("ready")
-                    told["ready"] = True
-                if self.closing.is_set() and stop_at is not None and time.monotonic() - stop_at > CHILD_KILL_S:
-                    proc.kill()  # closing, and a step longer than the bound: a process may be ended
-                    proc.join()
-                    return steps
-                if not wait_for([conn, proc.sentinel], timeout=0.02):
-                    continue
-                try:
-                    message = conn.recv()
-                except EOFError:  # the child died without a word
-                    if not told["stop"]:
-                        raise RuntimeError(f"the training process ended unexpectedly (exit code {proc.exitcode})")
-                    return steps
-                if message[0] == "report":
-                    self.ready.clear()
-                    told["ready"] = False
-                    self._emit(message[1])
-                else:
-                    _, steps, failed, state = message
-                    if state is not None:
-                        self.model.load_state_dict(state)
-                    if failed:
-                        self.failed.emit(self.run_id, failed)
-                    return steps
-        finally:
-            conn.close()
-            proc.join(CHILD_KILL_S)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
 
 
 class Runner(QObject):
@@ -287,7 +127,7 @@ class Runner(QObject):
         self._worker: _Worker | None = None
         self._stop = threading.Event()
         self._unpaused = threading.Event()
-        self._ready = threading.Event()
+        self._handoff = Handoff()
         self._closing = threading.Event()
         self._state = "idle"
         self.last_how = ""  # where the last run ran: "thread", "yield" or "process"
@@ -300,10 +140,12 @@ class Runner(QObject):
         """True from start() until the run's thread has finished."""
         return self._thread is not None
 
-    def start(self, make_generator, snapshot=copy_arrays, max_steps: int | None = None, model=None) -> bool:
+    def start(self, make_generator, snapshot=copy_arrays, max_steps: int | None = None, model=None,
+              live=None) -> bool:
         """Run make_generator() off the GUI thread. Returns False (and does nothing) while busy.
         `model`: what the generator trains in place (state_dict / load_state_dict); naming it lets
-        the run go to a child process in "process" mode."""
+        the run go to a child process in "process" mode. `live`: the run's channel for settings
+        changed during it (take() / put(changes)), carried into the child there."""
         if self.is_busy():
             return False
         how = self.how or mode()
@@ -311,12 +153,12 @@ class Runner(QObject):
             how = "thread"
         self.last_how = how
         self._run_id += 1
-        self._stop, self._unpaused, self._ready, self._closing = (threading.Event() for _ in range(4))
+        self._stop, self._unpaused, self._closing = threading.Event(), threading.Event(), threading.Event()
         self._unpaused.set()
-        self._ready.set()
+        self._handoff = Handoff()
         thread = QThread()
         worker = _Worker(self._run_id, make_generator, snapshot, self.max_rate, max_steps,
-                         (self._stop, self._unpaused, self._ready, self._closing), how, model)
+                         (self._stop, self._unpaused, self._handoff, self._closing), how, model, live)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.reported.connect(self._on_worker_reported)
@@ -369,10 +211,11 @@ class Runner(QObject):
     @Slot(int, object)
     def _on_worker_reported(self, run_id, report):
         if run_id == self._run_id:  # an earlier run's late reports are dropped
+            t0 = time.perf_counter()
             try:
                 self.reported.emit(report)
-            finally:
-                self._ready.set()  # handled: the worker may send the next one
+            finally:  # handled: the driver may send the next one, paced by what this one cost
+                self._handoff.handled(time.perf_counter() - t0)
 
     @Slot(int, str)
     def _on_worker_failed(self, run_id, message):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
+from playground import drive
 from playground import runner as runner_module
 from playground.runner import Runner, copy_arrays
 
@@ -217,6 +218,23 @@ def test_a_slow_gui_gets_fewer_reports_never_a_queue(qtbot, rig):
     assert sink.reports[-1]["step"] == sink.finished[-1]
 
 
+def test_a_costly_snapshot_is_taken_less_often(qtbot, rig):
+    """A view whose snapshot costs 40 ms gets one every ~0.8 s (5% of the time), not 25 a
+    second (100% of it): training in the window keeps its speed."""
+    runner, sink = rig
+
+    def costly(report):
+        time.sleep(0.04)
+        return copy_arrays(report)
+
+    runner.start(lambda: counting(None, delay=0.001), snapshot=costly)
+    qtbot.wait(1500)
+    with qtbot.waitSignal(runner.finished, timeout=2000):
+        runner.stop()
+    assert 2 <= len(sink.reports) <= 5  # the first, one or two paced ones, the last
+    assert sink.finished[-1] > 400  # ~1.4 s of 1 ms steps, barely slowed by the snapshots
+
+
 @pytest.mark.skipif(not runner_module.can_fork(), reason="child processes by fork() only on Linux")
 class TestProcessMode:
     def test_the_model_comes_back_trained(self, qtbot):
@@ -268,3 +286,42 @@ class TestProcessMode:
         with qtbot.waitSignal(runner.finished, timeout=10000):
             runner.start(broken, model=Weights())
         assert sink.errors == ["FloatingPointError: loss became NaN"]
+
+    def test_live_settings_reach_the_child_and_it_trains_below_the_window(self, qtbot):
+        """The GUI changes a setting mid-run: the runner carries it into the child's copy of the
+        channel, which the generator reads before its next step."""
+
+        class Live:
+            def __init__(self):
+                self.lock, self.changes, self.lr = threading.Lock(), {}, 0.1
+
+            def set(self, **values):  # the GUI side
+                with self.lock:
+                    self.changes.update(values)
+
+            def take(self):
+                with self.lock:
+                    taken, self.changes = self.changes, {}
+                return taken
+
+            def put(self, changes):  # the child's copy gets what the parent's took
+                self.set(**changes)
+
+        live, runner, sink = Live(), Runner(how="process"), Sink()
+        runner.reported.connect(sink.on_reported)
+
+        def train():
+            step = 0
+            while True:
+                step += 1
+                live.lr = live.take().get("lr", live.lr)
+                time.sleep(0.002)
+                yield {"step": step, "lr": live.lr, "nice": os.nice(0)}
+
+        runner.start(train, model=Weights(), live=live)
+        qtbot.waitUntil(lambda: len(sink.reports) >= 2, timeout=5000)
+        live.set(lr=0.5)
+        qtbot.waitUntil(lambda: sink.reports[-1]["lr"] == 0.5, timeout=2000)
+        assert sink.reports[-1]["nice"] == os.nice(0) + drive.CHILD_NICE
+        with qtbot.waitSignal(runner.finished, timeout=2000):
+            runner.stop()
