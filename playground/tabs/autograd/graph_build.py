@@ -5,8 +5,9 @@ the layout are bounded: models.autograd.expression, models.autograd.graph_layout
 from __future__ import annotations
 
 import threading
+from functools import partial
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from models.autograd.expression import (MLP_PRESET, PRESETS, ExpressionError, ExpressionGraph,
                                         MLPGraph, parse)
@@ -119,9 +120,18 @@ class GraphBuildMixin:
             self.view.set_busy(f"Laying out {self._layout_size:,} boxes… {fraction:.0%}")
 
     def _on_layout_done(self, result) -> None:
+        if result is None:  # cancelled
+            self.view.set_busy(None)
+            return
+        # drawing thousands of boxes takes the GUI a moment: say so first, draw on the next turn
+        self.view.set_busy(f"Drawing {self._layout_size:,} boxes…")
+        QTimer.singleShot(30, self, partial(self._draw_laid_out, self._layout_run, result))
+
+    def _draw_laid_out(self, run: int, result) -> None:
+        if run != self._layout_run or self._layout_cancel.is_set():
+            return  # a newer graph came meanwhile
         self.view.set_busy(None)
-        if result is not None:  # None: cancelled
-            self._show_built_graph(*result)
+        self._show_built_graph(*result)
 
 
 class _Reporter:
