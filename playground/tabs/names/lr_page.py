@@ -29,9 +29,8 @@ class LRFinderPage(QWidget):
         self.runner = runner
         runner.reported.connect(self._on_runner_reported)
         runner.finished.connect(self._on_runner_finished)
-        self.note = QLabel("From fresh weights of the current settings, take 1,000 steps while the learning "
-                           "rate grows from 0.001 to 1 (makemore part 2). The loss barely moves at tiny rates, "
-                           "falls, is lowest around a good rate, then rises when the rate is too large.")
+        self.note = QLabel("1,000 steps of fresh weights while the rate grows from 0.001 to 1 (makemore "
+                           "part 2): a good rate is where the loss is lowest before it rises.")
         self.note.setWordWrap(True)
         self.find_button = QPushButton("&Find the learning rate")
         self.find_button.setToolTip("Sweep the learning rate over 1,000 steps of fresh weights (in the "
@@ -61,24 +60,28 @@ class LRFinderPage(QWidget):
         st = app_style.current()
         self.raw_curve = item.plot(name="minibatch loss", pen=pg.mkPen(st.muted, width=1))
         self.smooth_curve = item.plot(name="smoothed", pen=pg.mkPen(st.series(0), width=st.pen_width))
-        self.steepest_line = self._marker(st, st.series(2), "steepest descent")
-        self.lowest_line = self._marker(st, st.series(5), "lowest loss")
+        self.steepest_line = self._marker(st, st.series(2), "steepest", 0.92)
+        self.lowest_line = self._marker(st, st.series(5), "lowest", 0.75)
         self.plot.setToolTip("Each point is one step's loss at that step's rate. The marks: where the "
                              "loss falls fastest, and where it is lowest (the lecture picks about 0.1 there).")
 
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
-        self.use_lowest = QPushButton("Use the lowest-loss rate")
+        self.result_label.setToolTip("From fresh weights the steepest descent comes early, while the easy "
+                                     "part (how common each letter is) is being learned: as a learning rate "
+                                     "it is cautious. The lecture reads 0.1 off the lowest part of the curve.")
+        self.use_lowest = QPushButton("Use the lowest")
         self.use_lowest.setToolTip("Put the rate where the swept loss was lowest into the training form")
-        self.use_steepest = QPushButton("Use the steepest-descent rate")
+        self.use_steepest = QPushButton("Use the steepest")
         self.use_steepest.setToolTip("Put the rate where the swept loss fell fastest into the training form "
                                      "(a cautious choice: from fresh weights it is often too small)")
         for b in (self.use_lowest, self.use_steepest):
             b.setEnabled(False)
             b.clicked.connect(self._on_use_clicked)
-        uses = QVBoxLayout()  # stacked: the buttons name their rates, and a projector is narrow
-        uses.addWidget(self.use_lowest, 0, Qt.AlignLeft)
-        uses.addWidget(self.use_steepest, 0, Qt.AlignLeft)
+        uses = QHBoxLayout()
+        uses.addWidget(self.use_lowest)
+        uses.addWidget(self.use_steepest)
+        uses.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
@@ -90,9 +93,9 @@ class LRFinderPage(QWidget):
         self._apply(st)
         app_style.bus().changed.connect(self._on_style_changed)
 
-    def _marker(self, st, colour, label) -> pg.InfiniteLine:
+    def _marker(self, st, colour, label, height) -> pg.InfiniteLine:
         line = pg.InfiniteLine(angle=90, pen=pg.mkPen(colour, width=st.pen_width, style=Qt.DashLine),
-                               label=label, labelOpts={"position": 0.9, "color": colour})
+                               label=label, labelOpts={"position": height, "color": colour})
         line.setVisible(False)
         self.plot.addItem(line)
         return line
@@ -140,14 +143,12 @@ class LRFinderPage(QWidget):
         if sweep.lowest_lr is None:
             self.result_label.setText("The sweep was too short to suggest a rate.")
             return
-        self.use_lowest.setText(f"Use {sweep.lowest_lr:.3g} (lowest loss)")
+        self.use_lowest.setText(f"Use {sweep.lowest_lr:.3g}")
         if sweep.steepest_lr is not None:
-            self.use_steepest.setText(f"Use {sweep.steepest_lr:.3g} (steepest descent)")
+            self.use_steepest.setText(f"Use {sweep.steepest_lr:.3g}")
         steep = f"{sweep.steepest_lr:.3g}" if sweep.steepest_lr is not None else "none"
-        self.result_label.setText(
-            f"<b>Suggested learning rate: {sweep.suggestion:.3g}</b>, where the loss was lowest "
-            f"(the lecture reads 0.1 off this curve). Steepest descent: {steep}; from fresh weights "
-            f"it comes early, while the easy part (how common each letter is) is being learned.")
+        self.result_label.setText(f"<b>Suggested: {sweep.suggestion:.3g}</b>, the lowest loss (the lecture "
+                                  f"reads 0.1 there). Steepest descent: {steep}, a cautious rate.")
 
     @Slot(object)
     def _on_runner_reported(self, report) -> None:
