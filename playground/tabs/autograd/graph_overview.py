@@ -86,7 +86,7 @@ class GraphOverview(QWidget):
         pixmap.fill(background)
         p = QPainter(pixmap)
         for rect, is_leaf in self._boxes:
-            p.fillRect(self._to_map(rect), leaf if is_leaf else box)
+            p.fillRect(_at_least(self._to_map(rect), 2), leaf if is_leaf else box)
         p.setPen(QPen(text, 1))
         p.drawRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1))
         p.end()
@@ -107,8 +107,12 @@ class GraphOverview(QWidget):
             p.drawEllipse(c, 5, 5)
         p.setPen(QPen(QColor(BLUE), 2.5))
         p.setBrush(Qt.NoBrush)
-        p.drawRect(self._to_map(self._visible).intersected(QRectF(1, 1, self.width() - 2,
-                                                                 self.height() - 2)))
+        frame = self._to_map(self._visible).intersected(QRectF(1, 1, self.width() - 2,
+                                                              self.height() - 2))
+        frame = _at_least(frame, 8)  # a huge graph's view is still a frame, not a dot
+        frame.moveLeft(min(max(frame.left(), 1), self.width() - 1 - frame.width()))
+        frame.moveTop(min(max(frame.top(), 1), self.height() - 1 - frame.height()))
+        p.drawRect(frame)
         p.end()
 
     def mousePressEvent(self, event) -> None:
@@ -124,3 +128,10 @@ class GraphOverview(QWidget):
         x = self._scene.x() + pos.x() / self.width() * self._scene.width()
         y = self._scene.y() + pos.y() / self.height() * self._scene.height()
         self.view.centerOn(x, y)
+
+
+def _at_least(rect: QRectF, size: float) -> QRectF:
+    """The rect grown about its centre to at least size x size pixels."""
+    w, h = max(rect.width(), size), max(rect.height(), size)
+    c = rect.center()
+    return QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
