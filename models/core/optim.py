@@ -9,7 +9,9 @@ class SGD:
 
     `in_place=True` is the fused variant for large layers and many steps (the MNIST nets): the
     same update, v = momentum v + g; p -= lr v, written into scratch arrays made once, so a step
-    allocates nothing. `step(lr)` may pass this step's rate (a schedule)."""
+    allocates nothing. `step(lr)` may pass this step's rate (a schedule); with lr 1 and no
+    momentum or decay it is one subtraction per parameter (a model that folded the rate into its
+    backward pass, as the MNIST MLP does for plain SGD)."""
 
     def __init__(self, params, grads, lr=0.1, momentum=0.0, weight_decay=0.0, in_place=False):
         self.params, self.grads = list(params), list(grads)
@@ -33,6 +35,10 @@ class SGD:
             p -= self.lr * g
 
     def _step_in_place(self):
+        if self.velocity is None and not self.weight_decay and self.lr == 1.0:
+            for p, g in zip(self.params, self.grads):  # the rate is already in g (folded into backward)
+                p -= g
+            return
         for i, (p, g, s) in enumerate(zip(self.params, self.grads, self.scratch)):
             if self.weight_decay:
                 np.multiply(p, self.weight_decay, out=s)

@@ -139,10 +139,12 @@ class CNN(Layer):
         loss = None if targets is None else self.loss_fn.forward(h, np.asarray(targets, np.int64))
         return h, loss
 
-    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False):
-        """Backpropagate the loss of the last forward (or `dlogits` (B, 10)): fills every
-        layer's grads, returns d/dx (B, 28, 28) when input_grad."""
+    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, scale: float = 1.0):
+        """Backpropagate the loss of the last forward (or `dlogits` (B, 10)), times `scale` (plain
+        SGD folds its rate in): fills every layer's grads, returns d/dx (B, 28, 28) when input_grad."""
         d = self.loss_fn.backward() if dlogits is None else np.asarray(dlogits, self.dtype)
+        if scale != 1.0:
+            d = d * scale
         self.conv1.need_dx = input_grad
         for name, layer in reversed(self.layers):
             if name == "relu2":

@@ -77,6 +77,7 @@ class MLP(Layer):
             setattr(self, f"W{i}", (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
             setattr(self, f"b{i}", np.zeros(fan_out, np.float32))
         self._init_grads()
+        self._bind()
         self._bufs: dict[int, dict] = {}  # per batch size: activations and gradient buffers
         self._eye = np.eye(sizes[-1], dtype=np.float32)  # one-hot rows to gather
         self.x = None  # the input of the last forward (a view, not a copy)
@@ -111,13 +112,13 @@ class MLP(Layer):
             getattr(self, n)[...] = arrays[n]
 
     # ---- parameters -------------------------------------------------------------------------
-    @property
-    def W(self) -> list[np.ndarray]:
-        return [getattr(self, f"W{i}") for i in range(1, len(self.config.sizes))]
-
-    @property
-    def b(self) -> list[np.ndarray]:
-        return [getattr(self, f"b{i}") for i in range(1, len(self.config.sizes))]
+    def _bind(self) -> None:
+        """W and b: the lists of the same arrays as W1, W2, ... and b1, b2, ..., in order."""
+        n = len(self.config.sizes)
+        self.W = [getattr(self, f"W{i}") for i in range(1, n)]
+        self.b = [getattr(self, f"b{i}") for i in range(1, n)]
+        self.dW = [self.grads[f"W{i}"] for i in range(1, n)]
+        self.db = [self.grads[f"b{i}"] for i in range(1, n)]
 
     @property
     def dtype(self):
@@ -129,6 +130,7 @@ class MLP(Layer):
         for n in self.param_names:
             setattr(self, n, getattr(self, n).astype(dtype))
         self._init_grads()
+        self._bind()
         self._bufs.clear()
         self._eye = self._eye.astype(dtype)
         return self
@@ -204,20 +206,24 @@ class MLP(Layer):
         np.multiply(p, 1.0 / B, out=p)
         return loss
 
-    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, param_grads: bool = True):
+    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, param_grads: bool = True,
+                 scale: float = 1.0):
         """Backpropagate from the logits' gradient: the loss's (left by forward with targets) or
-        `dlogits` (B, 10). Fills grads[W1, b1, ...] (unless param_grads is False, as for saliency)
-        and returns dloss/dx (B, 784) when input_grad, else None."""
+        `dlogits` (B, 10), times `scale` (plain SGD folds its rate in here, so that its update is
+        one subtraction). Fills grads[W1, b1, ...] (unless param_grads is False, as for
+        saliency) and returns dloss/dx (B, 784) when input_grad, else None."""
         buf = self._buffers(len(self.x))
         if dlogits is not None:
             buf["d"][-1][...] = dlogits
+        if scale != 1.0:
+            buf["d"][-1] *= scale  # (B, 10): the cheapest place to scale every gradient
         acts = [self.x] + buf["a"][:-1]
         W = self.W
         for i in range(len(W) - 1, -1, -1):
             d = buf["d"][i]  # (B, n_out)
             if param_grads:
-                _matmul(acts[i], d, self.grads[f"W{i + 1}"], "bi,bj->ij")  # (n_in, n_out)
-                np.matmul(buf["ones_b"], d, out=self.grads[f"b{i + 1}"])  # (n_out,) column sums
+                _matmul(acts[i], d, self.dW[i], "bi,bj->ij")  # (n_in, n_out)
+                np.matmul(buf["ones_b"], d, out=self.db[i])  # (n_out,) column sums
             if i > 0:
                 _matmul(d, W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
                 np.multiply(buf["d"][i - 1], buf["mask"][i - 1], out=buf["d"][i - 1])  # ReLU'(z)

@@ -130,6 +130,7 @@ def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0)
 
 def _steps(net, data, config, start_step, rng, opt, tuner):
     N, B = len(data.x), config.batch_size
+    fold = config.optimizer == "sgd" and not config.weight_decay
     xb = np.empty((B, data.x.shape[1]), np.float32)  # the batch, gathered in place
     evals: list[dict] = []
     last_eval = None  # the latest evaluation on the evaluation set, with its arrays
@@ -154,9 +155,13 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
             x = augment(x.reshape(-1, 28, 28), rng, config.augment_config, y).reshape(len(idx), -1)
         lr = config.lr_at(step)
         _, loss = net.forward(x, y)
-        net.backward()
-        opt.lr = lr
-        opt.step()
+        if fold:  # plain SGD: the rate scales the logits' gradient, the update is p -= grad
+            net.backward(scale=lr)
+            opt.step(1.0)
+        else:
+            net.backward()
+            opt.lr = lr
+            opt.step()
         if tuner is not None:
             tuner.after_step()
         step += 1
