@@ -97,7 +97,7 @@ def test_health_page_stays_responsive_while_a_depth_6_net_trains(tab, qtbot):
 
 
 def test_lr_finder_runs_in_the_background_with_progress_cancel_and_a_suggestion(tab, qtbot):
-    before = {k: v.copy() for k, v in tab.model.state_dict().items()}
+    change(qtbot, tab, n_layers=6, batchnorm=True)  # a slow sweep (seconds), to cancel mid-way
     tab.show_page("lr")
     page = tab.lr_page
     with qtbot.waitSignal(tab.finder.reported, timeout=10000):
@@ -107,6 +107,8 @@ def test_lr_finder_runs_in_the_background_with_progress_cancel_and_a_suggestion(
         page.cancel_button.click()
     assert "Cancelled" in page.result_label.text() and page.find_button.isEnabled()
     assert 0 < page.progress.value() < 1000
+    change(qtbot, tab, preset="mlp")  # the lecture's model, for the suggestion
+    before = {k: v.copy() for k, v in tab.model.state_dict().items()}
     with qtbot.waitSignal(tab.finder.finished, timeout=60000):
         page.find_button.click()
     sweep = page.sweep
