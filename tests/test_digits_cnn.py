@@ -61,8 +61,14 @@ def test_cnn_backward_matches_finite_differences(hidden):
 def test_saliency_and_probabilities():
     net = CNN.tiny()
     x = np.random.default_rng(3).random((28, 28)).astype(np.float32)
+    before = [g.copy() for g in net.gradients()]
     grad, cls = net.saliency(x)
     assert grad.shape == (28, 28) and cls == int(net.predict(x[None])[0])
+    for a, b in zip(before, net.gradients()):  # a training step's gradients are left alone
+        np.testing.assert_array_equal(a, b)
+    net.forward(x[None])
+    onehot = np.eye(10, dtype=np.float32)[[cls]]
+    np.testing.assert_allclose(net.backward(onehot, input_grad=True)[0], grad, rtol=1e-5, atol=1e-7)
     p = net.predict_proba(np.stack([x, x * 0.5]))
     assert p.shape == (2, 10) and np.allclose(p.sum(1), 1, atol=1e-5)
     with pytest.raises(ValueError, match="28, 28"):

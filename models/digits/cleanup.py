@@ -135,7 +135,8 @@ def _step(image: np.ndarray, op, square: bool) -> np.ndarray:
     """Grey dilation (op=np.maximum) or erosion (np.minimum) by one pixel: a 3x3 square or a cross."""
     fill = 0.0 if op is np.maximum else 1.0
     H, W = image.shape
-    p = np.pad(image, 1, constant_values=fill)
+    p = np.full((H + 2, W + 2), fill, image.dtype)
+    p[1:-1, 1:-1] = image
     out = image.copy()
     for dy in (0, 1, 2):
         for dx in (0, 1, 2):

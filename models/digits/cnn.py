@@ -139,9 +139,11 @@ class CNN(Layer):
         loss = None if targets is None else self.loss_fn.forward(h, np.asarray(targets, np.int64))
         return h, loss
 
-    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, scale: float = 1.0):
+    def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, scale: float = 1.0,
+                 param_grads: bool = True):
         """Backpropagate the loss of the last forward (or `dlogits` (B, 10)), times `scale` (plain
-        SGD folds its rate in): fills every layer's grads, returns d/dx (B, 28, 28) when input_grad."""
+        SGD folds its rate in): fills every layer's grads (unless param_grads is False, as for
+        saliency), returns d/dx (B, 28, 28) when input_grad."""
         d = self.loss_fn.backward() if dlogits is None else np.asarray(dlogits, self.dtype)
         if scale != 1.0:
             d = d * scale
@@ -149,7 +151,14 @@ class CNN(Layer):
         for name, layer in reversed(self.layers):
             if name == "relu2":
                 d = d.reshape(len(d), 7, 7, self.config.c2)  # undo the flatten
-            d = layer.backward(d)
+            if param_grads or not layer.param_names:
+                d = layer.backward(d)
+            elif isinstance(layer, Linear):  # only the input's gradient: d @ W.T
+                d = d @ layer.weight.T
+            else:  # a convolution: its patches' gradients, not its weights'
+                layer.need_dw = False
+                d = layer.backward(d)
+                layer.need_dw = True
         self.conv1.need_dx = False
         return d.reshape(len(d), 28, 28) if input_grad else None
 
@@ -182,5 +191,5 @@ class CNN(Layer):
         cls = int(np.argmax(logits[0])) if cls is None else int(cls)
         onehot = np.zeros((1, 10), self.dtype)
         onehot[0, cls] = 1.0
-        dx = self.backward(onehot, input_grad=True)  # also fills grads: harmless, the next step overwrites
+        dx = self.backward(onehot, input_grad=True, param_grads=False)  # the weights' grads untouched
         return dx.reshape(shape).copy(), cls

@@ -31,6 +31,7 @@ class Conv2d(Layer):
                        * np.sqrt(2.0 / fan_in)).astype(dtype)  # (K, K, C, O)
         self.bias = np.zeros(out_channels, dtype)  # (O,)
         self.need_dx = True  # False for a first layer in training: nobody needs d loss / d image
+        self.need_dw = True  # False for saliency: only d logit / d image is wanted
         self._init_grads()
 
     def forward(self, x):
@@ -64,8 +65,9 @@ class Conv2d(Layer):
         O = self.weight.shape[-1]
         _, Ho, Wo, _ = dout.shape
         d2 = dout.reshape(-1, O)  # (N, O)
-        np.matmul(self.cols, d2, out=self.grads["weight"].reshape(K * K * C, O))  # (K*K*C, O)
-        np.sum(d2, axis=0, out=self.grads["bias"])  # (O,)
+        if self.need_dw:
+            np.matmul(self.cols, d2, out=self.grads["weight"].reshape(K * K * C, O))  # (K*K*C, O)
+            np.sum(d2, axis=0, out=self.grads["bias"])  # (O,)
         if not self.need_dx:
             return None
         dcols = self._buffer("dcols", (K * K * C, B * Ho * Wo), dout.dtype)

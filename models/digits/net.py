@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.core import checkpoint
+from models.core import blas, checkpoint
+from models.core.blas import blas_threads
 from models.core.layers import Layer
 
 KIND = "mnist-mlp"
-SMALL_BATCH = 8  # up to this many rows, products skip BLAS (see _matmul)
+SMALL_BATCH = 8  # up to this many rows, products use one BLAS thread (see _matmul)
+SINGLE_THREAD_BLAS = "set_local" in blas._blas()  # OpenBLAS can run one thread's calls on one core
 ARCHITECTURES = ("784-128-10", "784-256-10", "784-512-10", "784-800-10", "784-256-256-10",
                  "784-512-256-10", "784-800-800-10")
 
@@ -38,11 +40,19 @@ def parse_arch(text: str) -> tuple[int, ...]:
 
 
 def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray, spec: str) -> np.ndarray:
-    """out = the product `spec` of a and b. For a few rows (a drawing being predicted live) NumPy's
-    own einsum loop: a multi-threaded BLAS call waits for a second core that a busy machine (or our
-    own training thread) is using, and one row took 36 ms that way instead of 0.07 ms."""
+    """out = the product `spec` of a and b. For a few rows (a drawing being predicted live) one
+    BLAS thread: a multi-threaded call waits for a second core that a busy machine (or our own
+    training thread) is using, and one row took 36 ms that way instead of 0.07 ms. (Where the
+    thread count cannot be set per thread, NumPy's own einsum loop, 5x slower but never stalled.)"""
     if a.shape[0] <= SMALL_BATCH:  # a is (B, ...) in every spec
-        return np.einsum(spec, a, b, out=out)
+        if not SINGLE_THREAD_BLAS:
+            return np.einsum(spec, a, b, out=out)
+        with blas_threads(1):
+            return _blas_matmul(a, b, out, spec)
+    return _blas_matmul(a, b, out, spec)
+
+
+def _blas_matmul(a, b, out, spec):
     if spec == "bi,ij->bj":
         return np.matmul(a, b, out=out)
     if spec == "bi,bj->ij":
