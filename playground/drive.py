@@ -27,7 +27,7 @@ from multiprocessing.connection import wait as wait_for
 
 SNAPSHOT_SHARE = 0.05  # of the worker's time that snapshots may take
 GUI_SHARE = 0.10  # of the GUI thread's time that applying reports may take
-CHILD_KILL_S = 1.0  # on shutdown, a child that has not stopped this long is ended by force
+CHILD_KILL_S = 1.0  # the longest wait for a child to exit before it is killed
 # The child trains at a lower priority, so the window's input and paints come first when cores
 # are short (several tabs training); $PLAYGROUND_CHILD_NICE overrides it (0: the window's).
 try:
@@ -187,7 +187,8 @@ def _child_main(conn, make_generator, snapshot, min_interval, max_steps, model, 
 def relay(make_generator, snapshot, min_interval, max_steps, model, live, emit, fail, events) -> int:
     """On the worker thread: run the generator in a forked child, relay its reports to `emit`
     and its error to `fail`, pass it the GUI's wishes; load the trained state into `model`.
-    `events` = (stop, unpaused, handoff, closing); returns the steps the child took."""
+    `events` = (stop, unpaused, handoff, closing); returns the steps the child took. Closing
+    (Runner.shutdown) kills the child at once: the model keeps its state from before the run."""
     stop, unpaused, handoff, closing = events
     ctx = multiprocessing.get_context("fork")
     conn, child_conn = ctx.Pipe()
@@ -217,9 +218,9 @@ def relay(make_generator, snapshot, min_interval, max_steps, model, live, emit, 
                 changes = live.take()
                 if changes:
                     conn.send(("live", changes))
-            if closing.is_set() and stop_at is not None and time.monotonic() - stop_at > CHILD_KILL_S:
-                proc.kill()  # closing, and a step longer than the bound: a process may be ended
-                return steps
+            if closing.is_set():  # the window closes: nobody waits for the trained state
+                proc.kill()  # (a process may be ended mid-step; a thread never). Not joined here:
+                return steps  # unmapping a forked GB takes ~0.2 s; multiprocessing reaps it at exit
             if not wait_for([conn, proc.sentinel], timeout=0.02):
                 continue
             try:
@@ -239,7 +240,8 @@ def relay(make_generator, snapshot, min_interval, max_steps, model, live, emit, 
                 return steps
     finally:
         conn.close()
-        proc.join(CHILD_KILL_S)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
+        if not closing.is_set():
+            proc.join(CHILD_KILL_S)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()

@@ -23,8 +23,8 @@ Where the generator runs (`mode()`, $PLAYGROUND_RUNNER; measured by tests/benchm
   during a run travel through `live=`, an object with take() (what changed since the last
   take(), falsy when nothing did; the generator calls it) and put(changes): the runner takes
   them here and puts them into the child's copy. Runs without a model stay on a thread.
-Stop, pause and close keep their bounds in every mode; on shutdown a child stuck in a long
-step is ended after drive.CHILD_KILL_S (a process may be killed, a thread never).
+Stop and pause keep their bounds in every mode (the end of the current step); shutdown() (the
+window closing) ends a child process at once, where a thread can only be waited for.
 Pattern and pitfalls: docs/ARCHITECTURE.md (Qt side) — never terminate() a thread, keep references
 to thread and worker until the thread finished, receivers are slots on GUI-thread objects.
 """
@@ -192,7 +192,8 @@ class Runner(QObject):
             self._set_state("stopping")
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop and wait (bounded) for the thread; for closeEvent. True when nothing is left running."""
+        """Stop and wait (bounded) for the thread; for closeEvent. True when nothing is left running.
+        A run in a child process is ended at once (its model keeps the state it had before)."""
         thread = self._thread
         if thread is None:
             return True
