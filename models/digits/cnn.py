@@ -19,6 +19,7 @@ import numpy as np
 
 from models.core import checkpoint
 from models.core.layers import CrossEntropy, Layer, Linear
+from models.digits.classifier import DigitClassifier
 from models.digits.conv import Conv2d, MaxPool2, ReLU
 
 KIND = "digits-cnn"
@@ -34,7 +35,7 @@ class CNNConfig:
 
 
 @checkpoint.register
-class CNN(Layer):
+class CNN(DigitClassifier, Layer):
     kind = KIND
 
     def __init__(self, config: CNNConfig | None = None):
@@ -161,35 +162,3 @@ class CNN(Layer):
                 layer.need_dw = True
         self.conv1.need_dx = False
         return d.reshape(len(d), 28, 28) if input_grad else None
-
-    # ---- using the net ----------------------------------------------------------------------
-    def logits(self, x: np.ndarray, batch: int = 500) -> np.ndarray:
-        """(N, 10) logits, in chunks; a fresh array."""
-        x = np.asarray(x)
-        out = np.empty((len(x), 10), self.dtype)
-        for i in range(0, len(x), batch):
-            out[i:i + batch] = self.forward(x[i:i + batch])[0]
-        return out
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = self.logits(x)
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        return z
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.logits(x).argmax(axis=1)
-
-    def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
-        return float((self.predict(x) == y).mean()) if len(y) else 0.0
-
-    def saliency(self, x: np.ndarray, cls: int | None = None) -> tuple[np.ndarray, int]:
-        """d logit[cls] / d pixels of one image (28, 28) or (784,); cls defaults to the guess."""
-        shape = np.shape(x)
-        logits, _ = self.forward(np.reshape(x, (1, 784)))
-        cls = int(np.argmax(logits[0])) if cls is None else int(cls)
-        onehot = np.zeros((1, 10), self.dtype)
-        onehot[0, cls] = 1.0
-        dx = self.backward(onehot, input_grad=True, param_grads=False)  # the weights' grads untouched
-        return dx.reshape(shape).copy(), cls

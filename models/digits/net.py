@@ -18,6 +18,7 @@ import numpy as np
 from models.core import blas, checkpoint
 from models.core.blas import blas_threads
 from models.core.layers import Layer
+from models.digits.classifier import DigitClassifier
 
 KIND = "mnist-mlp"
 SMALL_BATCH = 8  # up to this many rows, products use one BLAS thread (see _matmul)
@@ -71,10 +72,11 @@ class MLPConfig:
 
 
 @checkpoint.register
-class MLP(Layer):
+class MLP(DigitClassifier, Layer):
     """784 -> hidden ReLU layer(s) -> 10 logits. Parameters W1, b1, W2, b2, ... (attributes named
     in `param_names`, also listed in order in `W` and `b`); their gradients in `grads[name]`."""
     kind = KIND
+    chunk = 1000  # images a forward at a time when scoring many
 
     def __init__(self, config: MLPConfig | None = None):
         super().__init__()
@@ -250,41 +252,7 @@ class MLP(Layer):
             raise ValueError(f"input must be (N, 28, 28) or (N, 784), not {x.shape}")
         return x
 
-    def logits(self, x: np.ndarray, batch: int = 1000) -> np.ndarray:
-        """(N, 10) logits, computed in chunks; a fresh array."""
-        x = self._as_input(x)
-        out = np.empty((len(x), self.config.sizes[-1]), self.dtype)
-        for i in range(0, len(x), batch):
-            out[i:i + batch] = self.forward(x[i:i + batch])[0]
-        return out
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) or (N, 784) in [0, 1] -> (N, 10) class probabilities."""
-        z = self.logits(x)
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        return z
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.logits(x).argmax(axis=1)
-
-    def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
-        return float((self.predict(x) == y).mean()) if len(y) else 0.0
-
     def hidden(self, x: np.ndarray) -> list[np.ndarray]:
         """Copies of the hidden layers' ReLU activations for x, one (N, n) array per layer."""
         self.forward(x)
         return [a.copy() for a in self._buffers(len(self.x))["a"][:-1]]
-
-    def saliency(self, x: np.ndarray, cls: int | None = None) -> tuple[np.ndarray, int]:
-        """Gradient of one class's logit with respect to the input pixels of one image (784,)
-        or (28, 28), from our backward pass. cls defaults to the predicted class.
-        Returns (gradient shaped like x, class)."""
-        shape = np.shape(x)
-        logits, _ = self.forward(np.reshape(x, (1, -1)))
-        cls = int(np.argmax(logits[0])) if cls is None else int(cls)
-        onehot = np.zeros((1, logits.shape[1]), self.dtype)
-        onehot[0, cls] = 1.0  # d logit_cls / d logits
-        dx = self.backward(onehot, input_grad=True, param_grads=False)  # (1, 784); weights' grads untouched
-        return dx.reshape(shape).copy(), cls
