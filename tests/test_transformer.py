@@ -344,7 +344,7 @@ def test_the_schedule_is_nanogpts_warmup_and_cosine_to_a_tenth():
         list(train(GPT(SMALL), TrainData(None), AttentionTrainConfig(workers=0)))
 
 
-def test_weight_average_is_what_gets_evaluated_and_the_raw_weights_train_on():
+def test_weight_average_is_what_gets_evaluated_and_kept_and_the_raw_weights_train_on():
     model = GPT(SMALL)
     w0 = model.param("head.W").copy()
     average = WeightAverage(model, decay=0.5)
@@ -363,7 +363,8 @@ def test_weight_average_is_what_gets_evaluated_and_the_raw_weights_train_on():
     for report in train(model, data, config):
         if report.val_loss is not None:  # while the report is out, the model holds what was evaluated
             assert report.val_loss == pytest.approx(float(model.param("head.W").sum()), rel=1e-5)
-    assert float(model.param("head.W").sum()) != pytest.approx(report.val_loss, rel=1e-5)
+    # the run ends holding the average (what the last validation measured), ready to save
+    assert float(model.param("head.W").sum()) == pytest.approx(report.val_loss, rel=1e-5)
 
 
 def test_core_sampling_continues_each_row_with_known_tokens():

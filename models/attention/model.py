@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from models.attention.limits import LIMITS, MAX_PARAMS
 from models.attention.layers import DTYPE, Block, Dropout, Layer, LayerNorm, Linear
 from models.attention.sort_task import SortTask
 from models.core import checkpoint
@@ -36,8 +37,34 @@ class GPTConfig:
     dropout: float = 0.0  # share of activations zeroed while training (regularisation; 0 = none)
     seed: int = 0  # initial weights (and dropout masks)
 
+    def __post_init__(self):
+        self.validate()
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def num_params(self) -> int:
+        """Parameters of a model of this shape (embeddings, blocks, final LayerNorm, head)."""
+        V, T, L, C = self.vocab_size, self.block_size, self.n_layer, self.n_embd
+        return V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C + C * V
+
+    def validate(self) -> None:
+        """Raise ValueError naming the limit for a shape this app cannot or should not build
+        (checked before any array is made: a weights file or a command line may ask for any)."""
+        for name, (lo, hi) in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be a whole number, not {value!r}")
+            if not lo <= value <= hi:
+                raise ValueError(f"{name} must be between {lo:,} and {hi:,}, not {value:,}")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd {self.n_embd} must be a multiple of n_head {self.n_head} "
+                             "(each head gets n_embd / n_head dimensions)")
+        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
+            raise ValueError(f"dropout must be in [0, 1), not {self.dropout!r}")
+        if self.num_params() > MAX_PARAMS:
+            raise ValueError(f"a model of this shape has {self.num_params():,} parameters; the limit "
+                             f"is {MAX_PARAMS:,}")
 
 
 class Embeddings(Layer):

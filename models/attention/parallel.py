@@ -41,9 +41,7 @@ class ParallelStep:
         B = len(x)
         parts = min(len(self.replicas) + 1, B)
         if parts == 1:
-            _, loss = model.forward(x, y)
-            model.backward()
-            return loss
+            return _forward_backward(model, x, y)[0]
         bounds = np.linspace(0, B, parts + 1).round().astype(int)
         futures = []
         for r, lo, hi in zip(self.replicas, bounds[1:-1], bounds[2:]):
@@ -73,6 +71,7 @@ class ParallelStep:
 
 def _forward_backward(model: GPT, x, y) -> tuple[float, int]:
     count = int((np.asarray(y) >= 0).sum())
-    _, loss = model.forward(x, y)
-    model.backward()
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught by its loss, quietly
+        _, loss = model.forward(x, y)
+        model.backward()
     return loss, count

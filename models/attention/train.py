@@ -7,13 +7,15 @@ of models.core.training, and snapshot() for the reports that cross to the GUI th
 """
 from __future__ import annotations
 
+import math
+import os
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from models.attention.model import GPT
+from models.attention.model import GPT, GPTConfig
 from models.attention.parallel import ParallelStep
 from models.core.optim import AdamW
 from models.core.training import Report, TrainConfig
@@ -75,11 +77,19 @@ def evaluate_loss(model: GPT, X, Y, batch_size: int = 64) -> float:
 
 
 def train(model: GPT, data: TrainData, config: AttentionTrainConfig, start_step: int = 0):
-    """Yield a Report after each step: loss, lr and, every eval_every steps and at the last one,
-    val_loss = data.evaluate(model). payload = {"weights": the live parameters by name, "kept":
-    [(step, copy of the weights)] at config.keep_at}; snapshot() copies it. With config.ema,
-    reports with val_loss are yielded while the model holds the averaged weights (what was
-    evaluated, and what a caller saving the model should save)."""
+    """Yield a Report after each step from step start_step + 1 to config.steps: loss, lr, and
+    every eval_every steps and at the last one val_loss = data.evaluate(model). metrics:
+    "loss_ema" (the training loss smoothed over ~100 steps) and, once measured, "val_step" /
+    "val_loss" of the latest validation (so a viewer that sees only some reports misses none).
+    payload = {"weights": the live parameters by name, "kept": [(step, copy of the weights)] at
+    config.keep_at}; snapshot() copies it.
+
+    `start_step` continues a model that has taken that many steps: the rates are lr_at(step)
+    of the steps that follow (a run that continues a model passes its own step count).
+    With config.ema, reports with val_loss are yielded while the model holds the averaged
+    weights (what was evaluated), and the model keeps them when the run ends or is stopped.
+    A step whose loss or gradients are not finite raises FloatingPointError before it changes
+    the weights: the model keeps the last finite state."""
     config.validate()
     rng = np.random.default_rng(config.seed + start_step)
     opt = make_optimizer(model, config)
@@ -87,12 +97,13 @@ def train(model: GPT, data: TrainData, config: AttentionTrainConfig, start_step:
     average = WeightAverage(model, config.ema) if config.ema else None
     weights, kept, keep_at = model.live_params(), [], set(config.keep_at)
     model.training = True
-    targets_seen = 0
+    targets_seen, taken, ema, ema_weight, last_val = 0, 0, 0.0, 0.0, {}
     try:
         for step in range(start_step, config.steps):
             opt.lr = config.lr_at(step)
             x, y = data.sample(rng, config.batch_size)
             loss = forward_backward(x, y)
+            check_finite(model, loss, step + 1, opt.lr)
             # Every target counts the same, whatever batch it came in: the loss is a mean over
             # the batch's targets, so a batch of short words (fewer targets) is scaled down to
             # its share, as if its mean had been taken over an average batch's count.
@@ -103,21 +114,73 @@ def train(model: GPT, data: TrainData, config: AttentionTrainConfig, start_step:
                 for grad in model.flat_grads.values():
                     grad *= scale
             opt.step()
+            taken += 1
             if average is not None:
-                average.update(step - start_step)
+                average.update(step)  # its memory grows with the model's age, not this run's
             if step + 1 in keep_at:
                 kept = kept + [(step + 1, model.state_dict())]  # a new list: a snapshot's stays as it was
-            report = Report(step + 1, loss, opt.lr, payload={"weights": weights, "kept": kept})
+            ema, ema_weight = 0.99 * ema + 0.01 * loss, 0.99 * ema_weight + 0.01
+            report = Report(step + 1, loss, opt.lr, metrics={"loss_ema": ema / ema_weight, **last_val},
+                            payload={"weights": weights, "kept": kept})
             last = step + 1 == config.steps
             if data.evaluate is not None and config.eval_every and ((step + 1) % config.eval_every == 0 or last):
                 with average.swapped_in() if average is not None else nullcontext():
                     report.val_loss = data.evaluate(model)
+                    last_val = {"val_step": float(step + 1), "val_loss": report.val_loss}
+                    report.metrics.update(last_val)
                     yield report
                 continue
             yield report
     finally:
         model.training = False
         forward_backward.close()
+        if average is not None and taken:
+            average.keep()
+
+
+def check_finite(model: GPT, loss: float, step: int, lr: float) -> None:
+    """Raise FloatingPointError when a step's loss or gradients are not finite numbers (the
+    run diverged), before the optimiser applies them."""
+    if math.isfinite(loss) and all(np.isfinite(g).all() for g in model.flat_grads.values()):
+        return
+    what = "loss" if not math.isfinite(loss) else "gradient"
+    raise FloatingPointError(f"Training diverged at step {step:,}: the {what} is not a finite number "
+                             f"(learning rate {lr:.2g}; try a smaller one). The weights are those of "
+                             "the step before.")
+
+
+def training_bytes(config: GPTConfig, batch_size: int, ema: bool = False, kept: int = 0,
+                   workers: int = 1) -> int:
+    """About the memory a training run of this shape takes: weights, gradients, AdamW's two
+    moments and scratch (and the weight average), `kept` copies of the weights, each worker's
+    own gradients, and every layer's activations and their gradients for a batch (the buffers
+    each layer keeps; models.attention.layers)."""
+    C, T, V, H = config.n_embd, config.block_size, config.vocab_size, config.n_head
+    P = config.num_params()
+    rows = batch_size * T
+    per_layer = rows * (90 * C + 4 * H * T)  # LayerNorms, q/k/v, scores, MLP, GELU, dropout, residuals
+    floats = (P * (5 + 2 * bool(ema) + kept + max(0, workers - 1)) + config.n_layer * per_layer
+              + rows * (5 * V + 8 * C))
+    return 4 * floats
+
+
+def memory_limit() -> int:
+    """Bytes a training run may plan to use: half of this machine's memory, at most 8 GB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 4 << 30
+    return int(min(total // 2, 8 << 30))
+
+
+def check_memory(config: GPTConfig, batch_size: int, ema: bool = False, kept: int = 0,
+                 workers: int = 1) -> None:
+    """Raise MemoryError with a sentence naming the limit, before anything is allocated."""
+    need, limit = training_bytes(config, batch_size, ema, kept, workers), memory_limit()
+    if need > limit:
+        raise MemoryError(f"training this model with batches of {batch_size:,} needs about "
+                          f"{need / 2**30:.1f} GB; the limit on this machine is {limit / 2**30:.1f} GB "
+                          "(use fewer layers, a smaller width or smaller batches)")
 
 
 def snapshot(report: Report) -> Report:
@@ -144,6 +207,11 @@ class WeightAverage:
             self.average[k] *= d
             np.multiply(p, 1 - d, out=self.scratch[k])
             self.average[k] += self.scratch[k]
+
+    def keep(self) -> None:
+        """The model takes the averaged weights for good (the end of a run)."""
+        for k, p in self.model.flat_params.items():
+            p[...] = self.average[k]
 
     @contextmanager
     def swapped_in(self):

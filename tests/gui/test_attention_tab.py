@@ -38,7 +38,7 @@ def tab(shared_tab):
         tab.opening.open_shipped()
     tab.wait_for_jobs()
     tab._select_head(0, 0)
-    tab.text_edit.setText(DEFAULT_TEXT["names"])
+    tab.set_text(DEFAULT_TEXT["names"])
     yield tab
     assert tab.shutdown(3000)
 
@@ -69,11 +69,11 @@ def test_first_open_shows_every_head_of_the_shipped_model(tab):
 
 
 def test_typing_updates_the_maps_and_bad_text_is_a_message(tab):
-    tab.text_edit.setText("ann")
+    tab.set_text("ann")
     assert tab.heads.grid.tokens == [".", "a", "n", "n"]
-    tab.text_edit.setText("an9")
+    tab.set_text("an9")
     assert "does not know" in tab.text_status.text()
-    tab.text_edit.setText("")
+    tab.set_text("")
     assert tab.heads.grid.tokens == ["."]
 
 
@@ -132,7 +132,7 @@ def test_sort_task_answers_and_attends(tab):
     tab._on_effect_timer_timeout()
     tab.wait_for_jobs()
     assert "100%" in tab.experiments.effect.text()
-    tab.text_edit.setText("abc")
+    tab.set_text("abc")
     assert "type 6 letters" in tab.text_status.text()
 
 
@@ -144,7 +144,7 @@ def test_training_with_the_mask_off_keeps_checkpoints(tab, qtbot):
     assert len(xs) >= 1 and xs[-1] == 40 and tab.run.steps_done == 40
     labels = [label for label, _ in tab.checkpoints]
     assert labels[0] == "step 0" and "step 10 (mask off)" in labels and labels[-1].startswith("current weights")
-    assert "trained 40 steps here (some with the mask off)" in tab.weights.status_label.text()
+    assert "then 40 steps here (some with the mask off): now step 40" in tab.weights.status_label.text()
     assert tab.task_box.isEnabled() and tab.model.causal  # the mask is a view setting again
     current = tab.heads.grid.maps.copy()
     tab.heads.scrub.setValue(0)
@@ -177,7 +177,7 @@ def test_opening_a_word_list_with_other_characters_starts_fresh(tab, tmp_path, q
     tab.wait_for_jobs()
     assert not errors and tab.lab.itos == tuple(".abdeghiklmnopstz")
     assert "new random weights" in tab.weights.status_label.text() and tab.model.config.vocab_size == 17
-    tab.text_edit.setText("th")
+    tab.set_text("th")
     assert tab.heads.grid.tokens == [".", "t", "h"]
     tab.words, tab.words_source = [], ""  # back to the default list for the other tests
     tab.load_defaults()
@@ -224,7 +224,7 @@ def test_walkthrough_follows_the_position_through_every_stage(tab, qtbot):
     page.position_box.setCurrentIndex(1)
     assert tab.query == 1 and "after position 1" in tab.output.getPlotItem().titleLabel.text
     page.go(5)
-    tab.text_edit.setText("emma")  # new numbers: the same stage stays shown
+    tab.set_text("emma")  # new numbers: the same stage stays shown
     assert (page.stage.part, page.stage.layer) == ("add1", 0) and len(page.tokens) == 5
 
 

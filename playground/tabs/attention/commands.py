@@ -7,6 +7,13 @@ names (a language model) or on the sorting task.
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from models.attention.limits import LIMITS
+
+NAME_MAX = 200  # bytes of a file name: the save's temporary name adds a suffix within the usual 255
 
 # Per task: model shape and training recipe used when the flags are not given. The names recipe
 # is the one that reaches test loss 1.94 on the lecture list: at 25k steps and dropout 0.15 the
@@ -19,6 +26,14 @@ DEFAULTS = {
                  dropout=0.0, weight_decay=0.01, ema=0.0),
 }
 SNAPSHOT_FRACTIONS = (0.0, 0.02, 0.1, 0.4)  # when to keep a copy of the weights for the viewer
+# Upper limits of the sizing options, checked before anything is made (the model's own shape
+# limits, models.attention.model.LIMITS, and the memory a run needs are checked after these).
+MAX_BATCH = 4096  # sequences per step
+MAX_HELDOUT = 20_000  # sort: held-out sequences scored (2,000 take a few seconds)
+MAX_WORKERS = 16  # threads a step is split over
+MAX_SEED = 2**31 - 1
+MAX_STEPS = 10_000_000  # as models.core.training.MAX_STEPS (not imported: no NumPy to build the parser)
+HISTORY_POINTS = 1000  # training-loss points kept in the weights file's history
 
 
 def register(train, evaluate) -> None:
@@ -26,21 +41,22 @@ def register(train, evaluate) -> None:
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="names: a language model of a word list; sort: sort 6 letters (default names)")
     _add_names(p)
-    p.add_argument("--steps", type=_positive_int, help="training steps (names 60000, sort 3000)")
-    p.add_argument("--batch-size", type=_positive_int, help="sequences per step (default 64)")
+    p.add_argument("--steps", type=_bounded(MAX_STEPS), help="training steps (names 60000, sort 3000)")
+    p.add_argument("--batch-size", type=_bounded(MAX_BATCH), help="sequences per step (default 64)")
     p.add_argument("--lr", type=_positive, help="peak learning rate (names 1e-3, sort 2e-3)")
-    p.add_argument("--layers", type=_positive_int, help="transformer blocks (names 4, sort 2)")
-    p.add_argument("--heads", type=_positive_int, help="attention heads per block (default 4)")
-    p.add_argument("--embd", type=_positive_int, help="embedding width (default 64)")
-    p.add_argument("--eval-every", type=_positive_int, help="steps between validation checks")
+    p.add_argument("--layers", type=_bounded(LIMITS["n_layer"][1]), help="transformer blocks (names 4, sort 2)")
+    p.add_argument("--heads", type=_bounded(LIMITS["n_head"][1]), help="attention heads per block (default 4)")
+    p.add_argument("--embd", type=_bounded(LIMITS["n_embd"][1]), help="embedding width (default 64)")
+    p.add_argument("--eval-every", type=_bounded(MAX_STEPS), help="steps between validation checks")
     p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.2, sort 0)")
     p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
     p.add_argument("--ema", type=_fraction, metavar="DECAY",
                    help="evaluate and save a running average of the weights with this decay "
                         "(names 0.999, sort 0: off)")
-    p.add_argument("--workers", type=_positive_int, default=2,
+    p.add_argument("--workers", type=_bounded(MAX_WORKERS), default=2,
                    help="threads each step is split over (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (default 0)")
+    p.add_argument("--seed", type=_bounded(MAX_SEED, 0), default=0,
+                   help="initial weights and batch order (default 0)")
     p.add_argument("--no-mask", action="store_true",
                    help="lift the causal mask: the future leaks in and the loss drops by cheating")
     p.add_argument("--out", metavar="W.npz",
@@ -64,8 +80,8 @@ def _add_names(p) -> None:
 
 
 def _add_heldout(p) -> None:
-    p.add_argument("--heldout", type=_positive_int, default=2000, metavar="N",
-                   help="sort: held-out sequences scored for exact_match (default 2000)")
+    p.add_argument("--heldout", type=_bounded(MAX_HELDOUT), default=2000, metavar="N",
+                   help=f"sort: held-out sequences scored for exact_match (default 2000, at most {MAX_HELDOUT:,})")
 
 
 def _fraction(text: str) -> float:
@@ -85,14 +101,43 @@ def _positive(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
+def _bounded(most: int, least: int = 1):
+    """An argparse type: a whole number from `least` to `most`, the limit named when refused."""
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {text}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:,}, not {value:,}")
+        return value
+    whole.__name__ = "whole number"  # what argparse calls it in its messages
+    return whole
+
+
+def check_out(path: str) -> Path:
+    """Refuse an --out that cannot be written, before any training: a folder, a folder that does
+    not exist (never made silently), one we may not write to, something that is not a file."""
+    from playground.cli import CommandError
+
+    out = Path(path)
+    if not out.name or out.is_dir():
+        raise CommandError(f"--out {path} is a folder; give a file name such as attention.npz")
+    if out.exists() and not out.is_file():
+        raise CommandError(f"--out {path} is not a regular file")
+    if not out.parent.is_dir():
+        raise CommandError(f"--out {path}: the folder {out.parent} does not exist (make it first)")
+    if len(out.name.encode()) > NAME_MAX:
+        raise CommandError(f"--out: the file name is longer than {NAME_MAX} bytes")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise CommandError(f"--out {path}: cannot write there (no permission)")
+    try:  # what the save will do: a temporary file in that folder (root ignores permission bits)
+        tempfile.NamedTemporaryFile(dir=out.parent, prefix=".playground-", suffix=".tmp").close()
+    except OSError as e:
+        raise CommandError(f"--out {path}: cannot write there ({e.strerror or e})") from None
+    return out
 
 
 def _words(args):
@@ -103,16 +148,29 @@ def _words(args):
 
 
 def _train(args) -> dict:
+    """Check everything, then build, then train: a bad option or --out costs nothing."""
+    from playground.cli import CommandError
+
+    if args.out:
+        check_out(args.out)  # before the work, not after it
+    if args.task == "sort" and args.names:
+        raise CommandError("--names applies to --task names only")
+    try:
+        return _run(args, *_build(args))
+    except MemoryError as e:  # a size the checks let through but this machine cannot hold
+        raise CommandError(str(e) or "not enough memory for this model; use a smaller one") from None
+
+
+def _build(args):
+    """(model, data, config, names or None) for the options, every size checked before it is made."""
     import sys
 
     from playground.cli import CommandError
-    from playground.progress import drive
 
     from models.attention.data import names_data, row_sampler
     from models.attention.model import GPT, GPTConfig
-    from models.attention.saving import save
     from models.attention.sort_task import SortTask
-    from models.attention.train import AttentionTrainConfig, TrainData, evaluate_loss, train
+    from models.attention.train import AttentionTrainConfig, TrainData, check_memory, evaluate_loss
 
     d = DEFAULTS[args.task]
     pick = lambda name: getattr(args, name) if getattr(args, name) is not None else d[name]  # noqa: E731
@@ -125,63 +183,99 @@ def _train(args) -> dict:
                                   weight_decay=pick("weight_decay"), seed=args.seed,
                                   workers=args.workers, ema=pick("ema"),
                                   keep_at=tuple(sorted({int(f * steps) for f in SNAPSHOT_FRACTIONS} - {0})))
-    sort = None
+    config.validate()
+    sort, names = None, None
     if args.task == "names":
         path, words = _words(args)
         names = names_data(words)
         itos, block_size = names.itos, names.block_size
+    else:
+        sort = SortTask()
+        itos, block_size = sort.itos, sort.block_size
+    try:
+        shape = GPTConfig(vocab_size=len(itos), block_size=block_size, n_layer=layers, n_head=heads,
+                          n_embd=embd, dropout=pick("dropout"), seed=args.seed)
+    except ValueError as e:
+        raise CommandError(f"this model cannot be built: {e}") from None
+    try:
+        check_memory(shape, config.batch_size, bool(config.ema), len(config.keep_at) + 3, config.workers)
+    except MemoryError as e:
+        raise CommandError(str(e)) from None
+    if names is not None:
         data = TrainData(row_sampler(*names.train, bucket=8, cut=not args.no_mask),
                          lambda m: evaluate_loss(m, *names.val))
         print(f"names: {path} ({len(words):,} words; train {len(names.train[0]):,}, "
               f"val {len(names.val[0]):,}, test {len(names.test[0]):,})", file=sys.stderr)
     else:
-        if args.names:
-            raise CommandError("--names applies to --task names only")
-        sort = SortTask()
-        itos, block_size = sort.itos, sort.block_size
         val_x, val_y = sort.examples(sort.random_sequences(_rng(99), args.heldout, heldout=True))
         data = TrainData(sort.sampler(), lambda m: evaluate_loss(m, val_x, val_y))
-    model = GPT(GPTConfig(vocab_size=len(itos), block_size=block_size, n_layer=layers,
-                          n_head=heads, n_embd=embd, dropout=pick("dropout"), seed=args.seed),
-                itos, args.task, sort)
+    model = GPT(shape, itos, args.task, sort)
     model.causal = not args.no_mask
     print(f"model: {layers} layers x {heads} heads x {embd} dims, block {block_size}, "
           f"{model.num_params():,} parameters; {config}", file=sys.stderr)
+    return model, data, config, names
+
+
+def _run(args, model, data, config, names) -> dict:
+    """Train, keeping the best weights (by validation loss) and the loss history; save them."""
+    import sys
+
+    from playground.cli import CommandError
+    from playground.progress import drive
+
+    from models.attention.history import Curve
+    from models.attention.saving import save
+    from models.attention.train import evaluate_loss, train
 
     snapshots = [(0, model.state_dict())]
-    best = {"val_loss": float("inf"), "step": 0, "state": model.state_dict()}
+    best = {"val_loss": float("inf"), "step": 0, "lr": config.lr, "state": model.state_dict()}
     meta = {"task": args.task, "train": config.to_dict(), "causal": model.causal,
             "command": "playground train attention " + " ".join(sys.argv[3:])}
+    curves = {"train": Curve(), "val": Curve()}
+    every = max(1, config.steps // HISTORY_POINTS)
 
     def save_best():
         if args.out:
             current = model.state_dict()
             model.load_state_dict(best["state"])
-            save(args.out, model, dict(meta, step=best["step"], val_loss=best["val_loss"]), snapshots)
+            history = {k: [list(p) for p in c.upto(best["step"]).points] for k, c in curves.items()}
+            save(args.out, model, dict(meta, step=best["step"], val_loss=best["val_loss"], lr=best["lr"],
+                                       history=history), snapshots)
             model.load_state_dict(current)
 
     def steps_taken():
         for report in train(model, data, config):
             snapshots[1:] = report.payload["kept"]
-            if report.val_loss is not None and report.val_loss < best["val_loss"]:
-                best.update(val_loss=report.val_loss, step=report.step, state=model.state_dict())
-                save_best()  # a checkpoint on disk while a long run goes on
+            if report.step % every == 0 or report.val_loss is not None:
+                curves["train"].add(report.step, report.metrics["loss_ema"])
+            if report.val_loss is not None:
+                curves["val"].add(report.step, report.val_loss)
+                if report.val_loss < best["val_loss"]:
+                    best.update(val_loss=report.val_loss, step=report.step, lr=report.lr,
+                                state=model.state_dict())
+                    save_best()  # a checkpoint on disk while a long run goes on
             yield report
 
     describe = lambda r: f"loss {r.loss:.4f}" + (f" val {best['val_loss']:.4f}"  # noqa: E731
                                                  if best["step"] else "")
-    last = drive(steps_taken(), total=config.steps, label=f"attention {args.task}", describe=describe)
+    try:
+        last = drive(steps_taken(), total=config.steps, label=f"attention {args.task}", describe=describe)
+    except FloatingPointError as e:  # divergence: a message and exit status 1, no NaN saved
+        kept = f" The best weights so far (step {best['step']:,}) are in {args.out}." if args.out and best["step"] else ""
+        print(f"playground: error: {e}{kept}", file=sys.stderr)
+        raise SystemExit(1) from None
     if last is None:
         raise CommandError("stopped before the first step")
     if best["step"] == 0:  # stopped before the first validation: keep the weights we have
-        best.update(val_loss=data.evaluate(model), step=last.step, state=model.state_dict())
+        best.update(val_loss=data.evaluate(model), step=last.step, lr=last.lr, state=model.state_dict())
+        curves["val"].add(last.step, best["val_loss"])
     model.load_state_dict(best["state"])
     result = {"steps": last.step, "best_step": best["step"]}
-    if args.task == "names":
+    if names is not None:
         meta["test_loss"] = evaluate_loss(model, *names.test)
         result.update(val_loss=best["val_loss"], test_loss=meta["test_loss"])
     else:
-        meta["exact_match"] = sort.exact_match(model, n=args.heldout)
+        meta["exact_match"] = model.sort.exact_match(model, n=args.heldout)
         result.update(val_loss=best["val_loss"], exact_match=meta["exact_match"])
     save_best()
     if args.out:

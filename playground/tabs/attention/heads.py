@@ -3,9 +3,10 @@ numbers, and a slider over the checkpoints saved while the model trained."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
+from playground import style as app_style
 from playground.tabs.attention.grid import AttentionGrid
 from playground.widgets.heatmap import Heatmap
 
@@ -40,11 +41,20 @@ class HeadsPage(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(self.big)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         splitter.setSizes([680, 440])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.steps: list[str] = []
+        self._big_minimum = None
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        QTimer.singleShot(0, self, self._follow_minimum)  # once the new fonts reached the plot
 
     def set_checkpoints(self, labels: list[str], index: int | None = None) -> None:
         """labels: one per checkpoint, oldest first, the last being the current weights."""
@@ -73,6 +83,15 @@ class HeadsPage(QWidget):
         labels = [f"{t}" for t in tokens]
         self.big.set_matrix(weights, row_labels=labels, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
         self.big.set_title(f"Layer {layer + 1}, head {head + 1}")
+        self._follow_minimum()
+
+    def _follow_minimum(self) -> None:
+        """Labels and titles set the enlarged map's smallest readable size: when it grows, the
+        splitter must hear of it, or it keeps the old width and the map is drawn past its edge."""
+        need = self.big.minimumSizeHint()
+        if need != self._big_minimum:
+            self._big_minimum = need
+            self.big.updateGeometry()
 
     @Slot(int, int)
     def _on_grid_head_clicked(self, layer: int, head: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QSize, Slot
 
 from playground import style as app_style
 from playground.widgets.plot_style import style_plot_item
@@ -32,6 +32,11 @@ class NextCharPlot(pg.PlotWidget):
         self.chars: list[str] = []
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
+
+    def minimumSizeHint(self) -> QSize:
+        """Tall enough for the title, the axis and bars one can compare (not squashed flat)."""
+        em = app_style.current().font_px
+        return QSize(int(16 * em), int(10 * em))
 
     def set_title(self, title: str) -> None:
         self._title = title

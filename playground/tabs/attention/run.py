@@ -1,48 +1,63 @@
-"""Training inside the Attention tab: starts the run on the tab's Runner, plots the loss, keeps
-checkpoints for the slider and shows the patterns forming while it trains."""
+"""Training inside the Attention tab: plans the run (a trained model continues where its last run
+left off: models.attention.history), starts it on the tab's Runner, extends the model's record
+and loss curves, keeps checkpoints for the slider and shows the patterns forming while it trains."""
 from __future__ import annotations
 
 import time
 
 from PySide6.QtCore import QObject, Slot
 
+from models.attention.history import Plan, continue_plan
 from models.attention.lab import keep_schedule
-from models.attention.train import AttentionTrainConfig, snapshot, train
+from models.attention.train import check_memory, snapshot, train
 from models.core.training import Report
 
 VIEW_INTERVAL = 0.35  # seconds between redraws of the heads while training (the GUI stays responsive)
+WORKERS = 2  # threads a step is split over
 
 
 class TrainingRun(QObject):
     def __init__(self, tab, runner):
         super().__init__(tab)
         self.tab, self.runner = tab, runner
-        self.steps_done = 0  # steps the current weights have been trained in this session
+        self.steps_here = 0  # steps the current weights have been trained in this tab
         self.cheating = False  # this run trains with the mask off
         self.cheated = False  # some run since the weights were loaded did
         self.base: list = []  # checkpoints from before this run
+        self.current: Plan | None = None  # the run going on (or the last one)
+        self._val_step = 0.0  # the last validation shown
         self._last_view = 0.0
         runner.reported.connect(self._on_runner_reported)
         runner.finished.connect(self._on_runner_finished)
 
+    @property
+    def steps_done(self) -> int:
+        """Steps trained in this tab since the weights were set (lessons, the Journey)."""
+        return self.steps_here
+
     def reset(self) -> None:
-        """New weights: the plot and the step count start again."""
-        self.steps_done = 0
+        """New weights: nothing trained here yet."""
+        self.steps_here = 0
         self.cheated = False
-        self.tab.loss_plot.clear_data()
+
+    def plan(self, values: dict, max_steps: int | None = None) -> Plan:
+        """The run Train would start now with the form's `values` (Step: one step)."""
+        steps = 1 if max_steps else int(values["steps"])
+        return continue_plan(self.tab.record, steps, int(values["batch_size"]), int(values["eval_every"]),
+                             int(values["seed"]), float(values["lr"]),
+                             restart=not self.tab.side.continue_box.isChecked(),
+                             keep_at=keep_schedule(steps) if not max_steps else (), workers=WORKERS)
 
     def start(self, values: dict, max_steps: int | None = None) -> None:
         tab = self.tab
         if self.runner.is_busy() or tab.model is None or tab.jobs.is_busy("task"):
             return
-        steps = 1 if max_steps else int(values["steps"])
-        config = AttentionTrainConfig(steps=steps, batch_size=int(values["batch_size"]), lr=float(values["lr"]),
-                                      warmup=min(100, steps // 10 + 1), eval_every=int(values["eval_every"]),
-                                      seed=int(values["seed"]) + self.steps_done,
-                                      keep_at=tuple(keep_schedule(steps)) if not max_steps else ())
+        plan = self.plan(values, max_steps)
         try:
-            config.validate()
-        except ValueError as e:
+            plan.config.validate()
+            check_memory(tab.model.config, plan.config.batch_size, bool(plan.config.ema),
+                         len(plan.config.keep_at) + len(tab.checkpoints) + 2, plan.config.workers)
+        except (ValueError, MemoryError) as e:
             tab.show_error(str(e))
             return
         model, lab = tab.model, tab.lab
@@ -50,53 +65,73 @@ class TrainingRun(QObject):
         model.causal, model.attention_temperature = causal, 1.0  # only the mask changes training
         self.cheating = not causal
         self.cheated |= self.cheating
-        if self.steps_done == 0 and len(tab.checkpoints) == 1:
+        self.current, self._val_step = plan, 0.0
+        if self.steps_here == 0 and len(tab.checkpoints) == 1 and tab.record.step == 0:
             tab.checkpoints.insert(0, ("step 0", model.state_dict()))
         self.base = tab.checkpoints[:-1]
+        tab.record.test_loss = None  # measured on other weights: these are about to change
+        tab.loss_plot.set_test_loss(None)
+        data = lab.train_data(causal)
 
         def make_generator():  # runs in the worker: from here on only it touches `model`
-            return train(model, lab.train_data(causal), config)
+            return train(model, data, plan.config, plan.start_step)
 
         tab.set_training(True)
         self.runner.start(make_generator, snapshot=snapshot, max_steps=max_steps)
 
     @Slot(object)
     def _on_runner_reported(self, report: Report) -> None:
-        tab = self.tab
-        step = self.steps_done + report.step
+        tab, plan = self.tab, self.current
+        step = plan.offset + report.step
         suffix = " (mask off)" if self.cheating else ""
-        tab.loss_plot.add_point("train" + suffix, step, report.loss)
-        if report.val_loss is not None:
-            tab.loss_plot.add_point("val" + suffix, step, report.val_loss)
-        kept = [(f"step {self.steps_done + s}" + suffix, w) for s, w in report.payload["kept"]]
+        loss = report.metrics.get("loss_ema", report.loss)
+        tab.loss_plot.add("train" + suffix, step, loss)
+        record = tab.record
+        if not self.cheating:  # a model's history is of honest training only
+            record.train.add(step, loss)
+        record.step, record.last_lr = step, report.lr
+        new_val = report.metrics.get("val_step", 0.0) != self._val_step
+        if new_val:  # every validation reaches the plot, even if its report was skipped
+            self._val_step = report.metrics["val_step"]
+            val_step = plan.offset + int(self._val_step)
+            tab.loss_plot.add("val" + suffix, val_step, report.metrics["val_loss"])
+            if not self.cheating:
+                record.val.add(val_step, report.metrics["val_loss"])
+        kept = [(f"step {plan.offset + s:,}" + suffix, w) for s, w in report.payload["kept"]]
         self._set_checkpoints(kept, report.payload["weights"], step)
         now = time.monotonic()
-        if now - self._last_view >= VIEW_INTERVAL:
+        if new_val or now - self._last_view >= VIEW_INTERVAL:
             self._last_view = now
             self._show_latest()
+            tab.show_weights_status(note=f" (training: {step - plan.offset - plan.start_step:,} steps this run)")
+            if new_val:
+                tab._effect_timer.start()  # the "as trained" score follows the weights
         tab.status_message.emit(f"step {step:,}: loss {report.loss:.3f}")
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
-        tab = self.tab
-        self.steps_done += steps
+        tab, plan = self.tab, self.current
+        self.steps_here += steps
+        record = tab.record
+        if steps:
+            record.step = plan.offset + plan.start_step + steps
+            record.last_lr = plan.config.lr_at(plan.start_step + steps - 1)
+            record.recipe = plan.config
+            tab.unsaved = True
         tab.model.causal, tab.model.attention_temperature = True, 1.0
         kept = [c for c in tab.checkpoints[len(self.base):-1]]
-        self._set_checkpoints(kept, tab.model.state_dict(), self.steps_done)
+        self._set_checkpoints(kept, tab.model.state_dict(), record.step)
         self._show_latest()
         tab.set_training(False)
-        c = tab.model.config
-        tab.weights.set_status(f"trained {self.steps_done:,} steps here"
-                                  + (" (some with the mask off)" if self.cheated else "")
-                                  + f"<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} dims, "
-                                  f"{tab.model.num_params():,} parameters")
+        tab.side.set_trained(record.step > 0)
+        tab.show_weights_status()
         tab._effect_timer.start()
 
     def _set_checkpoints(self, new: list, current: dict, step: int) -> None:
         tab = self.tab
         at_end = tab.heads.scrub.value() == tab.heads.scrub.maximum()
         old_count = len(tab.checkpoints)
-        tab.checkpoints = self.base + new + [(f"current weights (step {step:,})", current)]
+        tab.checkpoints = self.base + new + [(current_label(step), current)]
         if len(tab.checkpoints) != old_count or at_end:
             tab.heads.set_checkpoints([label for label, _ in tab.checkpoints],
                                       None if at_end else tab.heads.scrub.value())
@@ -106,3 +141,8 @@ class TrainingRun(QObject):
         if tab.heads.scrub.value() == tab.heads.scrub.maximum():
             tab.view_model.load_state_dict(tab.checkpoints[-1][1])
             tab.refresh()
+
+
+def current_label(step: int) -> str:
+    """The slider's name for the weights as they are now."""
+    return f"current weights (step {step:,})"

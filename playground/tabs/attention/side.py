@@ -2,7 +2,7 @@
 the weights box and the explanation. Widgets only; the tab connects them."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 
 from playground.tabs.attention.controls import TRAIN_FIELDS, ExperimentsBox, GenerateBox
 from playground.widgets.controls import ControlsForm
@@ -12,6 +12,7 @@ from playground.widgets.side_panel import SidePanel, group
 from playground.widgets.weights_box import WeightsBox
 
 WEIGHTS_FILTER = "Attention weights (*.npz);;All files (*)"
+MAX_TEXT = 48  # characters in the text box (names: the model reads the first 15)
 
 EXPLAIN = ("Attention: every position looks back",
            "A transformer reads all the characters at once. In each head, every position sends a "
@@ -32,21 +33,35 @@ class AttentionSide(SidePanel):
         self.source_label = QLabel("")
         self.source_label.setWordWrap(True)
         self.text_edit = QLineEdit()
-        self.text_edit.setToolTip("names: the start of a name to continue; sort: 6 letters from a–h")
+        self.text_edit.setMaxLength(MAX_TEXT)  # every view redraws per key: a paste is kept short
+        self.text_edit.setToolTip("names: the start of a name to continue (the model reads up to 15 "
+                                  f"characters); sort: 6 letters from a–h. At most {MAX_TEXT} characters.")
         self.text_status = QLabel("")
         self.text_status.setWordWrap(True)
         self.experiments = ExperimentsBox()
         self.generate = GenerateBox()
         self.train_form = ControlsForm(TRAIN_FIELDS, settings_key="attention/train")
+        self.continue_box = QCheckBox("Continue where it left off")
+        self.continue_box.setChecked(True)
+        self.continue_box.setToolTip("Trained weights go on at the learning rate their last run ended "
+                                     "with (and its weight decay and weight averaging), from their own "
+                                     "step: the loss carries on down. Off: a new schedule that warms up "
+                                     "to the learning rate above, which first undoes the fine end of the "
+                                     "last one.")
+        self.plan_label = QLabel("")
+        self.plan_label.setWordWrap(True)
+        self.plan_label.setToolTip("What Train will do with these weights")
         self.run_controls = RunControls(runner, step=True)
         self.weights = WeightsBox("attention weights", WEIGHTS_FILTER, "attention.npz", tab="attention",
                                   new_tip="Fresh random weights (same shape): watch attention form from nothing",
                                   shipped_tip="Load the shipped, trained model of this task")
+        self._trained = False
         self.explain = ExplainPanel(*EXPLAIN)
         self.explain.setMinimumHeight(220)
         super().__init__([group("Task", self.task_box, self.source_label),
                           group("Text", self.text_edit, self.text_status), self.generate, self.experiments,
-                          group("Training", self.train_form, self.run_controls), self.weights,
+                          group("Training", self.train_form, self.continue_box, self.plan_label,
+                                self.run_controls), self.weights,
                           self.explain], parent=parent)
 
     def set_busy(self, busy: bool) -> None:
@@ -54,3 +69,9 @@ class AttentionSide(SidePanel):
         self.task_box.setEnabled(not busy)
         self.weights.set_idle(not busy)
         self.train_form.set_editable(not busy)
+        self.continue_box.setEnabled(not busy and self._trained)
+
+    def set_trained(self, trained: bool) -> None:
+        """Untrained weights have nothing to continue: they always start a new schedule."""
+        self._trained = trained
+        self.continue_box.setEnabled(trained)

@@ -1,39 +1,37 @@
 """The Attention tab: a small character transformer, every head's attention for the text you type,
 one character followed through the whole model stage by stage, one head's arithmetic, the
 next-character distribution and generation one character at a time, the embeddings, two
-experiments (attention temperature, mask off) and training with checkpoints to scrub through."""
+experiments (attention temperature, mask off) and training with checkpoints to scrub through.
+Each task (names, sort) keeps its own model, history and settings (tasks.py)."""
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QVBoxLayout
 
+from models.attention.history import Record
 from models.attention.lab import AttentionLab, embedding_views
 from models.attention.walkthrough import walkthrough
 from models.core.data import default_names_path
 from playground import settings
+from playground.tabs.attention import tasks
+from playground.tabs.attention.effect import effect_text, score
 from playground.tabs.attention.embeddings import EmbeddingsPage
 from playground.tabs.attention.heads import HeadsPage
-from playground.tabs.attention.opening import DEFAULT_TEXT, Opening  # noqa: F401 (DEFAULT_TEXT: tests)
+from playground.tabs.attention.opening import Opening
 from playground.tabs.attention.output import NextCharPlot
-from playground.tabs.attention.run import TrainingRun
+from playground.tabs.attention.run import TrainingRun, current_label
 from playground.tabs.attention.side import AttentionSide
 from playground.tabs.attention.step import StepPage
+from playground.tabs.attention.tasks import DEFAULT_TEXT  # noqa: F401 (tests)
+from playground.tabs.attention.training_plot import TrainingPlot
 from playground.tabs.attention.walk_page import WalkthroughPage
 from playground.tabs.base import Tab
-from playground.widgets.loss_plot import LossPlot
 
-
-def score(lab: AttentionLab, model, temperature: float, causal: bool) -> tuple[dict, dict]:
-    """(score as trained, score with the experiment) of a copy of the view's model (a job)."""
-    model.attention_temperature, model.causal = 1.0, True
-    trained = lab.score(model)
-    if abs(temperature - 1.0) < 1e-3 and causal:
-        return trained, trained
-    model.attention_temperature, model.causal = temperature, causal
-    return trained, lab.score(model)
+TEXT_DEBOUNCE_MS = 120  # typing faster than this redraws once, after the last key
 
 
 class AttentionTab(Tab):
@@ -47,6 +45,10 @@ class AttentionTab(Tab):
         self.model = None  # trained by the worker while a run goes on
         self.view_model = None  # the GUI thread's copy: what the pages show
         self.checkpoints: list[tuple[str, dict]] = []  # (label, weights), oldest first, last = now
+        self.record = Record()  # the model's step, recipe and loss history
+        self.description = ""  # where the weights came from
+        self.unsaved = False  # trained here since they were loaded, shipped or saved
+        self.tasks: dict[str, tasks.TaskState] = {}  # the task not shown, as it was left
         self.ctx = None
         self.layer = self.head = 0
         self.query = 0
@@ -68,6 +70,8 @@ class AttentionTab(Tab):
         self.generate.sample_requested.connect(self._on_sample_requested)
         self.run_controls.start_requested.connect(self._on_start_requested)
         self.run_controls.step_requested.connect(self._on_step_requested)
+        side.continue_box.toggled.connect(self._on_plan_changed)
+        self.train_form.changed.connect(self._on_plan_changed)
         self.weights.new_requested.connect(self._on_new_requested)
         self.weights.shipped_requested.connect(self.opening.open_shipped)
         self.weights.load_requested.connect(self.load_weights)
@@ -86,15 +90,16 @@ class AttentionTab(Tab):
         heads_page.setObjectName("heads")
         heads_page.addWidget(self.heads)
         heads_page.addWidget(self.output)
-        heads_page.setSizes([640, 300])
+        heads_page.setChildrenCollapsible(False)  # the bars keep their readable height
+        heads_page.setStretchFactor(0, 3)
+        heads_page.setStretchFactor(1, 2)
+        heads_page.setSizes([600, 340])
         self.walk_page = WalkthroughPage()
         self.walk_page.position_changed.connect(self._on_query_selected)
         self.step_page = StepPage()
         self.step_page.query_changed.connect(self._on_query_selected)
         self.embeddings = EmbeddingsPage()
-        self.loss_plot = LossPlot(title="Loss", smoothing=0.95, smoothed=("train", "train (mask off)"))
-        self.loss_plot.setToolTip("Training loss (smoothed) and validation loss. Train with the mask "
-                                  "off and watch the loss drop: the model copies the next character.")
+        self.loss_plot = TrainingPlot()
         self.pages = QTabWidget()
         self.pages.addTab(heads_page, "Heads")
         self.pages.addTab(self.walk_page, "Walkthrough")
@@ -113,6 +118,11 @@ class AttentionTab(Tab):
         self._effect_timer.setSingleShot(True)
         self._effect_timer.setInterval(250)
         self._effect_timer.timeout.connect(self._on_effect_timer_timeout)
+        self._text_timer = QTimer(self)  # a burst of typing (or a paste) redraws once
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_DEBOUNCE_MS)
+        self._text_timer.timeout.connect(self.refresh)
+        self._last_refresh = 0.0
 
     # -- Tab hooks ---------------------------------------------------------------------------
     def load_defaults(self) -> None:
@@ -129,15 +139,21 @@ class AttentionTab(Tab):
             layer, head = np.unravel_index(int(focus.argmax()), focus.shape)
             self._select_head(int(layer), int(head))
 
+    def busy(self) -> bool:
+        return super().busy() or self._text_timer.isActive() or self._effect_timer.isActive()
+
     def wait_for_jobs(self, timeout_s: float = 60.0) -> bool:
         """Process events until every job of the tab has finished and its result has arrived
         (for `shot` and the tests). True when idle."""
         deadline = time.monotonic() + timeout_s
-        while self.jobs.is_busy() and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             QApplication.processEvents()
+            if not self.busy():
+                QApplication.processEvents()  # a result that just arrived may start more work
+                if not self.busy():
+                    return True
             time.sleep(0.005)
-        QApplication.processEvents()
-        return not self.jobs.is_busy()
+        return False
 
     def open_file(self, path: str) -> None:
         if self.runner.is_busy():
@@ -152,6 +168,18 @@ class AttentionTab(Tab):
                 ("next character", self.output), ("walkthrough stage", self.walk_page.strips),
                 ("character embeddings", self.embeddings.tokens), ("loss", self.loss_plot)]
 
+    def confirm(self, question: str) -> bool:
+        """Ask before something the user made is replaced (tests answer for the user)."""
+        answer = QMessageBox.question(self, "Playground", question, QMessageBox.Yes | QMessageBox.No,
+                                      QMessageBox.No)
+        return answer == QMessageBox.Yes
+
+    @Slot(str, str)
+    def _on_jobs_failed(self, name: str, message: str) -> None:
+        super()._on_jobs_failed(name, message)
+        if name == "task" and self.lab is not None:  # a task that did not open: the box says what shows
+            self.show_task_in_box()
+
     # -- weights -----------------------------------------------------------------------------
     def load_weights(self, path) -> None:
         self.opening.open_weights(path)
@@ -159,25 +187,67 @@ class AttentionTab(Tab):
     def save_weights(self, path) -> None:
         self.opening.save(path)
 
-    def set_model(self, model, snapshots, description: str) -> None:
+    def set_model(self, model, snapshots, description: str, record: Record | None = None,
+                  checkpoints=None) -> None:
+        """Show `model` with its history (`record`), its kept `snapshots` [(label, weights)] (or
+        the slider's `checkpoints` as they were, last = the current weights)."""
         self.model = model
         self.run.reset()
+        self.unsaved = False
+        self.record = record if record is not None else Record()
+        self.description = description
         self.view_model = model.clone()
-        self.checkpoints = list(snapshots) + [("current weights", model.state_dict())]
+        self.checkpoints = (list(checkpoints) if checkpoints is not None else
+                            list(snapshots) + [(current_label(self.record.step), model.state_dict())])
         self.heads.set_checkpoints([label for label, _ in self.checkpoints])
+        self.view_model.load_state_dict(self.checkpoints[-1][1])
         c = model.config
-        self.weights.set_status(f"{description}<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} "
-                                f"dims, {model.num_params():,} parameters")
         self.layer = min(self.layer, c.n_layer - 1)
         self.head = min(self.head, c.n_head - 1)
         self.generate.next_button.setEnabled(model.task == "names")
+        self.side.set_trained(self.record.step > 0)
+        self.loss_plot.show_record(self.record, c.vocab_size, self.train_form.value("steps"))
+        self.show_weights_status()
+        self.show_plan()
         self.refresh()
         self._effect_timer.start()
+
+    def show_weights_status(self, note: str = "") -> None:
+        """Where the weights came from, what was trained here since, and their shape."""
+        c, here = self.model.config, self.run.steps_here
+        text = self.description
+        if here:
+            text += (f", then {here:,} steps here" + (" (some with the mask off)" if self.run.cheated else "")
+                     + f": now step {self.record.step:,}")
+        self.weights.set_status(f"{text}{note}<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} dims, "
+                                f"{self.model.num_params():,} parameters")
+
+    def show_plan(self) -> None:
+        """What Train will do with these weights and the form's values, under the form."""
+        if self.model is not None and not self.runner.is_busy():
+            self.side.plan_label.setText("Train: " + self.run.plan(self.train_form.values()).text + ".")
+
+    def show_source(self) -> None:
+        lab = self.lab
+        if lab.task == "names":
+            self.source_label.setText(f"<b>{self.words_source}</b>: {len(self.words):,} words, "
+                                      f"{len(lab.itos) - 1} characters; split 80/10/10")
+        else:
+            self.source_label.setText("Sequences of 6 letters from a–h; 10% of all sequences are "
+                                      "held out and never trained on.")
+        self.show_task_in_box()
+
+    def show_task_in_box(self) -> None:
+        self.task_box.blockSignals(True)
+        self.task_box.setCurrentIndex(self.task_box.findData(self.lab.task))
+        self.task_box.blockSignals(False)
 
     # -- the view ----------------------------------------------------------------------------
     def refresh(self) -> None:
         """Recompute what the pages show from the view model and the typed text (the walkthrough
         and the embeddings only while their page shows: they are redrawn when it is chosen)."""
+        self._text_timer.stop()
+        self._last_refresh = time.monotonic()
         if self.view_model is None:
             return
         model = self.view_model
@@ -189,7 +259,9 @@ class AttentionTab(Tab):
             return
         ctx = self.ctx
         verdict = "right" if ctx.answer == ctx.expected else f"wrong: it should be {ctx.expected}"
+        cut = len(self.text_edit.text().strip()) + 1 > len(ctx.tokens) and self.lab.task == "names"
         self.text_status.setText(f"the model reads: <b>{' '.join(ctx.tokens)}</b>"
+                                 + (f" (its first {len(ctx.tokens)} characters)" if cut else "")
                                  + (f"<br>its answer: <b>{ctx.answer}</b> ({verdict})" if ctx.answer else ""))
         sampling = self.generate.settings()
         view = self.lab.inspect(model, ctx, *sampling)
@@ -211,6 +283,11 @@ class AttentionTab(Tab):
         elif page is self.embeddings:
             self.embeddings.show_embeddings(*embedding_views(model), self.lab.itos)
 
+    def set_text(self, text: str) -> None:
+        """Put `text` in the box and redraw at once (typing is what waits for a pause)."""
+        self.text_edit.setText(text)
+        self.refresh()
+
     def _select_head(self, layer: int, head: int) -> None:
         self.layer, self.head = layer, head
         self.refresh()
@@ -218,16 +295,29 @@ class AttentionTab(Tab):
     # -- slots -------------------------------------------------------------------------------
     @Slot(int)
     def _on_task_box_changed(self, index: int) -> None:
-        if self.runner.is_busy():
-            self.show_error("Stop the training before switching tasks.")
+        task = self.task_box.itemData(index)
+        if self.runner.is_busy() or self.jobs.is_busy("task"):
+            self.show_error("Stop the training before switching tasks." if self.runner.is_busy()
+                            else "Still opening the last task; try again in a moment.")
+            self.show_task_in_box()
             return
-        self.opening.open_task(self.task_box.itemData(index))
+        if self.lab is None or task == self.lab.task:
+            return
+        self.tasks[self.lab.task] = tasks.stash(self)  # as it is: trained weights are never dropped
+        if task in self.tasks:
+            tasks.restore(self, self.tasks.pop(task))
+            settings.write("attention/task", task)
+        else:
+            self.opening.open_task(task)
 
     @Slot(str)
     def _on_text_changed(self, text: str) -> None:
         self.query = -1  # follow the last typed position
         self.generate.samples.setText("")
-        self.refresh()
+        if time.monotonic() - self._last_refresh >= TEXT_DEBOUNCE_MS / 1000:
+            self.refresh()  # the first key redraws at once ...
+        else:
+            self._text_timer.start()  # ... a burst after it, once it pauses
 
     @Slot(int)
     def _on_pages_current_changed(self, index: int) -> None:
@@ -243,33 +333,25 @@ class AttentionTab(Tab):
         self.refresh()
 
     @Slot()
+    def _on_plan_changed(self, *_) -> None:
+        self.show_plan()
+
+    @Slot()
     def _on_effect_timer_timeout(self) -> None:
         """Say what the experiment changes, on a few hundred validation examples (a job)."""
         if self.view_model is None:
             return
         temperature, causal = self.experiments.settings()
+        label = self.checkpoints[self.heads.scrub.value()][0] if self.checkpoints else ""
+        found = re.search(r"step [\d,]+", label)
+        which = found.group(0) if found else label
         self.jobs.submit("score", score, self.lab, self.view_model.clone(), temperature, causal,
-                         done=self._on_scored)
+                         done=lambda scores: self._on_scored(scores, which))
 
-    def _on_scored(self, scores) -> None:
-        was, now = scores
+    def _on_scored(self, scores, which: str) -> None:
         causal = self.experiments.settings()[1]
-        active = self.experiments.active()
-        what = "validation names" if self.lab.task == "names" else "held-out sequences"
-        text = f"Loss on a few hundred {what}: <b>{was['loss']:.3f}</b> as trained"
-        if active:
-            text += f" → <b>{now['loss']:.3f}</b> now"
-        if "exact" in was:
-            text += f"<br>Sorted exactly right: {100 * was['exact']:.0f}%"
-            if active:
-                text += f" → {100 * now['exact']:.0f}%"
-        if not causal and not self.run.cheated:
-            text += ("<br>With the mask off, this model (trained with it) sees letters it never learned to "
-                     "use. Train with the mask off to see the loss drop by copying the future.")
-        elif causal and self.run.cheated:
-            text += ("<br>These weights learned with the mask off: they copy the next character from "
-                     "the input, so with the mask on they are lost.")
-        self.experiments.effect.setText(text)
+        self.experiments.effect.setText(effect_text(self.lab.task, scores, which, self.experiments.active(),
+                                                    causal, self.run.cheated))
 
     @Slot(int, int)
     def _on_head_selected(self, layer: int, head: int) -> None:
@@ -300,7 +382,7 @@ class AttentionTab(Tab):
         if c == 0:
             self.generate.samples.setText(f"The model drew '.': <b>{''.join(self.ctx.tokens[1:])}</b> ends here.")
             return
-        self.text_edit.setText(self.text_edit.text() + self.lab.itos[c])
+        self.set_text(self.text_edit.text() + self.lab.itos[c])
 
     @Slot()
     def _on_sample_requested(self) -> None:
@@ -325,6 +407,8 @@ class AttentionTab(Tab):
 
     def set_training(self, busy: bool) -> None:
         self.side.set_busy(busy)
+        if not busy:
+            self.show_plan()
 
     @Slot()
     def _on_new_requested(self) -> None:
