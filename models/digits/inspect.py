@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 # the CNN's `maps` after a forward, in order
-STAGES = ("conv1: 5×5 filters on the pixels", "pool 2×2 + ReLU", "conv2: 5×5 filters on those maps",
-          "pool 2×2 + ReLU")
+STAGES = ("conv1 (5×5 filters on the pixels)", "pool 2×2, ReLU", "conv2 (5×5 filters on those maps)",
+          "pool 2×2, ReLU")
 
 
 def receptive_field(stage: int, i: int, j: int, k: int = 5) -> tuple[int, int, int, int]:
@@ -51,7 +51,7 @@ def unit_story(net, x: np.ndarray, maps: list[np.ndarray], stage: int, c: int, i
     if stage in (1, 3):  # max of a 2x2 block of the stage before, then ReLU
         block = maps[stage - 1][2 * i:2 * i + 2, 2 * j:2 * j + 2, c]  # (2, 2)
         m = float(block.max())
-        return (f"<b>{STAGES[stage].split(':')[0]}, map {c}, row {i}, column {j} = {value:.2f}</b><br>"
+        return (f"<b>{STAGES[stage].split(',')[0]}, map {c}, row {i}, column {j} = {value:.2f}</b><br>"
                 f"the largest of the 2×2 block below it in the map before:{_grid(block)}"
                 f"max = {m:.2f}, and ReLU keeps {'it' if m > 0 else 'nothing below zero: 0'}.")
     if stage == 0:

@@ -195,7 +195,7 @@ def test_the_cnn_trains_in_the_tab_too(tab, qtbot):
         assert tab.train_page.start((x, y, xt, yt))
     assert isinstance(tab.net, CNN) and tab.predictor == "cnn"  # the trained CNN reads the drawings now
     assert len(tab.train_page.acc_plot.series("test")[0]) >= 1
-    assert "on MNIST test" in tab.weights.status_label.text()
+    assert "% test" in tab.weights.status_label.text()
 
 
 def test_clicking_a_misclassified_digit_loads_it(tab, qtbot):

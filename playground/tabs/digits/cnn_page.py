@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from models.digits.inspect import STAGES, receptive_field, unit_story
 from playground import style as app_style
@@ -50,12 +50,13 @@ class FeatureMaps(QWidget):
         label_h = st.font_px * 1.5
         W, H = self.width(), self.height()
         avail = H - label_h * len(self.images)
-        best = (0.0, 8)
-        for per_row in range(4, 33):  # as many maps a row as makes them largest
+        best = (0.0, 0, 8)
+        for per_row in range(4, 33):  # as many maps a row as makes them largest, rows filled if it can
             rows = sum(-(-len(maps) // per_row) for maps in self.images) or 1
             side = min(avail / rows - 4, (W - 4) / per_row - 4)
-            best = max(best, (side, per_row))
-        side, per_row = max(8.0, best[0]), best[1]
+            empty = sum(-len(maps) % per_row for maps in self.images)
+            best = max(best, (round(side), -empty, per_row))
+        side, per_row = max(8.0, float(best[0])), best[2]
         rows_needed = [-(-len(maps) // per_row) for maps in self.images]
         out, y = [], 0.0
         for maps, rows in zip(self.images, rows_needed):
@@ -82,7 +83,10 @@ class FeatureMaps(QWidget):
         for s, (label, rects) in enumerate(self._layout()):
             p.setPen(QColor(st.foreground))
             h, w, C = self.maps[s].shape
-            p.drawText(label, Qt.AlignLeft | Qt.AlignVCenter, f"{STAGES[s]} — {C} maps of {h}×{w}")
+            text = f"{STAGES[s]}: {C} maps of {h}×{w}"
+            if QFontMetrics(p.font()).horizontalAdvance(text) > label.width():  # narrow: the short name
+                text = f"{STAGES[s].split(' (')[0]}: {C} × {h}×{w}"
+            p.drawText(label, Qt.AlignLeft | Qt.AlignVCenter, text)
             for c, rect in enumerate(rects):
                 p.drawImage(rect, self.images[s][c])
             if self.selected is not None and self.selected[0] == s:
@@ -158,10 +162,14 @@ class CnnPage(QWidget):
         self.story.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.kernel_box = QGroupBox("Kernels of conv1")
         QVBoxLayout(self.kernel_box).addWidget(self.kernels)
+        story_scroll = QScrollArea()  # the sums are long on a projector: they scroll, never clip
+        story_scroll.setWidgetResizable(True)
+        story_scroll.setFrameShape(QScrollArea.NoFrame)
+        story_scroll.setWidget(self.story)
         unit_box = QGroupBox("The selected unit")
         unit_layout = QHBoxLayout(unit_box)
         unit_layout.addWidget(self.field, 1)
-        unit_layout.addWidget(self.story, 2)
+        unit_layout.addWidget(story_scroll, 2)
         right = QVBoxLayout()
         right.addWidget(self.kernel_box, 1)
         right.addWidget(unit_box, 2)
@@ -187,7 +195,7 @@ class CnnPage(QWidget):
         cmap = app_style.current().diverging_colormap
         if self.unit is None or self.unit[0] >= len(maps):
             w = net.conv1.weight[:, :, 0, :]  # (K, K, c1)
-            self.kernel_box.setTitle(f"Kernels of conv1 ({w.shape[2]} of 5×5)")
+            self.kernel_box.setTitle(f"The {w.shape[2]} kernels of conv1")
             self.kernels.set_tiles(w.transpose(2, 0, 1), [f"map {c}" for c in range(w.shape[2])], cmap=cmap,
                                    symmetric=True)
             self.field.set_field(None)
@@ -197,12 +205,12 @@ class CnnPage(QWidget):
         self.story.setText(unit_story(net, self.x, maps, stage, c, i, j))
         if stage >= 2:  # conv2 or after: the kernels this map applies to each conv1 map
             w = net.conv2.weight[:, :, :, c]  # (K, K, c1)
-            self.kernel_box.setTitle(f"Kernels of conv2 map {c}: one per conv1 map")
+            self.kernel_box.setTitle(f"Kernels of conv2 map {c}")
             self.kernels.set_tiles(w.transpose(2, 0, 1), [f"from {k}" for k in range(w.shape[2])], cmap=cmap,
                                    symmetric=True)
         else:
             w = net.conv1.weight[:, :, 0, :]
-            self.kernel_box.setTitle(f"Kernels of conv1 ({w.shape[2]} of 5×5)")
+            self.kernel_box.setTitle(f"The {w.shape[2]} kernels of conv1")
             self.kernels.set_tiles(w.transpose(2, 0, 1), [f"map {k}" + (" ◀" if k == c else "")
                                                           for k in range(w.shape[2])], cmap=cmap, symmetric=True)
 
