@@ -55,6 +55,22 @@ RECIPES = {
 }
 
 
+def continued(config: NamesTrainConfig, steps_done: int) -> tuple[NamesTrainConfig, int, str]:
+    """How a run of `config` goes on from a model already trained `steps_done` steps (its
+    checkpoint's meta knows them): (config, start_step, a note for the status bar). Short of the
+    schedule's end, the schedule resumes at `steps_done`; past it, `config.steps` more steps at the
+    rate the schedule ended with (a fine-tune), never a restart at the first, large rate, which
+    undoes the end of training (val 2.10 -> 2.21 for the shipped MLP)."""
+    if steps_done <= 0:
+        return config, 0, ""
+    if steps_done < config.steps:
+        return config, steps_done, (f"Resuming the schedule at step {steps_done:,} of {config.steps:,} "
+                                    f"(lr {config.lr_at(steps_done):g})")
+    lr = config.lr_at(config.steps - 1)
+    tuned = dataclasses.replace(config, lr=lr, schedule="constant", decay_at=(), warmup=0)
+    return tuned, 0, f"Fine-tuning at lr {lr:g}, the rate the schedule ended with, for {config.steps:,} more steps"
+
+
 def make_optimizer(model: NamesModel, config: NamesTrainConfig):
     # One flat parameter array and one flat gradient array: a single vectorised update.
     if config.optimizer == "adam":

@@ -1,8 +1,8 @@
 """The Names tab's side panel: word list, model and training forms, run buttons, weights."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel
 
 from models.names.experiments import EXPERIMENTS
 from playground import shortcuts
@@ -96,8 +96,32 @@ class NamesSidePanel(SidePanel):
     def explain_page(self, page: str) -> None:
         self.explain.set_text(*EXPLAIN[page])
 
+    def focusNextPrevChild(self, next_: bool) -> bool:
+        # Qt moves the focus on from a button it disables (Train, as a run starts), and the scroll
+        # area then scrolls to the new focus far below: Stop jumped 133 px up, under nobody's
+        # pointer. Focus leaving a disabled widget keeps the panel where it is; Tab still scrolls.
+        focus = QApplication.focusWidget()
+        if focus is None or focus.isEnabled():
+            return super().focusNextPrevChild(next_)
+        bar = self.verticalScrollBar()
+        value = bar.value()
+        moved = super().focusNextPrevChild(next_)
+        bar.setValue(value)
+        return moved
+
+    def _focus_stop(self) -> None:
+        """Train's focus belongs on Stop while Train is disabled (Space then stops the run)."""
+        stop = self.run_controls.stop_button
+        if stop.isEnabled() and self.isAncestorOf(QApplication.focusWidget()):
+            bar = self.verticalScrollBar()
+            value = bar.value()
+            stop.setFocus(Qt.OtherFocusReason)
+            bar.setValue(value)
+
     def set_idle(self, idle: bool) -> None:
         """Lock what a run uses (forms, weights, experiments) while it runs."""
+        if not idle:  # once the run controls follow the runner's state too
+            QTimer.singleShot(0, self, self._focus_stop)
         self.model_form.set_editable(idle)
         self.train_form.set_editable(idle)
         self.weights.set_idle(idle)

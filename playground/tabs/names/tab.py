@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QSplitter, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QVBoxLayout
 
 from models.core.assets import asset_path
 from models.core.data import Vocab, default_names_path
 from models.names import experiments
 from models.names.diagnostics import weight_names
 from models.names.model import NamesModel
-from models.names.train import snapshot, train
+from models.names.train import continued, snapshot, train
 from playground.tabs.base import Tab
 from playground.tabs.names import state
 from playground.tabs.names.controls import PRESETS, model_config, model_values, preset_model_values, \
@@ -47,7 +47,9 @@ class NamesTab(Tab):
         self.view_model: NamesModel | None = None  # the GUI thread's copy of the weights during a run
         self.latest = None  # the last snapshot (a Report) of the current run
         self.steps_done = 0  # steps this model has been trained in this session (x of the plots)
-        self.run_offset = 0
+        self.run_offset = 0  # a run's report.step + this = the model's step (x of the plots)
+        self.run_base = 0  # steps_done when the run started
+        self.unsaved = False  # trained in this session since it was made, loaded or saved
         self._syncing = False
         self._waiting: set[str] = set()  # names of jobs whose results are awaited
         self.runner = self.make_runner()
@@ -146,6 +148,9 @@ class NamesTab(Tab):
     # -- words and models ----------------------------------------------------------------------
     def _on_words_read(self, words: list[str], source: str) -> None:
         first = not self.words
+        fits = self.model is not None and set("".join(words)) <= set(self.model.vocab.itos)
+        if not first and not fits and not self._may_discard(f"{source} has other characters"):
+            return
         self.words, self.source, self.data = words, source, None
         chars = sorted(set("".join(words)))
         self.source_label.setText(f"<b>{source}</b><br>{len(words):,} words<br>{len(chars)} characters, and '.' "
@@ -153,7 +158,7 @@ class NamesTab(Tab):
         if first or self.model is None:
             preset = self.model_form.value("preset")
             self._use_preset(preset if preset in PRESETS else "mlp")
-        elif not set("".join(words)) <= set(self.model.vocab.itos):
+        elif not fits:
             self.new_model()  # the alphabet changed: the old embedding table does not fit
         else:
             self._show(state.prepare, self.model.clone(), self._meta(), words, None,
@@ -166,7 +171,7 @@ class NamesTab(Tab):
 
     def _on_model_ready(self, shown: state.Shown) -> None:
         self.model, self.data, self.untrained = shown.model, shown.data, shown.untrained
-        self.view_model, self.latest = None, None
+        self.view_model, self.latest, self.unsaved = None, None, False
         meta = shown.meta
         self.steps_done = int(meta.get("steps", 0))
         self._syncing = True
@@ -231,8 +236,25 @@ class NamesTab(Tab):
     def save_weights(self, path) -> None:
         if self.model is None or self.runner.is_busy():
             return
-        self._submit("save", state.save, path, self.model.clone(), self._meta(),
-                     done=lambda saved: self.status_message.emit(f"Saved {saved}"))
+        self._submit("save", state.save, path, self.model.clone(), self._meta(), done=self._on_saved)
+
+    def _on_saved(self, saved: str) -> None:
+        self.unsaved = False
+        self.status_message.emit(f"Saved {saved}")
+
+    def confirm(self, question: str) -> bool:
+        """Ask before something the user made is replaced (tests answer for the user)."""
+        answer = QMessageBox.question(self, "Playground", question, QMessageBox.Yes | QMessageBox.No,
+                                      QMessageBox.No)
+        return answer == QMessageBox.Yes
+
+    def _may_discard(self, why: str) -> bool:
+        """True when the current model may be replaced: it holds no unsaved training, or the user
+        says so. (New, Shipped, Load… and the experiments are explicit and do not ask.)"""
+        if not self.unsaved:
+            return True
+        return self.confirm(f"{why}: replace the model you trained ({self.steps_done:,} steps, not saved) "
+                            f"with a new, untrained one?")
 
     # -- views -------------------------------------------------------------------------------
     def _sampling_models(self):
@@ -277,9 +299,14 @@ class NamesTab(Tab):
         except ValueError as e:
             self.show_error(str(e))
             return
+        config, start_step, note = continued(config, self.steps_done)
+        if note:
+            self.status_message.emit(note)
         model, self.data = self.model, data
-        self.run_offset, self.latest = self.steps_done, None
-        self.runner.start(lambda: train(model, data, config), snapshot=snapshot, max_steps=max_steps, model=model)
+        self.run_base, self.run_offset, self.latest = self.steps_done, self.steps_done - start_step, None
+        self.loss_page.start_run(self.run_offset + start_step)
+        self.runner.start(lambda: train(model, data, config, start_step), snapshot=snapshot, max_steps=max_steps,
+                          model=model)
 
     @Slot()
     def _on_start_requested(self) -> None:
@@ -303,7 +330,8 @@ class NamesTab(Tab):
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
-        self.steps_done = self.run_offset + steps
+        self.steps_done = self.run_base + steps
+        self.unsaved = self.unsaved or steps > 0
         self.view_model = None
         self._update_status()
         if self.data is not None and self.model is not None:
@@ -328,6 +356,12 @@ class NamesTab(Tab):
     @Slot(str, object)
     def _on_model_form_changed(self, name: str, value) -> None:
         if self._syncing or self.runner.is_busy() or not self.words:
+            return
+        if not self._may_discard(f"Changing {name.replace('_', ' ')}"):
+            self._syncing = True  # put the form back to the model it describes
+            self.model_form.set_values(model_values(self.model.config))
+            self._syncing = False
+            self.status_message.emit("Kept the trained model; save it, or press New for these settings.")
             return
         if name == "preset":
             if value in PRESETS:

@@ -1,0 +1,81 @@
+"""Issue 19 (items 2, 3, 7) and issue 20 on the Names tab: nothing trained is lost to a shape
+control, training a trained model continues it, and Train does not move Stop."""
+import numpy as np
+
+from tests.gui.test_names_tab import change, settle, tab, train_for  # noqa: F401 (tab is a fixture)
+
+
+def test_a_shape_control_asks_before_discarding_a_trained_model(tab, qtbot):
+    change(qtbot, tab, n_hidden=32)
+    train_for(qtbot, tab, 200, lr=0.1)
+    trained, asked = tab.model, []
+    tab.confirm = lambda question: asked.append(question) or False  # the user says No
+    tab.model_form.set_values({"n_hidden": 64})  # what a stray wheel over the spin box does
+    assert asked and "200 steps, not saved" in asked[0]
+    assert tab.model is trained and tab.steps_done == 200
+    assert tab.model_form.value("n_hidden") == 32  # the form is put back to the model it describes
+    tab.model_form.set_values({"preset": "wavenet"})
+    assert tab.model is trained and tab.model_form.value("preset") == "custom"
+    tab.confirm = lambda question: True  # Yes: the new model replaces it
+    change(qtbot, tab, n_hidden=64)
+    assert tab.model.config.n_hidden == 64 and tab.steps_done == 0
+    tab.confirm = lambda question: pytest_fail(question)  # untrained now: nothing to ask about
+    change(qtbot, tab, n_hidden=48)
+
+
+def pytest_fail(question):
+    raise AssertionError(f"asked without need: {question}")
+
+
+def test_saved_training_is_not_asked_about(tab, qtbot, tmp_path):
+    change(qtbot, tab, n_hidden=32)
+    train_for(qtbot, tab, 100)
+    tab.save_weights(tmp_path / "n.npz")
+    qtbot.waitUntil(lambda: not tab.unsaved, timeout=10000)
+    tab.confirm = pytest_fail
+    change(qtbot, tab, n_hidden=40)
+
+
+def test_training_the_shipped_model_continues_it(tab, qtbot):
+    assert tab.steps_done == 200_000
+    before = tab.model.eval_loss(tab.data.Xval, tab.data.Yval)
+    xs, ys = tab.loss_plot.series("train (smoothed)")
+    assert xs[-1] == 200_000
+    last = ys[-1]
+    notes = []
+    tab.status_message.connect(notes.append)
+    train_for(qtbot, tab, 300)
+    assert any("Fine-tuning at lr 0.01," in n for n in notes)  # not a restart at 0.1
+    after = tab.model.eval_loss(tab.data.Xval, tab.data.Yval)
+    assert after < before + 0.01, (before, after)  # was 2.10 -> 2.21 with the schedule restarting
+    assert tab.steps_done == 200_300
+    xs, ys = tab.loss_plot.series("train (smoothed)")
+    new = xs > 200_000
+    assert new.any() and xs[new][-1] == 200_300
+    jump = np.abs(np.diff(np.r_[last, ys[new]]))
+    assert jump.max() < 0.05, jump.max()  # no false vertical segment where the histories join
+
+
+def test_train_does_not_scroll_the_side_panel(tab, qtbot):
+    """Issue 19 item 7: Stop stays under the pointer that pressed Train (it moved 759 -> 626)."""
+    tab.resize(1280, 600)  # short enough for the side panel to scroll
+    tab.show()
+    qtbot.waitExposed(tab)
+    bar, start, stop = tab.side.verticalScrollBar(), tab.run_controls.start_button, tab.run_controls.stop_button
+    assert bar.maximum() > 0
+    # Stop near the bottom of the view, the panel's last widgets below it (Qt scrolled to them)
+    y = stop.mapTo(tab.side.widget(), stop.rect().topLeft()).y()
+    bar.setValue(min(bar.maximum() - 1, max(0, y - int(tab.side.viewport().height() * 0.8))))
+    assert 0 < bar.value() < bar.maximum()
+    tab.train_form.set_values({"steps": 2000})
+    before, where = bar.value(), stop.mapTo(tab, stop.rect().topLeft())
+    start.setFocus()  # as a click leaves it
+    with qtbot.waitSignal(tab.runner.finished, timeout=30000):
+        start.click()
+        qtbot.waitUntil(stop.isEnabled, timeout=5000)
+        qtbot.wait(50)
+        assert bar.value() == before and stop.mapTo(tab, stop.rect().topLeft()) == where
+        assert stop.hasFocus()  # Space stops the run
+        stop.click()
+    settle(qtbot, tab)
+    assert bar.value() == before and stop.mapTo(tab, stop.rect().topLeft()) == where
