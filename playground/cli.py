@@ -8,6 +8,8 @@ import argparse
 import importlib
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from playground import registry
 from playground.progress import format_result
@@ -43,6 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
         if spec.commands:
             importlib.import_module(spec.commands_module).register(train, evaluate)
     return parser
+
+
+NAME_MAX = 200  # bytes of a file name we write (leaves room for the save's temporary suffix)
+
+
+def check_output(path: str, option: str = "--out", example: str = "model.npz") -> Path:
+    """Refuse a file to write before any work is done: a folder, a folder that does not exist (it
+    is never made silently), a non-regular file, a name too long, a place we cannot write."""
+    out = Path(path)
+    if not out.name or out.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give a file name such as {example}")
+    if out.exists() and not out.is_file():
+        raise CommandError(f"{option} {path} is not a regular file")
+    if not out.parent.is_dir():
+        raise CommandError(f"{option} {path}: the folder {out.parent} does not exist (make it first)")
+    if len(out.name.encode()) > NAME_MAX:
+        raise CommandError(f"{option}: the file name is longer than {NAME_MAX} bytes")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise CommandError(f"{option} {path}: cannot write there (no permission)")
+    try:  # what the save will do: a temporary file in that folder (root ignores permission bits)
+        tempfile.NamedTemporaryFile(dir=out.parent, prefix=".playground-", suffix=".tmp").close()
+    except OSError as e:
+        raise CommandError(f"{option} {path}: cannot write there ({e.strerror or e})") from None
+    return out
 
 
 def parse_tab(text: str, page: str | None) -> tuple[str, str | None]:
