@@ -6,8 +6,8 @@ import functools
 import time
 
 import numpy as np
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from models.digits.augment import SLOPPY, AugmentConfig
 from models.digits.cnn import CNN, CNNConfig
@@ -21,7 +21,7 @@ from playground.widgets.run_controls import RunControls
 from playground.tabs.digits.views import TileGrid
 
 GALLERY = 40  # misclassified digits shown
-CNN_ARCH = "CNN 5×5: 16, 32 maps, 128"  # the shipped CNN's shape (models.digits.cnn.CNNConfig())
+CNN_ARCH = "CNN 16-32-128"  # the shipped CNN's shape (models.digits.cnn.CNNConfig())
 LIVE_EVERY = 0.5  # seconds between live weight updates of the predictor while training
 FIELDS = [
     ChoiceField("arch", "Architecture", ARCHITECTURES + (CNN_ARCH,), "784-128-10",
@@ -86,12 +86,21 @@ class TrainPage(QWidget):
         self.gallery.setToolTip("Test digits the net gets wrong (true → guess). Click one to load it as the input.")
         self.gallery.tile_clicked.connect(self._on_gallery_tile_clicked)
 
-        settings_box = QGroupBox("Training")
-        settings_box.setMaximumWidth(self.form.sizeHint().width() + 60)
-        box = QVBoxLayout(settings_box)
+        settings = QWidget()
+        box = QVBoxLayout(settings)
+        box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.form)
         box.addWidget(self.controls)
         box.addWidget(self.summary)
+        box.addStretch(1)
+        scroll = QScrollArea()  # on a 720-line projector in presentation mode the settings scroll
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(settings)
+        settings_box = QGroupBox("Training")
+        settings_box.setMaximumWidth(self.form.sizeHint().width() + 60)
+        QVBoxLayout(settings_box).addWidget(scroll)
         gallery_box = QGroupBox("Misclassified (click to try)")
         QVBoxLayout(gallery_box).addWidget(self.gallery)
         top = QHBoxLayout()  # two independent rows: the settings never squeeze the matrix
