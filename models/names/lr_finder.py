@@ -96,17 +96,20 @@ def find_lr(model: NamesModel, data: NamesData, config: LRFinderConfig):
     sweep = Sweep()
     acc, best = 0.0, math.inf
     report = None
-    for report in train(model, data, config):
-        i = len(sweep.losses)
-        acc = SMOOTHING * acc + (1 - SMOOTHING) * report.loss
-        value = acc / (1 - SMOOTHING ** (i + 1))  # bias-corrected: the start is not dragged to 0
-        sweep.lrs.append(report.lr)
-        sweep.losses.append(report.loss)
-        sweep.smoothed.append(value)
-        best = min(best, value)
-        if not math.isfinite(report.loss) or (i > 20 and value > DIVERGED * best) or report.step == config.steps:
-            break
-        yield Report(report.step, report.loss, report.lr, metrics={"smoothed": value}, payload=sweep)
+    try:
+        for report in train(model, data, config):
+            i = len(sweep.losses)
+            acc = SMOOTHING * acc + (1 - SMOOTHING) * report.loss
+            value = acc / (1 - SMOOTHING ** (i + 1))  # bias-corrected: the start is not dragged to 0
+            sweep.lrs.append(report.lr)
+            sweep.losses.append(report.loss)
+            sweep.smoothed.append(value)
+            best = min(best, value)
+            if not math.isfinite(report.loss) or (i > 20 and value > DIVERGED * best) or report.step == config.steps:
+                break
+            yield Report(report.step, report.loss, report.lr, metrics={"smoothed": value}, payload=sweep)
+    except FloatingPointError:  # train() stops at a non-finite loss: the sweep has clearly diverged
+        pass
     if report is None:
         return
     finite = [x if math.isfinite(x) else 1e9 for x in sweep.losses]

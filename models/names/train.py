@@ -92,7 +92,8 @@ def train(model: NamesModel, data: NamesData, config: NamesTrainConfig, start_st
     "loss_ema" (smoothed over ~100 steps) and, once the val loss was measured (every
     eval_every steps and at the last step), "val_step" / "val_loss" of the latest measurement
     (so a viewer that sees only some reports still gets every val point); payload a TrainState.
-    `start_step` resumes a schedule. BLAS runs single-threaded meanwhile (models.core.blas):
+    `start_step` resumes a schedule. A non-finite loss raises FloatingPointError (with a
+    message) before it touches the weights. BLAS runs single-threaded meanwhile (models.core.blas):
     these matrices are too small to share."""
     config.validate()
     if data.block_size != model.block_size:
@@ -106,13 +107,15 @@ def train(model: NamesModel, data: NamesData, config: NamesTrainConfig, start_st
         pick = np.random.default_rng(0).choice(len(yval), config.eval_examples, replace=False)
         xval, yval = xval[pick], yval[pick]
     model.train()
-    with blas_threads(1):
+    # overflow on the way to a divergence is quiet: the non-finite loss is reported, once
+    with blas_threads(1), np.errstate(over="ignore", invalid="ignore"):
         yield from _steps(model, opt, data.Xtr, data.Ytr, xval, yval, config, start_step, rng)
 
 
 def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
     state = TrainState(model, opt, Xtr[:0], Ytr[:0])
     ema, ema_weight, last_val = 0.0, 0.0, {}
+    backup = np.empty_like(model.params)  # the weights before the step being taken
     # Draw and gather the minibatches of ~32k examples at once: one fancy index per chunk, not per step.
     chunk = max(16, 32768 // config.batch_size)
     for step in range(start_step, config.steps):
@@ -123,8 +126,14 @@ def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
         xb, yb = xchunk[k], ychunk[k]  # (B, T), (B,)
         opt.lr = config.lr_at(step)
         _, loss = model.forward(xb, yb)
+        if not np.isfinite(loss):  # before the update: the model keeps its last finite weights
+            raise FloatingPointError(_diverged(step + 1, opt.lr))
         model.backward()
+        np.copyto(backup, model.params)  # one memcpy: a step that overflows the weights is undone
         opt.step()
+        if not np.isfinite(model.params.sum()):
+            np.copyto(model.params, backup)
+            raise FloatingPointError(_diverged(step + 1, opt.lr))
         state.xb, state.yb = xb, yb
         ema, ema_weight = 0.99 * ema + 0.01 * loss, 0.99 * ema_weight + 0.01
         val = None
@@ -132,6 +141,11 @@ def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
             val = model.eval_loss(xval, yval)
             last_val = {"val_step": float(step + 1), "val_loss": val}
         yield Report(step + 1, loss, opt.lr, val, {"loss_ema": ema / ema_weight, **last_val}, state)
+
+
+def _diverged(step: int, lr: float) -> str:
+    return (f"the loss diverged at step {step:,} (it is no longer a finite number): lower the learning "
+            f"rate (it was {lr:.3g}); the weights are kept from the step before")
 
 
 def snapshot(report: Report, weights: bool = True) -> Report:

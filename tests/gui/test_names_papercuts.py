@@ -79,3 +79,36 @@ def test_train_does_not_scroll_the_side_panel(tab, qtbot):
         stop.click()
     settle(qtbot, tab)
     assert bar.value() == before and stop.mapTo(tab, stop.rect().topLeft()) == where
+
+
+def test_the_sample_box_caps_and_debounces_a_paste(tab, qtbot, monkeypatch):
+    """Issue 20: 1,000 pasted characters redrew a row-per-character heatmap per keystroke (22 s)."""
+    from playground.tabs.names import sample
+
+    tab.show_page("sample")
+    drawn = []
+    real = tab.sampler.show_name
+    monkeypatch.setattr(tab.sampler, "show_name", lambda word, which="trained": drawn.append(word) or real(word, which))
+    for i in range(1, 30):  # typed fast: one redraw when typing pauses
+        tab.sampler.name_edit.setText("abcdefghij"[: i % 10 + 1])
+    qtbot.waitUntil(lambda: len(drawn) == 1, timeout=3000)
+    qtbot.wait(sample.TYPING_PAUSE_MS * 2)
+    assert len(drawn) == 1
+    tab.sampler.name_edit.setText("emma" * 250)  # a 1,000-character paste
+    assert len(tab.sampler.name_edit.text()) == sample.MAX_TYPED
+    qtbot.waitUntil(lambda: len(drawn) == 2, timeout=3000)
+    assert tab.sampler.probs_view.values.shape[0] == sample.MAX_TYPED + 1
+
+
+def test_a_word_list_with_other_characters_asks_before_replacing_a_trained_model(tab, qtbot, tmp_path):
+    change(qtbot, tab, n_hidden=32)
+    train_for(qtbot, tab, 100)
+    trained, asked = tab.model, []
+    other = tmp_path / "accents.txt"
+    other.write_text("zoé\nchloé\nrenée\nandré\n" * 20)
+    tab.confirm = lambda question: asked.append(question) or False
+    tab.open_file(str(other))
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)
+    settle(qtbot, tab)
+    assert "accents.txt has other characters" in asked[0]
+    assert tab.model is trained and "32,033 words" in tab.source_label.text()

@@ -114,17 +114,17 @@ def test_gradient_check_table(tab, qtbot):
     assert "every gradient matches" in tab.gradcheck.summary.text()
 
 
-def test_hover_shows_next_character_probabilities(tab):
+def test_hover_shows_next_character_probabilities(tab, qtbot):
     item = tab.sampler.trained_list.item(0)
     tab.sampler.trained_list.itemEntered.emit(item)
     word = trained_names(tab)[0]
     assert tab.sampler.probs_view.values.shape == (len(word) + 1, tab.model.vocab.size)
     assert np.allclose(tab.sampler.probs_view.values.sum(axis=1), 1)
     assert word in tab.sampler.detail_label.text()
-    tab.sampler.name_edit.setText("Emma")  # typed with a capital: scored as "emma"
-    assert tab.sampler.probs_view.values.shape[0] == 5
+    tab.sampler.name_edit.setText("Emma")  # typed with a capital: scored as "emma" (once typing pauses)
+    qtbot.waitUntil(lambda: tab.sampler.probs_view.values.shape[0] == 5, timeout=3000)
     tab.sampler.name_edit.setText("zoé")
-    assert "does not know" in tab.sampler.detail_label.text()
+    qtbot.waitUntil(lambda: "does not know" in tab.sampler.detail_label.text(), timeout=3000)
 
 
 def sample(qtbot, tab, **settings):

@@ -5,7 +5,7 @@ next character, with the one that came highlighted."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
@@ -16,6 +16,9 @@ from playground import shortcuts
 from playground import style as app_style
 from playground.tabs.names.state import Samples, SampleSettings
 from playground.widgets.heatmap import Heatmap
+
+MAX_TYPED = 40  # characters of a typed name: its heatmap has a row per character (1,000 froze 22 s)
+TYPING_PAUSE_MS = 150  # the typed name is scored once typing pauses this long, not per keystroke
 
 TAG_TEXT = {"train": "in train", "val": "in val", "test": "in test", "new": "new"}
 TAG_COLOUR = {"train": 1, "val": 4, "test": 3}  # style.series() indices; new names keep the text colour
@@ -108,8 +111,14 @@ class SamplePage(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("type a name to score it with the trained model…")
         self.name_edit.setClearButtonEnabled(True)
-        self.name_edit.setToolTip("The trained model's probability of each next character of this name")
-        self.name_edit.textChanged.connect(self._on_name_changed)
+        self.name_edit.setToolTip(f"The trained model's probability of each next character of this name "
+                                  f"(up to {MAX_TYPED} characters)")
+        self.name_edit.setMaxLength(MAX_TYPED)  # pasted text is cut to this too
+        self._typed = QTimer(self)
+        self._typed.setSingleShot(True)
+        self._typed.setInterval(TYPING_PAUSE_MS)
+        self._typed.timeout.connect(self._score_typed)
+        self.name_edit.textChanged.connect(self._typed.start)  # (re)start: one redraw per pause
         self.probs_view = Heatmap(title="Next-character probabilities", x_label="next character",
                                   y_label="after … → came", cell_font_scale=0.9)
         self.probs_view.setToolTip("Each row: what the model expected after the characters so far; the "
@@ -152,6 +161,7 @@ class SamplePage(QWidget):
         models = self.models()
         if models is None or not word:
             return
+        word = word[:MAX_TYPED]
         model = models[0] if which == "untrained" else models[1]
         try:
             probs = char_probs(model, word)  # (len + 1, V)
@@ -186,9 +196,9 @@ class SamplePage(QWidget):
     def _on_current_item_changed(self, current, previous) -> None:
         self._show_item(current, "untrained" if self.sender() is self.untrained_list else "trained")
 
-    @Slot(str)
-    def _on_name_changed(self, text: str) -> None:
-        word, models = text.strip(), self.models()
+    @Slot()
+    def _score_typed(self) -> None:
+        word, models = self.name_edit.text().strip(), self.models()
         if word and models is not None:
             known = set(models[1].vocab.itos)
             if not set(word) <= known and set(word.lower()) <= known:
