@@ -118,8 +118,8 @@ class LossPlot(pg.PlotWidget):
             self._view = (lo_x, lo_x, np.inf, -np.inf)
         x0, x1, y0, y1 = self._view
         changed = first
-        if lo_x < x0 or hi_x > x1:
-            x0 = min(x0, lo_x)
+        if lo_x < x0 or hi_x > x1 or x1 <= x0:  # (a single point: a 10-step view, not an empty
+            x0 = min(x0, lo_x)                  # range whose ticks all read "200000")
             if first and hi_x > lo_x:  # many points at once (a loaded history): exactly their extent
                 span = hi_x - x0
             else:  # a live run: jump ahead, so the view does not move with every point

@@ -112,3 +112,19 @@ def test_a_word_list_with_other_characters_asks_before_replacing_a_trained_model
     settle(qtbot, tab)
     assert "accents.txt has other characters" in asked[0]
     assert tab.model is trained and "32,033 words" in tab.source_label.text()
+
+
+def test_a_single_point_far_along_gets_distinct_ticks(qtbot):
+    """Issue 19 item 9: the first update ratio of a loaded preset's run, at step 200,001, had a
+    view 1 step wide whose five labels all read "200000"."""
+    from playground.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.add_point("W1", 200_001, -3.0)
+    x0, x1 = plot.getPlotItem().viewRange()[0]
+    assert x1 - x0 >= 9
+    axis = plot.getPlotItem().getAxis("bottom")
+    major = axis.tickValues(x0, x1, 600)[0]
+    labels = axis.tickStrings(major[1], axis.scale, major[0])
+    assert len(labels) == len(set(labels)) >= 2
