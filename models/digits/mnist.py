@@ -5,12 +5,12 @@ per dimension, then the raw bytes. Images are (N, 28, 28) uint8, labels (N,) uin
 """
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 
 from models.core.assets import asset_path, find_data
+from models.core.safe_files import read_gzip
 from models.digits.preprocess import preprocess  # noqa: F401  (public here: models.digits.mnist.preprocess)
 
 FILES = {
@@ -27,17 +27,16 @@ class MnistError(ValueError):
     """An MNIST file that is missing, truncated or not IDX; the message is for the user."""
 
 
+MAX_IDX_BYTES = 64 << 20  # MNIST's largest file unpacks to 47 MB
+
+
 def read_idx(path, magic: int) -> np.ndarray:
     """Read one IDX file (gzipped or not) whose header must carry `magic`; returns uint8 data."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except FileNotFoundError:
-        raise MnistError(f"{path}: no such file.") from None
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise MnistError(f"{path.name}: damaged gzip file ({e}).") from None
+    if not path.exists():
+        raise MnistError(f"{path}: no such file.")
+    # a FIFO or device is refused before it can block; a gzip bomb stops at the cap
+    raw = read_gzip(path, MAX_IDX_BYTES, error=MnistError)
     ndim = magic & 0xFF
     head = 4 + 4 * ndim
     found = int.from_bytes(raw[:4], "big")

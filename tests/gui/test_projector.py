@@ -43,9 +43,7 @@ def small_texts(widget) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("presentation", [pytest.param(True, marks=pytest.mark.xfail(
-    reason="the Digits Train page is taller than a 1280x720 projector (issue 13, in progress)", strict=False)),
-    False], ids=["presentation", "normal"])
+@pytest.mark.parametrize("presentation", [True, False], ids=["presentation", "normal"])
 def test_every_page_fits_every_projector(main_window, presentation):
     if presentation:
         main_window.presentation_action.trigger()

@@ -77,7 +77,7 @@ def describe_model(model) -> str:
 
 
 def _train(args) -> dict:
-    from playground.cli import CommandError
+    from playground.cli import CommandError, check_output
     from playground.progress import drive
 
     from models.core import checkpoint
@@ -85,6 +85,7 @@ def _train(args) -> dict:
     from models.digits.mnist import load_mnist
     from models.digits.train import DigitsData, DigitsTrainConfig, evaluate, train
 
+    check_output(args.out, example="mnist_mlp.npz")  # before loading or training anything
     if args.init:
         try:
             net = checkpoint.load_model(args.init).model
