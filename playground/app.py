@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 
@@ -59,6 +59,7 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
 
     app = application()
     window = MainWindow(restore=False)
+    window.setAttribute(Qt.WA_DeleteOnClose)  # deleted by the GUI thread when closed, never by a GC pass on a job thread
     window.set_style(app_style.Style(theme=theme, presentation=presentation))
     window.resize(*size)
     window.show()

@@ -4,6 +4,7 @@ skipped."""
 import io
 import json
 import os
+import struct
 import zipfile
 
 import numpy as np
@@ -82,11 +83,14 @@ def test_save_is_atomic(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["l.playground"]  # no temp file left
 
 
-@pytest.mark.parametrize("keep", [0.97, 0.6])
-def test_a_truncated_file_keeps_the_parts_it_still_holds(tmp_path, keep):
+@pytest.mark.parametrize("into", ["header", "data"])
+def test_a_truncated_file_keeps_the_parts_it_still_holds(tmp_path, into):
     path = write_lesson(tmp_path / "l.playground", make_lesson())
     raw = path.read_bytes()
-    path.write_bytes(raw[:int(len(raw) * keep)])
+    last = "tabs/bigram/weights/0.npz"
+    with zipfile.ZipFile(path) as z:
+        cut = z.getinfo(last).header_offset + 10 if into == "header" else _data_offset(path, last) + 5
+    path.write_bytes(raw[:cut])
     lesson, skipped = read_lesson(path)
     assert lesson.title == "Why batch norm" and len(lesson.script) == 2
     assert any("cut short" in s for s in skipped)
@@ -94,6 +98,22 @@ def test_a_truncated_file_keeps_the_parts_it_still_holds(tmp_path, keep):
     # the bigram weights were the last part: gone, and said so
     assert "W/WeightsBox" not in lesson.tabs["bigram"].weights
     assert any("Bigram tab's weights" in s for s in skipped)
+
+
+def test_a_cut_file_whose_parts_are_zips_themselves_keeps_its_lesson(tmp_path):
+    """Weights are .npz files, zips of their own: a file cut inside the last one must not be read
+    through another part's zip directory."""
+    npz = io.BytesIO()
+    np.savez(npz, W=np.ones((27, 27), np.float32))
+    lesson = make_lesson()
+    lesson.tabs["names"].weights = {"C/WeightsBox": npz.getvalue()}
+    lesson.tabs["bigram"].weights = {"W/WeightsBox": npz.getvalue() * 3}
+    path = write_lesson(tmp_path / "l.playground", lesson)
+    for cut in range(_data_offset(path, "tabs/bigram/weights/0.npz") - 20, path.stat().st_size, 97):
+        (tmp_path / "cut.playground").write_bytes(path.read_bytes()[:cut])
+        back, skipped = read_lesson(tmp_path / "cut.playground")
+        assert back.title == "Why batch norm" and back.tabs["names"].weights == lesson.tabs["names"].weights
+        assert any("cut short" in s for s in skipped)
 
 
 def test_a_file_cut_inside_lesson_json_is_an_error(tmp_path):
@@ -146,11 +166,20 @@ def test_a_missing_member_is_skipped_and_named(tmp_path):
     assert any("Names MLP tab's curves and drawings" in s and "missing" in s for s in skipped)
 
 
+def _data_offset(path, member) -> int:
+    """Where a member's (compressed) bytes start in the zip."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    raw = path.read_bytes()
+    name_len, extra_len = struct.unpack_from("<HH", raw, info.header_offset + 26)
+    return info.header_offset + 30 + name_len + extra_len
+
+
 def test_a_corrupt_member_is_skipped(tmp_path):
     path = write_lesson(tmp_path / "l.playground", make_lesson())
     raw = bytearray(path.read_bytes())
-    at = raw.find(b"other weights")  # stored, not compressed: flip its bytes
-    raw[at:at + 5] = b"XXXXX"
+    at = _data_offset(path, "tabs/bigram/weights/0.npz") + 10
+    raw[at:at + 5] = bytes(b ^ 0xFF for b in raw[at:at + 5])
     path.write_bytes(bytes(raw))
     lesson, skipped = read_lesson(path)
     assert "W/WeightsBox" not in lesson.tabs["bigram"].weights

@@ -105,7 +105,9 @@ def write_lesson(path, lesson: Lesson) -> Path:
         for k, (box, raw) in enumerate(tab.weights.items()):
             member = f"tabs/{name}/weights/{k}.npz"
             entry["weights"][box] = member
-            members.append((member, raw, zipfile.ZIP_STORED))  # already compressed
+            # deflated although already compressed: stored, the npz's own zip records would show
+            # through and could pass for this file's own in a file cut short
+            members.append((member, raw, zipfile.ZIP_DEFLATED))
         header["tabs"][name] = entry
     text = json.dumps(header, indent=1, allow_nan=False).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -188,6 +190,8 @@ def _members(raw: bytes, name: str, skipped: list[str]) -> dict[str, bytes]:
     try:
         z = zipfile.ZipFile(io.BytesIO(raw))
         infos = z.infolist()
+        if LESSON_JSON not in z.namelist():  # the directory found was not ours (a stored .npz's, in a cut file)
+            raise zipfile.BadZipFile
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         members = _salvage(raw)
         if members:

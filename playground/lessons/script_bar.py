@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from playground import shortcuts
 from playground import style as app_style
@@ -36,10 +36,16 @@ class ScriptBar(QToolBar):
         self.text_label.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.count_label = QLabel()
         inner = QWidget()
+        inner.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        words = QVBoxLayout()  # the title above its sentence: the sentence gets the bar's width
+        words.setSpacing(0)
+        words.addWidget(self.title_label)
+        words.addWidget(self.text_label)
+        words.addStretch(1)  # the two lines together at the top, however tall the bar is
         row = QHBoxLayout(inner)
         row.setContentsMargins(8, 2, 8, 2)
-        row.addWidget(self.title_label)
-        row.addWidget(self.text_label, 1)
+        row.addLayout(words, 1)
+        row.addSpacing(16)
         row.addWidget(self.count_label)
         self.addWidget(inner)
         self.back_action = self._action("◀ Back", "Previous step of the lesson", "lesson.back", self.back)
@@ -47,6 +53,7 @@ class ScriptBar(QToolBar):
         self.close_action = self._action("✕", "Close the lesson's script (the lesson's state stays)", None,
                                          self.close_script)
         self.marker = _Marker(window)
+        app_style.bus().changed.connect(self._on_style_changed)
         self.hide()
         self._set_enabled()
 
@@ -79,9 +86,25 @@ class ScriptBar(QToolBar):
         self.text_label.setText(step.text)
         self.count_label.setText(f"{self.index + 1} / {len(self.steps)}")
         self.problem = ""
+        self._fit_text()
         self._go_to(step)
         self._set_enabled()
         self.step_shown.emit(self.index)
+
+    def _fit_text(self) -> None:
+        """As tall as the sentence needs at the label's width: a wrapped label's own size hint is
+        for a narrow guess, which would make the bar too tall (or cut the sentence)."""
+        width = self.text_label.width() if self.text_label.width() > 100 else round(0.7 * self.window_.width())
+        self.text_label.setFixedHeight(max(self.text_label.heightForWidth(width), self.fontMetrics().height()))
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        QTimer.singleShot(0, self, self._fit_text)  # new fonts: the sentence takes another height
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            QTimer.singleShot(0, self, self._fit_text)  # once the label has its new width
 
     def _go_to(self, step: Step) -> None:
         window = self.window_

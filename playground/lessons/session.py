@@ -183,9 +183,10 @@ class LessonSession(QObject):
         def load_weights():
             tab = window.tab(name)
             boxes = dict(widget_state.weights_boxes(tab))
+            moved = widget_state.relocate(list(weights), boxes)
             for where, file in weights.items():
-                if where in boxes:
-                    boxes[where].load_requested.emit(file)  # the tab loads them in its job
+                if where in moved:
+                    boxes[moved[where]].load_requested.emit(file)  # the tab loads them in its job
                 else:
                     self._notes.append(f"The {tab.title} tab has no weights box where the lesson's weights go.")
 

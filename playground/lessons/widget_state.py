@@ -126,10 +126,37 @@ def capture_widgets(root: QWidget) -> list[dict]:
     return out
 
 
+def relocate(saved: list[str], current: dict[str, QWidget], fits=lambda w: True,
+             last_one: bool = True) -> dict[str, str]:
+    """{saved path: current path} for widgets a layout change moved: the same path, else the one
+    fitting widget whose objectName is the saved path's last segment (a named widget, such as a
+    ControlsForm field, is found wherever its box went), else (with `last_one`), when exactly one
+    saved path and one fitting widget are left unmatched, those two (a tab's one weights box or
+    loss plot)."""
+    out = {p: p for p in saved if p in current and fits(current[p])}
+    for p in saved:
+        if p in out:
+            continue
+        leaf = p.rsplit("/", 1)[-1]
+        named = [q for q, w in current.items() if w.objectName() == leaf and fits(w) and q not in out.values()]
+        if len(named) == 1:
+            out[p] = named[0]
+    left = [p for p in saved if p not in out]
+    free = [q for q, w in current.items() if fits(w) and q not in out.values()]
+    if last_one and len(left) == 1 and len(free) == 1:
+        out[left[0]] = free[0]
+    return out
+
+
 def restore_widgets(root: QWidget, entries: list[dict], where: str = "") -> list[str]:
     """Set every entry's widget; sentences about those that are missing or would not take."""
-    widgets = dict(walk(root))
-    missing = [e["path"] for e in entries if e["path"] not in widgets or kind_of(widgets[e["path"]]) is None]
+    current = dict(walk(root))
+    moved = {}
+    for kind in {e["kind"] for e in entries}:  # a widget moved by a layout change keeps its kind
+        paths = [e["path"] for e in entries if e["kind"] == kind]
+        moved.update(relocate(paths, current, lambda w, kind=kind: _same_kind(kind_of(w), kind), last_one=False))
+    widgets = {p: current[q] for p, q in moved.items()}
+    missing = [e["path"] for e in entries if e["path"] not in widgets]
     todo = [e for e in entries if e["path"] not in missing]
     for _ in range(PASSES):
         todo = [e for e in todo if not _matches(widgets[e["path"]], e)]
@@ -146,9 +173,13 @@ def restore_widgets(root: QWidget, entries: list[dict], where: str = "") -> list
     return notes
 
 
+def _same_kind(a, b) -> bool:
+    return a is not None and (a == b or {a, b} <= {"int", "float"})
+
+
 def _matches(w: QWidget, e: dict) -> bool:
     kind = kind_of(w)
-    if kind != e["kind"] and not {kind, e["kind"]} <= {"int", "float"}:
+    if not _same_kind(kind, e["kind"]):
         return False
     if isinstance(w, QRadioButton) and not e["value"]:
         return True  # unchecking a radio button is checking another one
@@ -198,10 +229,11 @@ def loss_plots(root: QWidget) -> list[tuple[str, LossPlot]]:
 
 
 def restore_curves(root: QWidget, curves: list[Curve], where: str = "") -> list[str]:
-    plots = dict(loss_plots(root))
+    current = dict(walk(root))
+    moved = relocate([c.plot for c in curves], current, lambda w: isinstance(w, LossPlot))
     lost = []
     for curve in curves:
-        plot = plots.get(curve.plot)
+        plot = current.get(moved.get(curve.plot, ""))
         if plot is None:
             lost.append(curve.plot)
             continue

@@ -247,7 +247,8 @@ def test_a_damaged_lesson_opens_what_it_can_and_says_what_it_skipped(qtbot, tmp_
     path = tmp_path / f"{damage}.playground"
     if damage == "truncated":
         raw = small_lesson.read_bytes()
-        path.write_bytes(raw[:len(raw) - 300])  # into the last part: the autograd weights
+        last = zipfile.ZipFile(small_lesson).infolist()[-1]  # a weights file: lesson.json is first
+        path.write_bytes(raw[:last.header_offset + 40])  # cut inside the last part
     elif damage == "newer":
         _rewrite(small_lesson, path, _newer)
     else:
@@ -295,6 +296,37 @@ def test_a_tab_that_changed_costs_only_its_own_part(qtbot, tmp_path, monkeypatch
     assert skipped == [] and lesson.tabs["bigram"].extra == {}
     assert {w["value"] for w in lesson.tabs["bigram"].widgets if w["path"].endswith("QSlider")} == {2}
     window.shutdown()
+
+
+def test_named_controls_and_a_tabs_one_plot_survive_a_layout_change(qtbot):
+    """Paths come from the widget tree; a named control (a ControlsForm field), or the one loss
+    plot of a tab, is still found after its box moves."""
+    from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QSpinBox, QVBoxLayout, QWidget
+
+    from playground.widgets.loss_plot import LossPlot
+
+    def build(extra_box: bool):
+        root = QWidget()
+        qtbot.addWidget(root)
+        parent = QGroupBox(root) if extra_box else root
+        QVBoxLayout(root).addWidget(parent) if extra_box else None
+        lr = QDoubleSpinBox(parent)
+        lr.setObjectName("lr")
+        lr.setRange(0, 10)
+        QSpinBox(parent)  # unnamed: found by its path only
+        LossPlot(parent)
+        return root
+
+    old = build(False)
+    old.findChild(QDoubleSpinBox, "lr").setValue(0.25)
+    old.findChild(QSpinBox).setValue(7)
+    old.findChild(LossPlot).set_series("train", [1, 2], [3.0, 2.5])
+    saved, curves = widget_state.capture_widgets(old), widget_state.capture_curves(old)
+    new = build(True)
+    notes = widget_state.restore_widgets(new, saved) + widget_state.restore_curves(new, curves)
+    assert new.findChild(QDoubleSpinBox, "lr").value() == 0.25
+    assert new.findChild(LossPlot).series("train")[1].tolist() == [3.0, 2.5]
+    assert notes == ["1 control(s) this version does not have: QSpinBox."]
 
 
 # -- the script ----------------------------------------------------------------------------------
