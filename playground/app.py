@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 
@@ -14,6 +14,21 @@ def _quiet_offscreen(mode, context, message):
     """The offscreen platform warns about window hints it cannot honour; everything else prints."""
     if "propagateSizeHints" not in message:
         print(message, file=sys.stderr)
+
+
+_collector = None
+
+
+def collect_on_gui_thread() -> None:
+    """Python's cyclic garbage collector runs in whichever thread allocates: a job's or a
+    runner's too, and a Qt object freed off the GUI thread crashes the process later. So the
+    automatic collector is switched off and a timer collects on the GUI thread (pyqtgraph's
+    GarbageCollector). Idempotent; needs a QApplication."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
 
 
 def application() -> QApplication:
@@ -82,9 +97,11 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
     window.shutdown()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
-        raise OSError(f"could not write {out}")
+    saved = image.save(str(out), "PNG")
     window.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # freed here, on the GUI thread
+    if not saved:
+        raise OSError(f"could not write {out}")
     return out
 
 

@@ -61,7 +61,7 @@ def check_output(path: str, option: str = "--out", example: str = "model.npz") -
     if not out.parent.is_dir():
         raise CommandError(f"{option} {path}: the folder {out.parent} does not exist (make it first)")
     if len(out.name.encode()) > NAME_MAX:
-        raise CommandError(f"{option}: the file name is longer than {NAME_MAX} bytes")
+        raise CommandError(f"{option}: the file name is too long; use at most {NAME_MAX} bytes")
     if out.exists() and not os.access(out, os.W_OK):
         raise CommandError(f"{option} {path}: cannot write there (no permission)")
     try:  # what the save will do: a temporary file in that folder (root ignores permission bits)

@@ -10,6 +10,13 @@ from playground import jobs, runner, wheel_guard
 from playground import style as app_style
 
 
+@pytest.fixture(autouse=True, scope="session")
+def collector_on_the_gui_thread(qapp):
+    from playground.app import collect_on_gui_thread
+
+    collect_on_gui_thread()  # as the app does: no cyclic GC pass on a job thread
+
+
 @pytest.fixture(autouse=True)
 def widgets_freed_on_the_gui_thread(qapp):
     """After each test (first in this file: it ends last), delete the widgets it closed and

@@ -11,9 +11,7 @@ nothing.
 from __future__ import annotations
 
 import math
-import os
 import sys
-from pathlib import Path
 
 DATASETS = ("moons", "circles", "xor", "spiral", "blobs", "plane", "gaussians")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
@@ -21,7 +19,6 @@ LOSSES = ("max_margin", "mse", "bce")
 SCHEDULES = ("linear", "constant", "cosine")
 FEATURES = "x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2"
 MAX_STEPS = 100_000  # the scalar engine: ~10 ms a step on 100 points, so ~20 minutes
-NAME_MAX = 200  # characters of an output file's name (the save adds a temp suffix to it)
 
 
 def register(train, evaluate) -> None:
@@ -105,27 +102,6 @@ def _data(args):
     return split(X, y, args.test_ratio, args.seed)
 
 
-def check_out(path: str) -> Path:
-    """Refuse an --out that cannot be written, before any training: a folder, a folder that does
-    not exist (it is never made silently), one we may not write to, a name too long."""
-    from playground.cli import CommandError
-
-    out = Path(path)
-    if not out.name or out.is_dir():
-        raise CommandError(f"--out {path} is a folder; give a file name such as mlp.npz")
-    if out.exists() and not out.is_file():
-        raise CommandError(f"--out {path} is not a regular file")
-    parent = out.parent
-    if not parent.is_dir():
-        raise CommandError(f"--out {path}: the folder {parent} does not exist (make it first)")
-    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CommandError(f"--out {path}: cannot write there (no permission)")
-    if len(out.name) > NAME_MAX:
-        raise CommandError(f"--out: the file name has {len(out.name)} characters; use at most "
-                           f"{NAME_MAX}")
-    return out
-
-
 def _train(args) -> dict:
     from models.autograd import features
     from models.autograd.model import PlaneMLP
@@ -133,7 +109,7 @@ def _train(args) -> dict:
     from models.autograd.train import AutogradTrainConfig, evaluate
     from models.autograd.train import train as train_mlp
     from models.core import checkpoint
-    from playground.cli import CommandError
+    from playground.cli import CommandError, check_output
     from playground.progress import drive
 
     hidden = _hidden(args.hidden)
@@ -153,7 +129,7 @@ def _train(args) -> dict:
         raise CommandError("--lr must be a positive number, --l1 and --l2 not negative")
     _check_data(args)
     if args.out:
-        check_out(args.out)  # before the work, not after it
+        check_output(args.out, example="mlp.npz")  # before the work, not after it
     data = _data(args)
     model = PlaneMLP(hidden, (args.activation,) * len(hidden), args.init_seed, inputs, task)
     config = AutogradTrainConfig(loss="mse" if task == "regress" else args.loss, lr=lr,
