@@ -53,6 +53,8 @@ SHORTCUTS: dict[str, Shortcut] = {
     "autograd.step": Shortcut(("F7",), "autograd/train", "one training step"),
     # Bigram
     "bigram.sample": Shortcut(("Ctrl+Return",), "bigram/sample", "sample names"),
+    "bigram.train": Shortcut(("Ctrl+Return",), "bigram/learn", "train W"),
+    "bigram.step": Shortcut(("F7",), "bigram/learn", "one training step of W"),
     # Names MLP (the side panel shows on every page)
     "names.train": Shortcut(("Ctrl+Return",), "names", "train"),
     "names.step": Shortcut(("F7",), "names", "one training step"),

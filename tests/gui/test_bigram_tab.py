@@ -65,16 +65,14 @@ def test_modes_and_smoothing(tab):
 
 def test_hover_and_click_tell_the_cell(tab, qtbot):
     view = tab.matrix
-    cell = view.cell_size()
-    left, top = view.data.header_size(view.text_scale())
-    pos = QPoint(int(left + 14.5 * cell), int(top + 1.5 * cell))  # row 'a', column 'n'
+    pos = view.cell_center(1, 14)  # row 'a', column 'n'
     assert view.cell_at(QPointF(pos)) == (1, 14)
     with qtbot.waitSignal(view.cell_clicked) as clicked:
         qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=pos)
     assert clicked.args == [1, 14]
     text = tab.cell_label.text()
     assert "5,367" in text and "0.1576" in text and "anna" in text
-    qtbot.mouseMove(view.viewport(), QPoint(int(left + 0.5 * cell), int(top + 0.5 * cell)))
+    qtbot.mouseMove(view.viewport(), view.cell_center(0, 0))
     qtbot.waitUntil(lambda: view.hovered == (0, 0))
     assert "empty word" in tab.cell_label.text()
 
@@ -213,7 +211,9 @@ def test_stop_mid_run_and_reset(tab, qtbot):
     assert page.run.steps == 0 and page.loss_plot.series("network")[0].size == 0
 
 
-def test_opening_a_list_while_training_replaces_w_after_the_run(tab, qtbot, tmp_path):
+def test_opening_a_list_while_training_asks_then_replaces_w_after_the_run(tab, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
     page = tab.neural
     page.form.set_values({"steps": 100_000, "lr": 50.0})
     path = tmp_path / "abc.txt"
@@ -222,7 +222,9 @@ def test_opening_a_list_while_training_replaces_w_after_the_run(tab, qtbot, tmp_
         page.controls.start_button.click()
         qtbot.waitUntil(lambda: page.run.steps >= 1, timeout=10_000)
         open_and_wait(tab, qtbot, path)
-    assert tab.data.source == "abc.txt"
+        assert tab.replace_question is not None and tab.data.source == "names.txt"  # asked first
+        tab.replace_question.button(QMessageBox.Yes).click()
+    assert tab.data.source == "abc.txt" and tab.replace_question is None
     assert page.run.model.W.shape == (4, 4) and page.run.steps == 0
     assert page.net_view.data.shape == (4, 4)
     with qtbot.waitSignal(page.runner.finished, timeout=10_000):
@@ -252,10 +254,10 @@ def test_text_is_never_smaller_than_the_app_font(tab):
 
 def test_fit_zoom_and_scroll(tab):
     view = tab.matrix
-    view.set_fit(True)
+    assert view.fit  # the whole matrix first
     vp = view.viewport().size()
-    left, top = view.data.header_size(1.0)
-    assert 27 * view.cell_size() <= min(vp.width() - left, vp.height() - top) + 1
+    g = view.geom()
+    assert g.left + 27 * g.cell <= vp.width() + 1 and g.top + 27 * g.cell <= vp.height() + 1
     assert view.verticalScrollBar().maximum() == 0
     view.set_fit(False)
     read = view.cell_size()

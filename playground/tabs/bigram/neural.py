@@ -8,12 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
 from models.bigram.counts import log_probs
 from models.bigram.neural import NeuralBigram
 from models.bigram.train import NeuralBigramConfig, snapshot, train
+from playground import shortcuts
 from playground import style as app_style
 from playground.tabs.bigram.matrix import MatrixView
 from playground.tabs.bigram.state import BigramData, display_char
@@ -43,6 +44,8 @@ class NeuralPage(QWidget):
         self.learned: np.ndarray | None = None  # softmax(W) from the latest report
         self.run: _Run | None = None
         self._reset_when_idle = False  # new data arrived while a run was stopping: drop its reports
+        self.w_version = 0  # counts changes of W (training, reset, loading)
+        self.saved_version = 0  # the w_version last saved or loaded: equal means nothing to lose
         self.runner = tab.make_runner()
         self.runner.reported.connect(self._on_runner_reported)
         self.runner.finished.connect(self._on_runner_finished)
@@ -62,6 +65,8 @@ class NeuralPage(QWidget):
         self.controls = RunControls(self.runner, step=True)
         self.controls.start_requested.connect(self._on_controls_start_requested)
         self.controls.step_requested.connect(self._on_controls_step_requested)
+        shortcuts.bind(self.controls.start_button, "bigram.train")
+        shortcuts.bind(self.controls.step_button, "bigram.step")
         self.reset_button = QPushButton("Reset W")
         self.reset_button.setToolTip("Start again from random weights (the seed above)")
         self.reset_button.clicked.connect(self._on_reset_clicked)
@@ -76,33 +81,44 @@ class NeuralPage(QWidget):
         self.net_view = MatrixView(fit=True)
         for view in (self.count_view, self.net_view):
             view.cell_hovered.connect(self._on_view_cell_hovered)
-        self.loss_plot = LossPlot(title="Loss while learning W", y_label="average NLL")
+        self.loss_plot = LossPlot(title=None, y_label="NLL")
+        self.loss_plot.setToolTip("The network's loss at each step; the dashed line is the counts' NLL")
+        self.loss_plot.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Expanding)  # as wide as the form
+        legend = self.loss_plot.getPlotItem().legend
+        if legend is not None:
+            legend.hide()  # one curve, named by the page; a legend would cover it in a small plot
         self._guide: pg.InfiniteLine | None = None
 
+        # Laid out for a projector: the buttons on top (never below the fold), then a column with
+        # the form and the loss under it, and the two matrices as large as the height allows; the
+        # column gets the width they cannot use (resizeEvent), its rows wrapping when narrow.
+        self.form.layout().setRowWrapPolicy(QFormLayout.WrapAllRows)
+        top = QHBoxLayout()
+        for w in (self.controls, self.reset_button, self.log_box):
+            top.addWidget(w)
+        top.addWidget(self.status, 1)
         left = QVBoxLayout()
         left.addWidget(self.form)
-        left.addWidget(self.controls)
-        left.addWidget(self.reset_button)
-        left.addWidget(self.log_box)
-        left.addWidget(self.status)
-        left.addStretch(1)
+        left.addWidget(self.loss_plot, 1)
         grid = QGridLayout()
-        for col, text in enumerate(("<b>Counts</b>: P(next | previous)",
-                                    "<b>Network</b>: softmax(W), row by row")):
+        for col, text in enumerate(("<b>Counts</b>: P(next | previous)", "<b>Network</b>: softmax(W)")):
             title = QLabel(text)
             title.setWordWrap(True)
             title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # equal columns
             grid.addWidget(title, 0, col)
         grid.addWidget(self.count_view, 1, 0)
         grid.addWidget(self.net_view, 1, 1)
-        grid.addWidget(self.loss_plot, 2, 0, 1, 2)
+        grid.setHorizontalSpacing(6)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(1, 3)
-        grid.setRowStretch(2, 2)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 0)
-        layout.addLayout(grid, 1)
+        grid.setRowStretch(1, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 0)
+        body.addLayout(grid, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
 
     # -- data from the tab -----------------------------------------------------------------
     def set_data(self, data: BigramData) -> None:
@@ -122,6 +138,8 @@ class NeuralPage(QWidget):
         if self.data is None or self.runner.is_busy():
             return
         self.run = _Run(len(self.data.itos), self.form.value("seed"), "".join(self.data.itos))
+        self.w_version += 1
+        self.saved_version = self.w_version  # a random W: nothing to lose
         self.learned = self.run.shown.probs()
         self.loss_plot.clear_data()
         self._set_guide(self.data.nll(0.0)["all"])
@@ -133,22 +151,59 @@ class NeuralPage(QWidget):
         st = app_style.current()
         if self._guide is None:
             self._guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(st.muted, width=st.pen_width, style=Qt.DashLine),
-                                          label="", labelOpts={"position": 0.15, "color": st.muted})
+                                          label="", labelOpts={"position": 0.6, "color": st.muted})
             self.loss_plot.addItem(self._guide)
         self._guide.setValue(y)
         self._guide.label.setFormat(f"counts {y:.4f}")
 
-    def restore(self, state: dict, steps: int) -> bool:
+    def restore(self, state: dict, steps: int, history=None, loss: float | None = None) -> bool:
         """Put saved weights (a NeuralBigram state_dict) and their step count in place of W, as
-        lessons do; False (nothing changed) while a run goes or when they do not fit this list."""
+        lessons and Load… do; `history` (steps, losses) is the loss curve that came with them (the
+        old curve goes: it belongs to the old W). False (nothing changed) while a run goes or when
+        they do not fit this list."""
         if self.run is None or self.runner.is_busy() or np.shape(state.get("W")) != self.run.model.W.shape:
             return False
         self.run.model.load_state_dict(state)
         self.run.shown.load_state_dict(state)
         self.run.steps = self.run.start_step = int(steps)
+        self.loss_plot.clear_data()
+        if history is not None and len(history[0]) == len(history[1]) > 0:
+            self.loss_plot.set_series("network", *history)
+        elif self.data is not None:  # no curve came with it: frame the steps and the counts' line
+            guide = self.data.nll(0.0)["all"]
+            top = max(guide, loss if loss is not None and np.isfinite(loss) else guide)
+            item = self.loss_plot.getPlotItem()
+            item.setXRange(0, max(1, int(steps)), padding=0.02)
+            item.setYRange(guide - 0.2, top + 0.3, padding=0.02)
+        self._show_status(int(steps), loss, "loaded W: ")
+        self.w_version += 1
+        self.saved_version = self.w_version  # it came from a file
         self.learned = self.run.shown.probs()
         self._redraw()
         return True
+
+    def _show_status(self, step: int, loss: float | None, prefix: str = "") -> None:
+        text = f"{prefix}step {step:,}"
+        if loss is not None and self.data is not None:
+            count_nll = self.data.nll(0.0)["all"]
+            text += (f" · loss <b>{loss:.4f}</b> · counts {count_nll:.4f} · "
+                     f"gap {_signed(loss - count_nll)}")
+        self.status.setText(text)
+
+    def has_unsaved_work(self) -> bool:
+        """A run going, or a trained W that was not saved since it changed: a new word list
+        must ask before it replaces it (issue 20)."""
+        if self.runner.is_busy():
+            return True
+        return self.run is not None and self.run.steps > 0 and self.w_version != self.saved_version
+
+    def mark_saved(self, version: int) -> None:
+        """W as it was at `version` is in a file now (the save job finished)."""
+        self.saved_version = version
+
+    def config(self) -> NeuralBigramConfig:
+        values = self.form.values()
+        return NeuralBigramConfig(lr=values["lr"], l2=values["l2"], steps=values["steps"])
 
     def learned_model(self) -> NeuralBigram | None:
         """The network as last shown (the GUI's copy of W: sampling from it never touches the
@@ -161,8 +216,7 @@ class NeuralPage(QWidget):
     def start(self, max_steps: int | None = None) -> None:
         if self.data is None or self.run is None or self.runner.is_busy():
             return
-        values = self.form.values()
-        config = NeuralBigramConfig(lr=values["lr"], l2=values["l2"], steps=values["steps"])
+        config = self.config()
         model, pairs, start_step = self.run.model, (self.data.xs, self.data.ys), self.run.steps
         self.run.start_step = start_step
         self.form.set_editable(False)
@@ -188,12 +242,10 @@ class NeuralPage(QWidget):
             return  # a run on the previous list, still stopping
         self.run.steps = report.step
         self.run.shown.load_state_dict(report.payload)
+        self.w_version += 1
         self.learned = report.payload["P"]
         self.loss_plot.add_point("network", report.step, report.loss)
-        count_nll = self.data.nll(0.0)["all"]
-        gap = report.loss - count_nll
-        self.status.setText(f"step {report.step:,}<br>loss <b>{report.loss:.4f}</b><br>"
-                            f"counts {count_nll:.4f}<br>gap {gap:+.4f}")
+        self._show_status(report.step, report.loss)
         self._redraw()
 
     @Slot(int)
@@ -205,10 +257,29 @@ class NeuralPage(QWidget):
             self.reset()
         elif self.run is not None:  # idle now: the GUI may read the model itself
             self.run.steps = self.run.start_step + steps  # every step taken, shown or not
+            self.w_version += steps > 0
             self.run.shown.load_state_dict(self.run.model.state_dict())
             self.learned = self.run.shown.probs()
             self._redraw()
             self.status_message.emit(f"Neural bigram: {self.run.steps:,} steps so far")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_column()
+
+    def _fit_column(self) -> None:
+        """Square matrices as tall as their row allows; the form's column (the loss plot under
+        it shares it) takes the rest of the width, never less than nine characters."""
+        floor = round(app_style.current().font_px * 9)
+        spare = self.width() - 2 * self.count_view.height() - 40  # margins and spacing
+        width = max(floor, spare)
+        if abs(self.form.width() - width) > 2 or self.form.minimumWidth() != floor:
+            self.form.setMinimumWidth(floor)
+            self.form.setMaximumWidth(width)
+
+    def history(self) -> tuple[np.ndarray, np.ndarray]:
+        """The loss curve of the W on screen: (steps, losses)."""
+        return self.loss_plot.series("network")
 
     @Slot(bool)
     def _on_log_toggled(self, on: bool) -> None:
@@ -239,6 +310,12 @@ class NeuralPage(QWidget):
             text = np.array([[_short(v, self.log_box.isChecked()) for v in row] for row in values],
                             dtype=object)
             view.set_matrix(values, labels, labels, text, levels)
+
+
+def _signed(v: float) -> str:
+    """+0.0123 / −0.0123, and 0.0000 rather than a "-0.0000" that rounding would make."""
+    text = f"{v:+.4f}"
+    return "0.0000" if float(text) == 0 else text.replace("-", "−")
 
 
 def _short(v: float, log: bool) -> str:

@@ -41,6 +41,7 @@ class SamplePage(QWidget):
         self.sample_button.clicked.connect(self._on_sample_clicked)
         shortcuts.bind(self.sample_button, "bigram.sample")
         self.samples = _table(["name", "NLL"])
+        self.samples.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)  # names get the room
         self.samples.setToolTip("Sampled names, with the model's average NLL per pair of each")
         form = QFormLayout()
         form.addRow("Names", self.count_box)
@@ -58,6 +59,8 @@ class SamplePage(QWidget):
         self.name_edit.setClearButtonEnabled(True)
         self.name_edit.textChanged.connect(self._on_name_changed)
         self.table = _table(["pair", "P", "−log P"])
+        for col in (1, 2):
+            self.table.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeToContents)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         score_box = QGroupBox("Score a name")

@@ -108,6 +108,20 @@ def format_nll(v: float) -> str:
     return "∞" if np.isinf(v) else f"{v:.4f}"
 
 
+def nll_note(nll: dict[str, float], words: int) -> str:
+    """What the loss table's "–" and "∞" mean, when it shows them."""
+    notes = []
+    empty = [k for k in ("train", "val", "test") if np.isnan(nll[k])]
+    if empty:
+        notes.append(f"–: no pairs, the {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} "
+                     f"empty with {words:,} word{'s' if words != 1 else ''} (80/10/10).")
+        if "train" in empty:
+            notes.append("With no train pairs the model is uniform guessing.")
+    if any(np.isinf(v) for v in nll.values()):
+        notes.append("∞: a pair in that split never occurs in train. Add smoothing.")
+    return " ".join(notes)
+
+
 def cell_info(data: BigramData, r: int, c: int, smoothing: float, examples: list[str]) -> str:
     """HTML for the cell panel: the pair, its count, probability and a few names."""
     itos = data.itos

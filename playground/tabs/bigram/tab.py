@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QRadioButton, QScrollArea,
-                               QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QLabel, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from models.bigram.counts import names_with_pair
 from models.core.data import default_names_path
@@ -15,11 +15,13 @@ from playground.tabs.base import Tab
 from playground.tabs.bigram.matrix import MatrixView
 from playground.tabs.bigram.neural import NeuralPage
 from playground.tabs.bigram.sample import SamplePage
+from playground import style as app_style
 from playground.tabs.bigram.state import (MODES, SMOOTHING_STEPS, BigramData, cell_info,
                                           cell_values, display_char, format_nll, load_data,
-                                          load_default_data)
+                                          load_default_data, nll_note)
+from playground.tabs.bigram.weights import NeuralWeights
 from playground.widgets.explain import ExplainPanel
-from playground.widgets.side_panel import group
+from playground.widgets.side_panel import SidePanel, group
 
 EXPLAIN = {
     "counts": ("Counting bigrams",
@@ -53,6 +55,8 @@ class BigramTab(Tab):
         self.mode = "counts"
         self.smoothing = 0.0
         self.selected = (-1, -1)
+        self.replace_question: QMessageBox | None = None  # asking before a new list drops W
+        self._pending: BigramData | None = None  # the list waiting for that answer
         self.jobs.busy_changed.connect(self._on_jobs_busy_changed)
         self.load_timer = QTimer(self)  # a load that takes this long is given up (the list stays)
         self.load_timer.setSingleShot(True)
@@ -97,11 +101,6 @@ class BigramTab(Tab):
         self.smoothing_label = QLabel("Smoothing: k = 0")
         show_box = group("Show", *mode_widgets, self.smoothing_label, self.smoothing_slider)
 
-        self.cell_label = QLabel("Hover over or click a cell.")
-        self.cell_label.setWordWrap(True)
-        self.cell_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        cell_box = group("Cell", self.cell_label)
-
         self.nll_labels = {key: QLabel("–") for key in ("all", "train", "val", "test")}
         nll_grid = QGridLayout()
         for row, (key, text, tip) in enumerate((
@@ -121,24 +120,23 @@ class BigramTab(Tab):
         self.nll_note.setWordWrap(True)
         nll_grid.addWidget(self.nll_note, 4, 0, 1, 2)
 
+        self.neural = NeuralPage(self)
+        self.neural.status_message.connect(self.status_message)
+        self.weights = NeuralWeights(self, self.neural)
         self.explain = ExplainPanel(*EXPLAIN["counts"])
         self.explain.setMinimumHeight(160)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        for box in (data_box, show_box, cell_box, nll_box):
-            side_layout.addWidget(box)
-        side_layout.addWidget(self.explain, 1)
-        side_scroll = QScrollArea()
-        side_scroll.setWidget(side)
-        side_scroll.setWidgetResizable(True)
-        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # View > Hide controls (Ctrl+H) folds it; so does a window too narrow for the figure.
+        self.side = SidePanel([data_box, show_box, nll_box, self.weights.box, self.explain])
 
         # -- pages ---------------------------------------------------------------------------
-        self.matrix = MatrixView()
+        # The count page: the matrix takes the room, its own controls and the cell's numbers sit
+        # in a column beside it (height is what a projector lacks; nothing sits above the matrix).
+        self.matrix = MatrixView(fit=True)
         self.matrix.cell_hovered.connect(self._on_matrix_cell_hovered)
         self.matrix.cell_clicked.connect(self._on_matrix_cell_clicked)
+        self.matrix.zoom_changed.connect(self._fit_column)  # Fit, Read and zooming
         fit_button = QPushButton("&Fit")
-        fit_button.setToolTip("Show the whole matrix; text appears where it fits (F)")
+        fit_button.setToolTip("Show the whole matrix; numbers appear where they fit (F)")
         fit_button.clicked.connect(self._on_fit_clicked)
         read_button = QPushButton("&Read")
         read_button.setToolTip("Cells just large enough to read every number; scroll to move")
@@ -148,19 +146,30 @@ class BigramTab(Tab):
         zoom_in.setToolTip("Larger cells and text (+ or Ctrl+wheel on the matrix)")
         zoom_out.clicked.connect(self._on_zoom_out_clicked)
         zoom_in.clicked.connect(self._on_zoom_in_clicked)
-        caption = QLabel("rows: the character before · columns: the character after")
+        caption = QLabel("rows: the character before<br>columns: the one after")
         caption.setWordWrap(True)
-        bar = QHBoxLayout()
-        bar.addWidget(caption, 1)
-        for b in (fit_button, read_button, zoom_out, zoom_in):
-            bar.addWidget(b)
-        counts_page = QWidget()
-        counts_layout = QVBoxLayout(counts_page)
-        counts_layout.addLayout(bar)
+        self.cell_label = QLabel("Hover over or click a cell.")
+        self.cell_label.setWordWrap(True)
+        self.cell_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.cell_label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        buttons = QGridLayout()
+        for i, b in enumerate((fit_button, read_button, zoom_out, zoom_in)):
+            buttons.addWidget(b, i // 2, i % 2)
+        column = QVBoxLayout()
+        column.addWidget(caption)
+        column.addLayout(buttons)
+        column.addWidget(group("Cell", self.cell_label), 1)
+        self.count_column = QWidget()
+        self.count_column.setLayout(column)
+        self.counts_page = counts_page = QWidget()
+        counts_page.installEventFilter(self)  # its resizes fit the column (eventFilter)
+        counts_layout = QHBoxLayout(counts_page)
+        counts_layout.setContentsMargins(4, 4, 4, 4)
         counts_layout.addWidget(self.matrix, 1)
+        counts_layout.addWidget(self.count_column, 1)
+        self._fit_column()
+        app_style.bus().changed.connect(self._on_style_changed)
 
-        self.neural = NeuralPage(self)
-        self.neural.status_message.connect(self.status_message)
         self.sampler = SamplePage(self.neural.learned_model)
         self.pages = QTabWidget()
         self.pages.addTab(counts_page, "Count matrix")
@@ -169,7 +178,7 @@ class BigramTab(Tab):
         self.pages.currentChanged.connect(self._on_pages_current_changed)
 
         splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(side_scroll)
+        splitter.addWidget(self.side)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 1200])
@@ -190,6 +199,8 @@ class BigramTab(Tab):
             self._show_cell(*self.selected)
         self.sampler.name_edit.setText("andrej")
         self.sampler.sample()
+        self.weights.load_shipped()  # Learn W shows the lecture's trained W, not a random one
+        self.wait_until_loaded(job=None)
 
     def open_file(self, path: str) -> None:
         self._load(path, load_data)
@@ -201,14 +212,15 @@ class BigramTab(Tab):
         self.jobs.submit("load", job, path, done=self._on_data_loaded)
         self.load_timer.start()
 
-    def wait_until_loaded(self, timeout_s: float = 30.0) -> bool:
-        """Let the load job finish and its result arrive (for `shot` and tests). True when idle."""
+    def wait_until_loaded(self, timeout_s: float = 30.0, job: str | None = "load") -> bool:
+        """Let the load job (or, with job=None, every job) finish and its result arrive (for
+        `shot` and tests). True when idle."""
         deadline = time.monotonic() + timeout_s
-        while self.jobs.is_busy("load") and time.monotonic() < deadline:
+        while self.jobs.is_busy(job) and time.monotonic() < deadline:
             QApplication.processEvents()
             time.sleep(0.005)
         QApplication.processEvents()  # deliver the result
-        return not self.jobs.is_busy("load")
+        return not self.jobs.is_busy(job)
 
     def export_targets(self):
         return [("count matrix", self.matrix.figure()), ("loss", self.neural.loss_plot),
@@ -241,12 +253,11 @@ class BigramTab(Tab):
         nll = self.data.nll(self.smoothing)
         for key, label in self.nll_labels.items():
             label.setText(f"<b>{format_nll(nll[key])}</b>" if key == "all" else format_nll(nll[key]))
-        unseen = any(v == float("inf") for v in nll.values())
-        self.nll_note.setText("∞: a pair in that split never occurs in train. Add smoothing."
-                              if unseen else "")
+        self.nll_note.setText(nll_note(nll, len(self.data.words)))
         self.neural.set_target(self.data.model.probs(self.smoothing))
         self.sampler.set_smoothing(self.smoothing)
         self._show_cell(*self.selected)
+        self._fit_column()
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.smoothing_slider, self.pages):
@@ -301,7 +312,43 @@ class BigramTab(Tab):
 
     @Slot(object)
     def _on_data_loaded(self, data: BigramData) -> None:
-        self.set_data(data)
+        if self.data is not None and self.neural.has_unsaved_work():
+            self._ask_to_replace(data)
+        else:
+            self.set_data(data)
+
+    def _ask_to_replace(self, data: BigramData) -> None:
+        """A new list needs a new W: ask before dropping a trained one that is not saved (issue
+        20). The question is `replace_question` (non-blocking) until it is answered."""
+        old = self.replace_question
+        if old is not None:  # a newer list asks afresh
+            old.finished.disconnect(self._on_replace_question_finished)
+            old.done(QMessageBox.No)
+            old.deleteLater()
+        run = self.neural.run
+        what = "is training now" if self.neural.runner.is_busy() else f"has {run.steps:,} steps of training"
+        box = QMessageBox(QMessageBox.Question, "Open another word list?",
+                          f"Open {data.source}? The learned W {what} and is not saved; a new word "
+                          "list starts from a random W.", QMessageBox.Yes | QMessageBox.No, self)
+        box.setInformativeText("To keep it: answer No, then Save weights… in the Weights box.")
+        box.button(QMessageBox.Yes).setText(f"Open {data.source}")
+        box.button(QMessageBox.No).setText("Keep W and this list")
+        box.setDefaultButton(QMessageBox.No)
+        box.finished.connect(self._on_replace_question_finished)
+        self.replace_question, self._pending = box, data
+        box.open()
+
+    @Slot(int)
+    def _on_replace_question_finished(self, result: int) -> None:
+        box, data = self.replace_question, self._pending
+        self.replace_question, self._pending = None, None
+        if box is None or data is None:
+            return
+        box.deleteLater()
+        if box.clickedButton() is box.button(QMessageBox.Yes):
+            self.set_data(data)
+        else:
+            self.status_message.emit(f"Kept {self.data.source} and the learned W; {data.source} was not opened.")
 
     @Slot(bool)
     def _on_jobs_busy_changed(self, busy: bool) -> None:
@@ -343,6 +390,30 @@ class BigramTab(Tab):
     @Slot()
     def _on_zoom_out_clicked(self) -> None:
         self.matrix.zoom_by(0.8)
+
+    @Slot()
+    def _fit_column(self) -> None:
+        """The count page's column: wide enough for a cell's numbers at any text size, and wider
+        (up to 16 characters) with the width a Fit matrix, square and as tall as the page, leaves."""
+        px = app_style.current().font_px
+        width = floor = max(190, round(px * 9.5))
+        R, C = self.matrix.data.shape
+        if self.matrix.fit and R:
+            left, top = self.matrix.data.header_size(self.matrix.geom().labels)
+            need = left + (self.matrix.viewport().height() - top) * C / R + 30  # frame and spacing
+            width = int(max(floor, min(self.counts_page.width() - need, px * 16)))
+        self.count_column.setMinimumWidth(floor)  # what the page asks for: the folding rule reads it
+        if abs(self.count_column.maximumWidth() - width) > 4:
+            self.count_column.setMaximumWidth(width)  # it stretches up to this
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.counts_page and event.type() == QEvent.Resize:
+            self._fit_column()
+        return False
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._fit_column()
 
     @Slot(int)
     def _on_pages_current_changed(self, index: int) -> None:
