@@ -102,3 +102,92 @@ def test_steps_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         main(["train", "attention", "--steps", "0"])
     assert "must be at least 1" in capsys.readouterr().err
+
+
+# -- issue 20: bad input is one line and exit status 2; divergence is exit status 1 ------------
+def run_any(capsys, *argv):
+    """main() or argparse's own exit: (code, stdout, stderr)."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def bad_paths(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    return {"FIFO": fifo, "folder": tmp_path, "missing": tmp_path / "nothere.txt"}
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "folder", "missing"])
+def test_unreadable_files_are_one_line_and_exit_2(capsys, bad_paths, kind):
+    path = bad_paths[kind]
+    for argv in (["train", "attention", "--names", path, "--steps", 1, *TINY],
+                 ["eval", "attention", "--names", path],
+                 ["eval", "attention", "--weights", path]):
+        code, _, err = run_any(capsys, *argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, (argv, err)
+        assert ("not a regular file" if kind == "FIFO" else "folder" if kind == "folder" else "no such file") in err
+
+
+def unwritable_folder(tmp_path):
+    import os
+
+    if os.geteuid() == 0:  # root writes through permission bits: a folder nobody can create files in
+        return __import__("pathlib").Path("/proc")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("out, message", [("FOLDER", "is a folder"), ("missing/w.npz", "does not exist"),
+                                          ("LOCKED/w.npz", "cannot write there"), ("FIFO", "not a regular file")])
+def test_a_bad_out_is_refused_before_any_training(capsys, tmp_path, bad_paths, out, message):
+    out = {"FOLDER": str(tmp_path), "FIFO": str(bad_paths["FIFO"]),
+           "LOCKED/w.npz": str(unwritable_folder(tmp_path) / "w.npz")}.get(out, str(tmp_path / out))
+    code, _, err = run_any(capsys, "train", "attention", "--task", "sort", "--steps", 1_000_000, "--out", out, *TINY)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "missing").exists()  # never made silently
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--layers", 10000, "--embd", 16], "--layers: must be at most 48, not 10,000"),
+    (["--heldout", 10_000_000], "--heldout: must be at most 20,000"),
+    (["--batch-size", 10**9], "--batch-size: must be at most 4,096"),
+    (["--workers", 1000], "--workers: must be at most 16"),
+    (["--steps", 10**12], "--steps: must be at most 10,000,000"),
+    (["--layers", 48, "--embd", 2048], "the limit is 50,000,000"),
+    (["--layers", 48, "--embd", 256, "--batch-size", 4096], "GB; the limit on this machine"),
+])
+def test_sizes_are_bounded_with_the_limit_named(capsys, argv, message):
+    code, _, err = run_any(capsys, "train", "attention", "--task", "sort", *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_diverging_run_exits_1_and_saves_nothing(capsys, tmp_path):
+    out = tmp_path / "w.npz"
+    code, _, err = run_any(capsys, "train", "attention", "--task", "sort", "--lr", 1000, "--steps", 60,
+                           "--eval-every", 100, "--out", out, "--layers", 1, "--heads", 2, "--embd", 16)
+    assert code == 1 and "Training diverged at step" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("playground: error:") and "Warning" not in err
+    assert not out.exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_trained_file_keeps_its_history_for_the_next_run(capsys, tmp_path, words):
+    from models.attention.history import Record
+
+    out_path = tmp_path / "w.npz"
+    code, out, err = run(capsys, "train", "attention", "--names", words, "--steps", 30, "--eval-every", 10,
+                         "--lr", "1e-2", "--out", out_path, *TINY)
+    assert code == 0, err
+    record = Record.from_meta(load(out_path).meta)
+    best = int(last_line(out)["best_step"])
+    assert record.step == best and record.val.points[-1] == (best, pytest.approx(float(last_line(out)["val_loss"]), abs=1e-4))
+    assert [s for s, _ in record.train.points] == list(range(1, best + 1))
+    assert record.recipe.steps == 30 and record.last_lr == pytest.approx(record.recipe.lr_at(best - 1))

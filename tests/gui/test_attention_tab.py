@@ -264,4 +264,4 @@ def test_embeddings_page_shows_characters_and_position_similarity(tab):
     assert len(tab.embeddings.tokens.labels) == len(tab.lab.itos)
     sim = tab.embeddings.positions.values
     assert sim.shape == (tab.model.block_size,) * 2 and np.allclose(np.diag(sim), 1.0)
-    assert "% of the variance" in tab.embeddings.tokens.getPlotItem().getAxis("bottom").labelText
+    assert "component 1 (" in tab.embeddings.tokens.getPlotItem().getAxis("bottom").labelText

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from playground import style as app_style
@@ -29,6 +29,12 @@ class TokenMap(pg.PlotWidget):
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
 
+    def minimumSizeHint(self) -> QSize:
+        """As small as the title, the axes and their labels allow (never drawn past the edge)."""
+        size = self.getPlotItem().effectiveSizeHint(Qt.MinimumSize)
+        em = app_style.current().font_px
+        return QSize(max(int(size.width()) + 2, int(12 * em)), max(int(size.height()) + 2, int(10 * em)))
+
     def set_points(self, xy: np.ndarray, chars, explained) -> None:
         chars = [("[.]" if c == "." else c) for c in chars]  # the start/end token, visible
         if len(chars) != len(self.labels):
@@ -42,7 +48,7 @@ class TokenMap(pg.PlotWidget):
             label.setText(c)
             label.setPos(x, y)
         item = self.getPlotItem()
-        item.setLabel("bottom", f"component 1 ({100 * explained[0]:.0f}% of the variance)")
+        item.setLabel("bottom", f"component 1 ({100 * explained[0]:.0f}%)")
         item.setLabel("left", f"component 2 ({100 * explained[1]:.0f}%)")
         pad = 0.1 * max(np.ptp(self.xy, axis=0).max(initial=0.0), 1e-6)
         item.setRange(xRange=(self.xy[:, 0].min() - pad, self.xy[:, 0].max() + pad),
@@ -67,9 +73,10 @@ class EmbeddingsPage(QWidget):
         self.setObjectName("embeddings")
         self.tokens = TokenMap()
         self.tokens.setToolTip("Each character where its learned embedding vector lies, seen along the "
-                               "two directions in which the embeddings vary most. Characters the model "
+                               "two directions in which the embeddings vary most (each axis says the share of "
+                               "the variance it shows). Characters the model "
                                "treats alike (often the vowels) end up close together.")
-        self.positions = Heatmap(title="Positions: cosine similarity", colorbar=False,
+        self.positions = Heatmap(title="Positions alike (cosine)", colorbar=False,
                                  colormap=app_style.current().diverging_colormap,
                                  x_label="position", y_label="position")
         self.positions.setToolTip("How alike the learned vectors of two positions are: red 1 (the same "
@@ -78,8 +85,10 @@ class EmbeddingsPage(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.tokens)
         splitter.addWidget(self.positions)
+        splitter.setChildrenCollapsible(False)
         splitter.setSizes([600, 500])
         QVBoxLayout(self).addWidget(splitter)
+        self._minimum = None
 
     def show_embeddings(self, xy, explained, similarity, chars) -> None:
         self.tokens.set_points(xy, chars, explained)
@@ -89,3 +98,8 @@ class EmbeddingsPage(QWidget):
         text = np.vectorize(lambda v: f"{v:.1f}")(similarity) if T <= 12 else None
         self.positions.set_matrix(similarity, row_labels=labels, col_labels=columns, cell_text=text,
                                   levels=(-1.0, 1.0))
+        need = (self.tokens.minimumSizeHint(), self.positions.minimumSizeHint())
+        if need != self._minimum:  # labels set the plots' smallest size: the splitter must hear of it
+            self._minimum = need
+            self.tokens.updateGeometry()
+            self.positions.updateGeometry()

@@ -3,11 +3,12 @@ time — scores, scaled, masked, softmax, weighted sum of the values."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtWidgets import (QBoxLayout, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground import shortcuts
+from playground import style as app_style
 from playground.widgets.explain import ExplainPanel
 
 STEPS = (
@@ -80,16 +81,52 @@ class StepPage(QWidget):
         self.values.setToolTip("The value vectors v_j scaled by their weights; the last row is their "
                                "sum, the head's output for this query")
         self.explain = ExplainPanel()
-        self.explain.setMinimumHeight(150)
         tables = QHBoxLayout()
         tables.addWidget(self.scores)
         tables.addWidget(self.values, 1)
+        # wide: the tables and the explanation side by side; narrow: the explanation below
+        self.body = QBoxLayout(QBoxLayout.TopToBottom)
+        self.body.addLayout(tables, 3)
+        self.body.addWidget(self.explain, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(row)
         layout.addWidget(self.q_label)
-        layout.addLayout(tables, 1)
-        layout.addWidget(self.explain)
+        layout.addLayout(self.body, 1)
+        self._fit_heights()
+        app_style.bus().changed.connect(self._on_style_changed)
+
+    # -- fitting the room --------------------------------------------------------------------
+    def _fit_heights(self) -> None:
+        """Room for a header and four rows of scores, and an explanation with its formula."""
+        em = app_style.current().font_px
+        self.scores.setMinimumHeight(int(6.8 * em))
+        self.explain.setMinimumHeight(int(8 * em))
+        self.explain.setMinimumWidth(int(14 * em))
+        self.values.setMinimumWidth(int(6 * em))
+
+    def _wide(self) -> bool:
+        em = app_style.current().font_px
+        return self.width() >= self.scores.width() + 26 * em
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        direction = QBoxLayout.LeftToRight if self._wide() else QBoxLayout.TopToBottom
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+
+    def minimumSizeHint(self) -> QSize:
+        """As tall as the wrapped title and q need at this width (the window folds its controls
+        when the page would be squeezed below that)."""
+        hint = super().minimumSizeHint()
+        width = max(self.width(), hint.width()) - 24
+        extra = sum(max(0, label.heightForWidth(width) - label.minimumSizeHint().height())
+                    for label in (self.title, self.q_label) if label.text())
+        return QSize(hint.width(), hint.height() + extra)
+
+    @Slot(object)
+    def _on_style_changed(self, st) -> None:
+        self._fit_heights()
 
     def show_details(self, details: dict, tokens: list[str], layer: int, head: int, query: int) -> None:
         self.details, self.tokens = details, list(tokens)
