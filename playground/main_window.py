@@ -51,7 +51,9 @@ class _LayoutWatcher(QObject):
     """Tells the window when a page's layout changed (its size needs may have grown)."""
 
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.LayoutRequest:
+        # a resize too: a splitter may give the page its new width only after the window's own
+        # resize was checked, and a page squeezed then must still fold the controls
+        if event.type() in (QEvent.LayoutRequest, QEvent.Resize):
             self.parent().fit_later()
         return False
 
