@@ -128,3 +128,20 @@ def test_a_single_point_far_along_gets_distinct_ticks(qtbot):
     major = axis.tickValues(x0, x1, 600)[0]
     labels = axis.tickStrings(major[1], axis.scale, major[0])
     assert len(labels) == len(set(labels)) >= 2
+
+
+def test_a_loaded_model_shows_its_history_and_split_losses(tab):
+    """Issue 13 / 19: the shipped MLP arrives with its curve and its train/val/test losses."""
+    xs, _ = tab.loss_plot.series("train (smoothed)")
+    assert len(xs) > 10 and xs[-1] == 200_000
+    text = tab.status_label.text()
+    assert "train 2.0" in text and "val 2.1058" in text and "test 2.1" in text, text
+
+
+def test_step_ticks_are_short_and_letters_small(tab):
+    """Issue 19 item 9 / 13: "50000 100000150000" ran together; the embedding's letters overlapped."""
+    from playground import style as app_style
+
+    axis = tab.loss_plot.getPlotItem().getAxis("bottom")
+    assert axis.tickStrings([50_000, 100_000, 150_000, 500], 1, 50_000) == ["50k", "100k", "150k", "500"]
+    assert tab.embedding_plot.letter_px() <= 1.2 * app_style.current().font_px

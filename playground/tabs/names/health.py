@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from models.names.diagnostics import Health
-from playground.tabs.names.plots import HistogramPlot
+from playground.tabs.names.plots import HistogramPlot, short_step_ticks
 from playground.widgets.heatmap import Heatmap
 from playground.widgets.loss_plot import LossPlot
 
@@ -178,6 +178,7 @@ class WeightsPage(_LivePage):
                                     "std(weights) in the legend: how hard one step pushes that matrix.")
         self.ratio_plot = LossPlot(title="Update / weight ratio", y_label="log10(update std / weight std)")
         self.ratio_plot.add_guide(-3.0, "1e-3")
+        short_step_ticks(self.ratio_plot)
         self.ratio_plot.getPlotItem().showGrid(x=False, y=False)  # redrawn 5 times a second: lines cost
         self.ratio_plot.setToolTip("How big each step is compared with the weights, per weight "
                                    "matrix. Around 1e-3 (the dashed line) is healthy; far below, the "

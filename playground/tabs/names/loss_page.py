@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter
 
-from playground.tabs.names.plots import EmbeddingPlot, keep_log_ticks_readable
+from playground.tabs.names.plots import EmbeddingPlot, keep_log_ticks_readable, short_step_ticks
 from playground.widgets.loss_plot import LossPlot
 
 TRAIN, VAL = "train (smoothed)", "val"
@@ -18,6 +18,7 @@ class LossPage(QSplitter):
         self.setObjectName("loss")
         self.loss_plot = LossPlot(title="Loss", log_y=True)
         keep_log_ticks_readable(self.loss_plot)
+        short_step_ticks(self.loss_plot)
         self.loss_plot.setToolTip("Minibatch loss (smoothed over ~100 steps) and the validation loss "
                                   "(names the model never trains on). Log scale.")
         self.embedding_plot = EmbeddingPlot()

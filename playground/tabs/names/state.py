@@ -53,6 +53,7 @@ class Shown:
     val_loss: float
     samples: Samples
     note: str = ""  # for the status bar
+    losses: dict = field(default_factory=dict)  # a trained model's {"train", "val", "test"} losses
 
 
 def words_of(path) -> list[str]:
@@ -92,7 +93,8 @@ def prepare(model: NamesModel, meta: dict, words: list[str], data: NamesData | N
     health = diagnose(model, data.Xtr[ix], data.Ytr[ix])
     untrained = NamesModel(model.config, model.vocab, seed=untrained_seed)
     samples = sample(untrained.clone(), model.clone(), data, settings)
-    return Shown(model, dict(meta), data, untrained, health, model.eval_loss(data.Xval, data.Yval), samples, note)
+    losses = data.split_losses(model) if meta.get("steps") else {"val": model.eval_loss(data.Xval, data.Yval)}
+    return Shown(model, dict(meta), data, untrained, health, losses["val"], samples, note, losses)
 
 
 def load(path, words, data, untrained_seed, settings) -> Shown:

@@ -183,7 +183,7 @@ class NamesTab(Tab):
         self._show_health(shown.health, 0)
         self.health.set_loss_text(first_loss_text(shown.health.loss, shown.model.vocab.size, not self.steps_done))
         self.sampler.set_samples(shown.samples)
-        self._update_status(shown.val_loss if self.steps_done else None)
+        self._update_status(shown.val_loss if self.steps_done else None, shown.losses)
         if shown.note:
             self.status_message.emit(shown.note)
         self.model_shown.emit()
@@ -280,9 +280,11 @@ class NamesTab(Tab):
             self.embedding_plot.set_embedding(health.embedding, list(self.model.vocab.itos),
                                               pca=self.model.config.n_embd > 2)
 
-    def _update_status(self, val: float | None = None) -> None:
+    def _update_status(self, val: float | None = None, losses: dict | None = None) -> None:
         lines = [self.model.describe(), f"trained {self.steps_done:,} steps"]
-        if val is not None:
+        if val is not None and losses and len(losses) == 3:  # a loaded model: all its numbers
+            lines.append(" · ".join(f"{k} {v:.4f}" if np.isfinite(v) else f"{k} –" for k, v in losses.items()))
+        elif val is not None:
             lines.append(f"val loss {val:.4f}")
         self.weights.set_status("<br>".join(lines))
 
