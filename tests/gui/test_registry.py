@@ -77,3 +77,9 @@ def test_a_sixth_tab_needs_a_folder_and_one_registry_line(tmp_path, monkeypatch,
         for name in [m for m in sys.modules if m == "sixth" or m.startswith("sixth.")]:
             del sys.modules[name]
     QApplication.processEvents()
+
+
+def test_page_keys_are_unique_in_every_tab(main_window):
+    for spec in registry.TABS:
+        keys = main_window.tab(spec.name).page_keys()
+        assert len(keys) == len(set(keys)), f"{spec.name}: {keys}"

@@ -81,6 +81,8 @@ class DigitsTab(Tab):
         self.runner.state_changed.connect(self._on_runner_state_changed)
         self.pages = QTabWidget()
         self.pages.addTab(self.draw_page, "&Draw")
+        self.inside.setObjectName("inside")  # page keys: "inside" would name both pages
+        self.cnn_page.setObjectName("cnn")
         self.pages.addTab(self.inside, "Inside the &MLP")
         self.pages.addTab(self.cnn_page, "Inside the C&NN")
         self.pages.addTab(self.train_page, "T&rain")
