@@ -129,18 +129,18 @@ def capture_widgets(root: QWidget) -> list[dict]:
 def relocate(saved: list[str], current: dict[str, QWidget], fits=lambda w: True,
              last_one: bool = True) -> dict[str, str]:
     """{saved path: current path} for widgets a layout change moved: the same path, else the one
-    fitting widget whose objectName is the saved path's last segment (a named widget, such as a
-    ControlsForm field, is found wherever its box went), else (with `last_one`), when exactly one
-    saved path and one fitting widget are left unmatched, those two (a tab's one weights box or
-    loss plot)."""
+    fitting widget whose path ends in the same segment (a named widget, such as a ControlsForm
+    field, is found wherever its box went, and so is the only "QComboBox" of a page that was
+    renamed), else (with `last_one`), when exactly one saved path and one fitting widget are left
+    unmatched, those two (a tab's one weights box or loss plot)."""
     out = {p: p for p in saved if p in current and fits(current[p])}
     for p in saved:
         if p in out:
             continue
         leaf = p.rsplit("/", 1)[-1]
-        named = [q for q, w in current.items() if w.objectName() == leaf and fits(w) and q not in out.values()]
-        if len(named) == 1:
-            out[p] = named[0]
+        same = [q for q, w in current.items() if q.rsplit("/", 1)[-1] == leaf and fits(w) and q not in out.values()]
+        if len(same) == 1:
+            out[p] = same[0]
     left = [p for p in saved if p not in out]
     free = [q for q, w in current.items() if fits(w) and q not in out.values()]
     if last_one and len(left) == 1 and len(free) == 1:

@@ -299,8 +299,9 @@ def test_a_tab_that_changed_costs_only_its_own_part(qtbot, tmp_path, monkeypatch
 
 
 def test_named_controls_and_a_tabs_one_plot_survive_a_layout_change(qtbot):
-    """Paths come from the widget tree; a named control (a ControlsForm field), or the one loss
-    plot of a tab, is still found after its box moves."""
+    """Paths come from the widget tree; a named control (a ControlsForm field), a control whose
+    last path segment is unique, or the one loss plot of a tab, is still found after its box
+    moves; an unnamed one that two boxes now hold is not guessed."""
     from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QSpinBox, QVBoxLayout, QWidget
 
     from playground.widgets.loss_plot import LossPlot
@@ -313,8 +314,12 @@ def test_named_controls_and_a_tabs_one_plot_survive_a_layout_change(qtbot):
         lr = QDoubleSpinBox(parent)
         lr.setObjectName("lr")
         lr.setRange(0, 10)
-        QSpinBox(parent)  # unnamed: found by its path only
+        QSpinBox(parent)  # unnamed
         LossPlot(parent)
+        if extra_box:  # a second box with an unnamed spin box too: which one is meant is unknown
+            other = QGroupBox(root)
+            root.layout().addWidget(other)
+            QSpinBox(other)
         return root
 
     old = build(False)
@@ -326,6 +331,7 @@ def test_named_controls_and_a_tabs_one_plot_survive_a_layout_change(qtbot):
     notes = widget_state.restore_widgets(new, saved) + widget_state.restore_curves(new, curves)
     assert new.findChild(QDoubleSpinBox, "lr").value() == 0.25
     assert new.findChild(LossPlot).series("train")[1].tolist() == [3.0, 2.5]
+    assert [w.value() for w in new.findChildren(QSpinBox)] == [0, 0]
     assert notes == ["1 control(s) this version does not have: QSpinBox."]
 
 
