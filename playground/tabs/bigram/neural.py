@@ -89,18 +89,20 @@ class NeuralPage(QWidget):
             legend.hide()  # one curve, named by the page; a legend would cover it in a small plot
         self._guide: pg.InfiniteLine | None = None
 
-        # Laid out for a projector: the buttons on top (never below the fold), then a column with
-        # the form and the loss under it, and the two matrices as large as the height allows; the
-        # column gets the width they cannot use (resizeEvent), its rows wrapping when narrow.
+        # Laid out for a projector: the buttons on top (never below the fold), the form in a
+        # column, the two matrices as large as the page allows, and the loss where there is room
+        # (_fit_layout): under the form when the matrices are as tall as the page (a wide page:
+        # the column gets the width they cannot use), under the matrices when the width limits them.
         self.form.layout().setRowWrapPolicy(QFormLayout.WrapAllRows)
         top = QHBoxLayout()
         for w in (self.controls, self.reset_button, self.log_box):
             top.addWidget(w)
         top.addWidget(self.status, 1)
-        left = QVBoxLayout()
+        self._left = left = QVBoxLayout()
         left.addWidget(self.form)
         left.addWidget(self.loss_plot, 1)
-        grid = QGridLayout()
+        self._grid = grid = QGridLayout()
+        self._loss_below = False
         for col, text in enumerate(("<b>Counts</b>: P(next | previous)", "<b>Network</b>: softmax(W)")):
             title = QLabel(text)
             title.setWordWrap(True)
@@ -265,17 +267,34 @@ class NeuralPage(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit_column()
+        self._fit_layout()
 
-    def _fit_column(self) -> None:
-        """Square matrices as tall as their row allows; the form's column (the loss plot under
-        it shares it) takes the rest of the width, never less than nine characters."""
-        floor = round(app_style.current().font_px * 9)
-        spare = self.width() - 2 * self.count_view.height() - 40  # margins and spacing
-        width = max(floor, spare)
-        if abs(self.form.width() - width) > 2 or self.form.minimumWidth() != floor:
+    def _fit_layout(self) -> None:
+        """Square matrices as large as the page allows. When the height limits them, the loss
+        plot goes under the form and that column takes the width they cannot use; when the
+        width limits them, the loss plot goes under them, in the height they cannot use."""
+        px = app_style.current().font_px
+        floor, plot_min = round(px * 9), round(px * 6)  # the form's column; a readable plot
+        width = self.width() - floor - 40  # both matrices, beside the column (margins, spacing)
+        height = self.height() - self.controls.sizeHint().height() - 2 * px - 40  # under buttons, titles
+        room = height - plot_min  # for the matrices with the plot under them
+        below = room >= 0.9 * width / 2 and room >= self.count_view.minimumSizeHint().height() + 4
+        if below != self._loss_below:
+            self._loss_below = below
+            (self._left if below else self._grid).removeWidget(self.loss_plot)
+            if below:
+                self._grid.addWidget(self.loss_plot, 2, 0, 1, 2)
+            else:
+                self._left.addWidget(self.loss_plot, 1)
+        column = floor if below else max(floor, self.width() - 2 * height - 40)
+        if below:  # exactly the height the matrices cannot use
+            self.loss_plot.setFixedHeight(max(plot_min, int(height - width / 2)))
+        else:
+            self.loss_plot.setMinimumHeight(0)
+            self.loss_plot.setMaximumHeight(16777215)
+        if abs(self.form.maximumWidth() - column) > 2 or self.form.minimumWidth() != floor:
             self.form.setMinimumWidth(floor)
-            self.form.setMaximumWidth(width)
+            self.form.setMaximumWidth(column)
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
         """The loss curve of the W on screen: (steps, losses)."""
