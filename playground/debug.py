@@ -62,12 +62,15 @@ def _receiver_name(receiver) -> str:
 
 
 def _our_frames(frame) -> list[str]:
-    """'file:line function' of the frames in our code and pyqtgraph's, outermost first."""
-    out = []
+    """'file:line function' of the frames in our code and pyqtgraph's, outermost first (else the
+    innermost frame of any code, e.g. a script's)."""
+    out, innermost = [], None
     while frame is not None:
         path = frame.f_code.co_filename.replace("\\", "/")
         if path.endswith("playground/debug.py"):  # the logger's own notify(): what it wraps counts
             break
+        if innermost is None:
+            innermost = f"{path.rsplit('/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
         parts = path.split("/")
         for i, part in enumerate(parts):
             if part in _OURS:
@@ -76,7 +79,7 @@ def _our_frames(frame) -> list[str]:
                     out.append(f"{name}:{frame.f_lineno} {frame.f_code.co_name}")
                 break
         frame = frame.f_back
-    return out[::-1]
+    return out[::-1] or ([innermost] if innermost else [])
 
 
 class _Watchdog(threading.Thread):
