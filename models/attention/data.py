@@ -14,15 +14,27 @@ from models.core.data import Vocab, standard_split
 
 def word_examples(words, stoi: dict, block_size: int) -> tuple[np.ndarray, np.ndarray]:
     """makemore's layout: one row per word. x = [0] + ids padded with 0, y = ids + [0] padded
-    with -1 (ignored by the loss). Words longer than block_size - 1 are cut. -> X, Y (N, block)."""
-    X = np.zeros((len(words), block_size), dtype=np.int64)
-    Y = np.full((len(words), block_size), -1, dtype=np.int64)
-    for i, word in enumerate(words):
-        ids = [stoi[c] for c in word][:block_size]
-        X[i, 1:len(ids) + 1] = ids[:block_size - 1]
-        Y[i, :len(ids)] = ids
-        if len(ids) < block_size:
-            Y[i, len(ids)] = 0  # the end token
+    with -1 (ignored by the loss). Words longer than block_size - 1 are cut. -> X, Y (N, block).
+    Built with whole-array operations: half a million words take a fraction of a second."""
+    n = len(words)
+    X = np.zeros((n, block_size), dtype=np.int64)
+    Y = np.full((n, block_size), -1, dtype=np.int64)
+    if n == 0:
+        return X, Y
+    L = np.fromiter(map(len, words), dtype=np.int64, count=n)  # (N,) characters per word
+    chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)  # every character, in order
+    keys = np.array(sorted(stoi, key=ord), dtype=object)
+    codes = np.array([ord(c) for c in keys], dtype=np.uint32)
+    ids = np.array([stoi[c] for c in keys], dtype=np.int64)[np.searchsorted(codes, chars)]  # (sum L,)
+    Lc = np.minimum(L, block_size)  # the characters of each word that fit
+    rows = np.repeat(np.arange(n), Lc)
+    cols = np.arange(int(Lc.sum())) - np.repeat(np.cumsum(Lc) - Lc, Lc)  # position within its word
+    vals = ids[np.repeat(np.cumsum(L) - L, Lc) + cols]
+    Y[rows, cols] = vals
+    shifted = cols < block_size - 1
+    X[rows[shifted], cols[shifted] + 1] = vals[shifted]
+    ended = L < block_size
+    Y[np.flatnonzero(ended), L[ended]] = 0  # the end token
     return X, Y
 
 

@@ -103,7 +103,7 @@ class TrainingRun(QObject):
         if new_val or now - self._last_view >= VIEW_INTERVAL:
             self._last_view = now
             self._show_latest()
-            tab.show_weights_status(note=f" (training: {step - plan.offset - plan.start_step:,} steps this run)")
+            tab.show_weights_status(running=step - plan.offset - plan.start_step)
             if new_val:
                 tab._effect_timer.start()  # the "as trained" score follows the weights
         tab.status_message.emit(f"step {step:,}: loss {report.loss:.3f}")

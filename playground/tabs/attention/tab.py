@@ -212,13 +212,17 @@ class AttentionTab(Tab):
         self.refresh()
         self._effect_timer.start()
 
-    def show_weights_status(self, note: str = "") -> None:
-        """Where the weights came from, what was trained here since, and their shape."""
-        c, here = self.model.config, self.run.steps_here
+    def show_weights_status(self, note: str = "", running: int | None = None) -> None:
+        """Where the weights came from, what was trained here since (`running`: steps of the run
+        going on), and their shape."""
+        c, here = self.model.config, self.run.steps_here + (running or 0)
         text = self.description
         if here:
-            text += (f", then {here:,} steps here" + (" (some with the mask off)" if self.run.cheated else "")
+            text += (f", then {here:,} step{'s' if here != 1 else ''} here"
+                     + (" (some with the mask off)" if self.run.cheated else "")
                      + f": now step {self.record.step:,}")
+        if running is not None:
+            text += " (training…)"
         self.weights.set_status(f"{text}{note}<br>{c.n_layer} layers × {c.n_head} heads × {c.n_embd} dims, "
                                 f"{self.model.num_params():,} parameters")
 
