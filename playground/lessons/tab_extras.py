@@ -8,8 +8,8 @@ be deleted. What each covers:
 - autograd: the graph page's built graph (a custom expression is rebuilt), its input values,
   how many backward steps were taken, and the selected node. Not yet: points clicked onto the
   training page's plane (the page is being rewritten; it should implement the hooks).
-- bigram: the selected cell of the count matrix, and the neural bigram's W (through
-  models.core.checkpoint) with its step count.
+- bigram: the selected cell of the count matrix, and (for a tab without a weights box) the
+  neural bigram's W through models.core.checkpoint, with its step count.
 - digits: the drawing on the canvas.
 - attention: the selected layer, head and query position.
 - names: nothing beyond the walk (its weights box and loss plots carry weights and history).
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from models.core import checkpoint
+from playground.lessons.widget_state import weights_boxes
 
 
 def capture(tab) -> tuple[dict, dict]:
@@ -120,6 +121,8 @@ def _bigram_capture(tab):
     state = {"selected": [int(v) for v in tab.selected]}
     arrays = {}
     run = tab.neural.run
+    if weights_boxes(tab):  # the tab saves W itself through its weights box: the generic walk has it
+        return state, arrays
     if run is not None and run.steps > 0 and not tab.neural.runner.is_busy():
         state["neural_steps"] = int(run.steps)
         arrays["neural_bigram"] = SavedModel(copy_model(run.model), {"steps": int(run.steps)})
