@@ -329,7 +329,10 @@ class MainWindow(QMainWindow):
             return
         if tab.name not in self._auto_folded:
             need = page.minimumSizeHint()
-            if need.width() > page.width() + 2 or need.height() > page.height() + 2:
+            # on a projector the figure is what the back row reads: controls wider than a third
+            # of the window fold too (one click on the strip, or Ctrl+H twice, brings them back)
+            crowded = app_style.current().presentation and sum(p.width() for p in panels) > self.width() / 3
+            if need.width() > page.width() + 2 or need.height() > page.height() + 2 or crowded:
                 unfolded = sum(p.width() for p in panels)
                 for p in panels:
                     p.set_collapsed(True)
