@@ -7,13 +7,9 @@ names (a language model) or on the sorting task.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
 from models.attention.limits import LIMITS
 
-NAME_MAX = 200  # bytes of a file name: the save's temporary name adds a suffix within the usual 255
 
 # Per task: model shape and training recipe used when the flags are not given. The names recipe
 # is the one that reaches test loss 1.94 on the lecture list: at 25k steps and dropout 0.15 the
@@ -117,29 +113,6 @@ def _bounded(most: int, least: int = 1):
     return whole
 
 
-def check_out(path: str) -> Path:
-    """Refuse an --out that cannot be written, before any training: a folder, a folder that does
-    not exist (never made silently), one we may not write to, something that is not a file."""
-    from playground.cli import CommandError
-
-    out = Path(path)
-    if not out.name or out.is_dir():
-        raise CommandError(f"--out {path} is a folder; give a file name such as attention.npz")
-    if out.exists() and not out.is_file():
-        raise CommandError(f"--out {path} is not a regular file")
-    if not out.parent.is_dir():
-        raise CommandError(f"--out {path}: the folder {out.parent} does not exist (make it first)")
-    if len(out.name.encode()) > NAME_MAX:
-        raise CommandError(f"--out: the file name is longer than {NAME_MAX} bytes")
-    if out.exists() and not os.access(out, os.W_OK):
-        raise CommandError(f"--out {path}: cannot write there (no permission)")
-    try:  # what the save will do: a temporary file in that folder (root ignores permission bits)
-        tempfile.NamedTemporaryFile(dir=out.parent, prefix=".playground-", suffix=".tmp").close()
-    except OSError as e:
-        raise CommandError(f"--out {path}: cannot write there ({e.strerror or e})") from None
-    return out
-
-
 def _words(args):
     from models.core.data import default_names_path, load_words
 
@@ -149,10 +122,10 @@ def _words(args):
 
 def _train(args) -> dict:
     """Check everything, then build, then train: a bad option or --out costs nothing."""
-    from playground.cli import CommandError
+    from playground.cli import CommandError, check_output
 
     if args.out:
-        check_out(args.out)  # before the work, not after it
+        check_output(args.out, example="attention.npz")  # before the work, not after it
     if args.task == "sort" and args.names:
         raise CommandError("--names applies to --task names only")
     try:

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-NAME_MAX = 255  # bytes in a file name on the usual file systems
 
 
 def register(train, evaluate) -> None:
@@ -100,7 +97,7 @@ def _eval(args) -> dict:
 
 
 def _train(args) -> dict:
-    from playground.cli import CommandError
+    from playground.cli import CommandError, check_output
     from playground.progress import drive
 
     from models.bigram.counts import BigramCounts, bigram_pairs
@@ -117,7 +114,7 @@ def _train(args) -> dict:
     except ValueError as e:
         raise CommandError(str(e)) from None
     if args.save:
-        _check_output(args.save)  # before the work, not after it
+        check_output(args.save, option="--save", example="bigram.npz")  # before the work, not after it
     _, words = _load(args)
     counts = BigramCounts.fit(words)
     xs, ys = bigram_pairs(words, counts.vocab)
@@ -139,28 +136,3 @@ def _train(args) -> dict:
             "loss": final_nll + config.l2 * float((model.W.astype(float) ** 2).mean())}
 
 
-def _check_output(path) -> None:
-    """Refuse a --save that cannot be written, before training: a folder, a folder that does not
-    exist (never made silently) or is a file, something that is not a regular file, a name too
-    long, a folder we may not write to (tried: root ignores permission bits)."""
-    import tempfile
-
-    from playground.cli import CommandError
-
-    out = Path(path)
-    if not out.name or out.is_dir():
-        raise CommandError(f"--save {path} is a folder; give a file name such as bigram.npz")
-    if out.exists() and not out.is_file():
-        raise CommandError(f"--save {path} is not a regular file")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise CommandError(f"--save {path}: {out.parent} is a file, not a folder")
-    if not out.parent.is_dir():
-        raise CommandError(f"--save {path}: the folder {out.parent} does not exist (make it first)")
-    if len(out.name.encode()) > NAME_MAX:
-        raise CommandError(f"--save: the file name is longer than {NAME_MAX} bytes")
-    if not os.access(out.parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CommandError(f"--save {path}: cannot write there (no permission)")
-    try:  # what the save does: a temporary file in that folder, then a rename
-        tempfile.NamedTemporaryFile(dir=out.parent, prefix=".playground-", suffix=".tmp").close()
-    except OSError as e:
-        raise CommandError(f"--save {path}: cannot write there ({e.strerror or e})") from None

@@ -1,12 +1,10 @@
 """`playground train names` and `playground eval names`: the character MLP for names, headless."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 PRESET_NAMES = ("mlp", "batchnorm", "wavenet")
-NAME_MAX = 200  # characters of an output file's name (the save adds a temp suffix to it)
 
 
 def register(train, evaluate) -> None:
@@ -40,7 +38,7 @@ def register(train, evaluate) -> None:
 def _train(args) -> dict:
     from dataclasses import replace
 
-    from playground.cli import CommandError
+    from playground.cli import CommandError, check_output
     from playground.progress import drive
 
     from models.core.data import default_names_path, load_words
@@ -67,7 +65,8 @@ def _train(args) -> dict:
         config.validate()
     except ValueError as e:
         raise CommandError(f"{e} (check --steps, --batch-size, --lr, --decay-at, --weight-decay)") from None
-    out = check_out(args.out or f"names_{args.preset}.npz") if not args.find_lr else None  # before the work
+    out = (check_output(args.out or f"names_{args.preset}.npz", example="names_mlp.npz")
+           if not args.find_lr else None)  # before the work
     names_path = Path(args.names) if args.names else default_names_path()
     words = load_words(names_path)
     model_config = replace(PRESETS[args.preset])
@@ -110,26 +109,6 @@ def _train(args) -> dict:
     save_model(out, model, meta)
     return {"preset": args.preset, "steps": last.step, "params": model.num_params(), "weights": str(out),
             "train_loss": losses["train"], "val_loss": losses["val"]}
-
-
-def check_out(path: str) -> Path:
-    """Refuse an --out that cannot be written, before any training: a folder, a folder that does
-    not exist (it is never made silently), one we may not write to, a name too long."""
-    from playground.cli import CommandError
-
-    out = Path(path)
-    if not out.name or out.is_dir():
-        raise CommandError(f"--out {path} is a folder; give a file name such as names_mlp.npz")
-    if out.exists() and not out.is_file():
-        raise CommandError(f"--out {path} is not a regular file")
-    parent = out.parent
-    if not parent.is_dir():
-        raise CommandError(f"--out {path}: the folder {parent} does not exist (make it first)")
-    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CommandError(f"--out {path}: cannot write there (no permission)")
-    if len(out.name) > NAME_MAX:
-        raise CommandError(f"--out: the file name has {len(out.name)} characters; use at most {NAME_MAX}")
-    return out
 
 
 def _find_lr(model, data, config, preset) -> dict:
