@@ -329,9 +329,9 @@ class MainWindow(QMainWindow):
             return
         if tab.name not in self._auto_folded:
             need = page.minimumSizeHint()
-            # on a projector the figure is what the back row reads: controls wider than a third
+            # on a projector the figure is what the back row reads: controls taking almost half
             # of the window fold too (one click on the strip, or Ctrl+H twice, brings them back)
-            crowded = app_style.current().presentation and sum(p.width() for p in panels) > self.width() / 3
+            crowded = app_style.current().presentation and sum(p.width() for p in panels) > self.width() * 0.45
             if need.width() > page.width() + 2 or need.height() > page.height() + 2 or crowded:
                 unfolded = sum(p.width() for p in panels)
                 for p in panels:
