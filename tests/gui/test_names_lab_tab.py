@@ -38,6 +38,7 @@ def test_experiment_buttons_build_their_model_and_show_its_health(tab, qtbot):
     assert "uniform guess, as it should be" in tab.health.loss_label.text()
     press(qtbot, tab, "saturated")
     assert tab.model.config.n_layers == 5 and tab.model.config.gain == 3.0
+    qtbot.waitUntil(lambda: len(tab.health.act_plot.legend_texts()) == 5, timeout=10000)  # redraws are paced
     texts = tab.health.act_plot.legend_texts()
     assert len(texts) == 5 and all("% sat." in t for t in texts)
     assert min(int(t.split(": ")[1].split("%")[0]) for t in texts) >= 35
