@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
@@ -87,6 +88,8 @@ class NeuralPage(QWidget):
         legend = self.loss_plot.getPlotItem().legend
         if legend is not None:
             legend.hide()  # one curve, named by the page; a legend would cover it in a small plot
+        self.loss_plot.getPlotItem().getViewBox().sigXRangeChanged.connect(self._on_loss_x_range_changed)
+        self.loss_plot.getPlotItem().getAxis("bottom").geometryChanged.connect(self._on_loss_axis_resized)
         self._guide: pg.InfiniteLine | None = None
 
         # Laid out for a projector: the buttons on top (never below the fold), the form in a
@@ -152,8 +155,9 @@ class NeuralPage(QWidget):
         """The dashed line the loss should reach: the count model's NLL (one line, moved)."""
         st = app_style.current()
         if self._guide is None:
-            self._guide = pg.InfiniteLine(angle=0, pen=pg.mkPen(st.muted, width=st.pen_width, style=Qt.DashLine),
-                                          label="", labelOpts={"position": 0.6, "color": st.muted})
+            self._guide = pg.InfiniteLine(  # its label starts at the left: a narrow plot cuts only digits
+                angle=0, pen=pg.mkPen(st.muted, width=st.pen_width, style=Qt.DashLine), label="",
+                labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": st.muted})
             self.loss_plot.addItem(self._guide)
         self._guide.setValue(y)
         self._guide.label.setFormat(f"counts {y:.4f}")
@@ -295,6 +299,28 @@ class NeuralPage(QWidget):
         if abs(self.form.maximumWidth() - column) > 2 or self.form.minimumWidth() != floor:
             self.form.setMinimumWidth(floor)
             self.form.setMaximumWidth(column)
+
+    @Slot(object, object)
+    def _on_loss_x_range_changed(self, view, x_range) -> None:
+        self._space_loss_ticks(x_range)
+
+    @Slot()
+    def _on_loss_axis_resized(self) -> None:
+        self._space_loss_ticks()
+
+    def _space_loss_ticks(self, x_range=None) -> None:
+        """Step numbers spaced so that they never run together, however narrow the plot (pyqtgraph
+        spaces ticks by the axis length alone, not by the size of their text)."""
+        axis = self.loss_plot.getPlotItem().getAxis("bottom")
+        x0, x1 = x_range if x_range is not None else self.loss_plot.getPlotItem().viewRange()[0]
+        if not x1 > x0:
+            return
+        fm = QFontMetrics(axis.style["tickFont"] or QFont())
+        label = max(fm.horizontalAdvance(f"{x:g}") for x in (x0, x1)) + fm.horizontalAdvance("0")
+        fit = min(8, max(1, int(0.9 * max(axis.width(), 1.0) // label)))  # labels the axis holds
+        raw = (x1 - x0) / fit
+        step = min(m * 10.0 ** np.floor(np.log10(raw)) for m in (1, 2, 5, 10) if m * 10.0 ** np.floor(np.log10(raw)) >= raw)
+        axis.setTickSpacing(step, step / 5)
 
     def history(self) -> tuple[np.ndarray, np.ndarray]:
         """The loss curve of the W on screen: (steps, losses)."""

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QLabel,
+                               QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider, QSplitter,
+                               QTabWidget, QVBoxLayout)
 
 from models.bigram.counts import names_with_pair
 from models.core.data import default_names_path
 from playground.tabs.base import Tab
-from playground.tabs.bigram.matrix import MatrixView
+from playground.tabs.bigram.count_page import CountPage
 from playground.tabs.bigram.neural import NeuralPage
 from playground.tabs.bigram.sample import SamplePage
-from playground import style as app_style
 from playground.tabs.bigram.state import (MODES, SMOOTHING_STEPS, BigramData, cell_info,
                                           cell_values, display_char, format_nll, load_data,
                                           load_default_data, nll_note)
@@ -129,50 +128,13 @@ class BigramTab(Tab):
         self.side = SidePanel([data_box, show_box, nll_box, self.weights.box, self.explain])
 
         # -- pages ---------------------------------------------------------------------------
-        # The count page: the matrix takes the room, its own controls and the cell's numbers sit
-        # in a column beside it (height is what a projector lacks; nothing sits above the matrix).
-        self.matrix = MatrixView(fit=True)
+        self.count_page = CountPage(self)
+        self.matrix, self.cell_label = self.count_page.matrix, self.count_page.cell_label
         self.matrix.cell_hovered.connect(self._on_matrix_cell_hovered)
         self.matrix.cell_clicked.connect(self._on_matrix_cell_clicked)
-        self.matrix.zoom_changed.connect(self._fit_column)  # Fit, Read and zooming
-        fit_button = QPushButton("&Fit")
-        fit_button.setToolTip("Show the whole matrix; numbers appear where they fit (F)")
-        fit_button.clicked.connect(self._on_fit_clicked)
-        read_button = QPushButton("&Read")
-        read_button.setToolTip("Cells just large enough to read every number; scroll to move")
-        read_button.clicked.connect(self._on_read_clicked)
-        zoom_out, zoom_in = QPushButton("−"), QPushButton("+")
-        zoom_out.setToolTip("Smaller cells (- or Ctrl+wheel on the matrix)")
-        zoom_in.setToolTip("Larger cells and text (+ or Ctrl+wheel on the matrix)")
-        zoom_out.clicked.connect(self._on_zoom_out_clicked)
-        zoom_in.clicked.connect(self._on_zoom_in_clicked)
-        caption = QLabel("rows: the character before<br>columns: the one after")
-        caption.setWordWrap(True)
-        self.cell_label = QLabel("Hover over or click a cell.")
-        self.cell_label.setWordWrap(True)
-        self.cell_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.cell_label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        buttons = QGridLayout()
-        for i, b in enumerate((fit_button, read_button, zoom_out, zoom_in)):
-            buttons.addWidget(b, i // 2, i % 2)
-        column = QVBoxLayout()
-        column.addWidget(caption)
-        column.addLayout(buttons)
-        column.addWidget(group("Cell", self.cell_label), 1)
-        self.count_column = QWidget()
-        self.count_column.setLayout(column)
-        self.counts_page = counts_page = QWidget()
-        counts_page.installEventFilter(self)  # its resizes fit the column (eventFilter)
-        counts_layout = QHBoxLayout(counts_page)
-        counts_layout.setContentsMargins(4, 4, 4, 4)
-        counts_layout.addWidget(self.matrix, 1)
-        counts_layout.addWidget(self.count_column, 1)
-        self._fit_column()
-        app_style.bus().changed.connect(self._on_style_changed)
-
         self.sampler = SamplePage(self.neural.learned_model)
         self.pages = QTabWidget()
-        self.pages.addTab(counts_page, "Count matrix")
+        self.pages.addTab(self.count_page.widget, "Count matrix")
         self.pages.addTab(self.sampler, "Sample && score")
         self.pages.addTab(self.neural, "Learn W")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
@@ -257,7 +219,7 @@ class BigramTab(Tab):
         self.neural.set_target(self.data.model.probs(self.smoothing))
         self.sampler.set_smoothing(self.smoothing)
         self._show_cell(*self.selected)
-        self._fit_column()
+        self.count_page.fit_column()
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.smoothing_slider, self.pages):
@@ -374,46 +336,6 @@ class BigramTab(Tab):
         self.jobs.cancel("load")  # its result is dropped when it comes; the list stays
         self.progress.hide()
         self.cancel_button.hide()
-
-    @Slot()
-    def _on_fit_clicked(self) -> None:
-        self.matrix.set_fit(True)
-
-    @Slot()
-    def _on_read_clicked(self) -> None:
-        self.matrix.set_fit(False)
-
-    @Slot()
-    def _on_zoom_in_clicked(self) -> None:
-        self.matrix.zoom_by(1.25)
-
-    @Slot()
-    def _on_zoom_out_clicked(self) -> None:
-        self.matrix.zoom_by(0.8)
-
-    @Slot()
-    def _fit_column(self) -> None:
-        """The count page's column: wide enough for a cell's numbers at any text size, and wider
-        (up to 16 characters) with the width a Fit matrix, square and as tall as the page, leaves."""
-        px = app_style.current().font_px
-        width = floor = max(190, round(px * 9.5))
-        R, C = self.matrix.data.shape
-        if self.matrix.fit and R:
-            left, top = self.matrix.data.header_size(self.matrix.geom().labels)
-            need = left + (self.matrix.viewport().height() - top) * C / R + 30  # frame and spacing
-            width = int(max(floor, min(self.counts_page.width() - need, px * 16)))
-        self.count_column.setMinimumWidth(floor)  # what the page asks for: the folding rule reads it
-        if abs(self.count_column.maximumWidth() - width) > 4:
-            self.count_column.setMaximumWidth(width)  # it stretches up to this
-
-    def eventFilter(self, obj, event) -> bool:
-        if obj is self.counts_page and event.type() == QEvent.Resize:
-            self._fit_column()
-        return False
-
-    @Slot(object)
-    def _on_style_changed(self, st) -> None:
-        self._fit_column()
 
     @Slot(int)
     def _on_pages_current_changed(self, index: int) -> None:
