@@ -37,7 +37,7 @@ except ValueError:
 _FORK_LOCK = threading.Lock()  # one fork at a time: gc.freeze() / unfreeze() are process-wide
 
 
-def message(e: Exception) -> str:
+def error_message(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
@@ -171,7 +171,7 @@ def _child_main(conn, make_generator, snapshot, min_interval, max_steps, model, 
         steps = drive(gen, lambda r: conn.send(("report", r)), snapshot, gate, min_interval, max_steps)
     except Exception as e:  # a model error must reach the GUI as a message
         traceback.print_exc()
-        failed = message(e)
+        failed = error_message(e)
     finally:
         if gen is not None:
             try:
@@ -181,7 +181,7 @@ def _child_main(conn, make_generator, snapshot, min_interval, max_steps, model, 
     try:
         conn.send(("done", steps, failed, model.state_dict() if model is not None else None))
     except Exception as e:  # e.g. a report that cannot be pickled
-        conn.send(("done", steps, failed or message(e), None))
+        conn.send(("done", steps, failed or error_message(e), None))
 
 
 def relay(make_generator, snapshot, min_interval, max_steps, model, live, emit, fail, events) -> int:

@@ -41,7 +41,7 @@ import weakref
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from models.core.training import copy_arrays
-from playground.drive import CHILD_KILL_S, Handoff, ThreadGate, drive, message, relay  # noqa: F401
+from playground.drive import Handoff, ThreadGate, drive, error_message, relay
 
 MODES = ("thread", "yield", "process")
 DEFAULT_MODE = "process"
@@ -97,7 +97,7 @@ class _Worker(QObject):
                               self.min_interval, self.max_steps, cooperative=self.how == "yield")
         except Exception as e:  # a model error must reach the GUI as a message, not kill the app
             traceback.print_exc()
-            self._fail(message(e))
+            self._fail(error_message(e))
         finally:
             if gen is not None:
                 try:

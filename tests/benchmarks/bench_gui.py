@@ -124,21 +124,25 @@ def run_controls(tab):
     return (trains or found)[0]
 
 
-def training_page(tab, rc, override: str | None) -> str | None:
-    """The page to show while training: override, the page that holds rc, or a 'training' page."""
-    keys = tab.page_keys()
-    if override:
-        return override
+def page_of(tab, widget) -> str | None:
+    """The key of the tab's page that holds `widget`, if a page does."""
     pages = getattr(tab, "pages", None)
-    if pages is None:
-        return None
-    w = rc
-    while w is not None:
+    w = widget
+    while pages is not None and w is not None:
         i = pages.indexOf(w)
         if i >= 0:
-            return keys[i]
+            return tab.page_keys()[i]
         w = w.parentWidget()
-    return next((k for k in keys if k in TRAIN_WORDS), None)
+    return None
+
+
+def training_page(tab, rc, override: str | None) -> str | None:
+    """The page to show while training: override, the page that holds rc, or a 'training' page."""
+    if override:
+        return override
+    if getattr(tab, "pages", None) is None:
+        return None
+    return page_of(tab, rc) or next((k for k in tab.page_keys() if k in TRAIN_WORDS), None)
 
 
 def ready(tab, rc) -> bool:
@@ -273,8 +277,11 @@ def build_meters():
                 return
             self.pending[kind] = now
             post = QApplication.postEvent
-            if kind == "slider":
-                key = Qt.Key_Right if (self.turn // len(self.kinds)) % 2 == 0 else Qt.Key_Left
+            if kind == "stroke" and not self.canvas.isVisible():
+                del self.pending[kind]  # a user draws only on a canvas that shows
+                return
+            if kind == "slider":  # one step right from the left end, else one step left: it always moves
+                key = Qt.Key_Right if self.slider.value() <= self.slider.minimum() else Qt.Key_Left
                 post(self.slider, QKeyEvent(QEvent.KeyPress, key, Qt.NoModifier))
             elif kind == "text":
                 if len(self.text.text()) > 8:
@@ -338,12 +345,17 @@ def capture_generators(started: dict, force_process: bool):
     """Runner.start remembers each runner's make_generator, for the headless comparison."""
     from playground.runner import Runner
 
+    import inspect
+
     original = Runner.start
+    accepted = set(inspect.signature(original).parameters)
 
     def start(self, make_generator, *args, **kwargs):
         started[id(self)] = make_generator
         if force_process and kwargs.get("model") is None:
             kwargs["model"] = Unsynced()
+        # an older runner (measuring "before") takes neither model= nor live=
+        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
         return original(self, make_generator, *args, **kwargs)
 
     Runner.start = start
@@ -398,7 +410,14 @@ def one_tab(window, name, args, meters, started) -> dict:
     inputs.reset()
     t0 = time.perf_counter()
     press_ms = click(rc.start_button)
-    pump(args.seconds, until=lambda: not rc.runner.is_busy(), tick=inputs.tick)
+    drawing = inputs.canvas is not None and not inputs.canvas.isVisible()
+    pump(args.seconds / 2 if drawing else args.seconds, until=lambda: not rc.runner.is_busy(), tick=inputs.tick)
+    if drawing:  # the canvas is on another page: halfway, go there and draw while it trains
+        canvas_page = page_of(tab, inputs.canvas)
+        if canvas_page:
+            tab.show_page(canvas_page)
+            page += f"+{canvas_page}"
+        pump(args.seconds / 2, until=lambda: not rc.runner.is_busy(), tick=inputs.tick)
     t_run = time.perf_counter()
     ended = not rc.runner.is_busy()
     pause_ms = stop_ms = float("nan")
@@ -622,13 +641,13 @@ def main(argv=None) -> int:
     print(f"bench_gui: runner {mode}, {args.seconds:g} s a run, {load()}", flush=True)
     rows = []
     if "one" not in skip:
-        head = (f"{'tab':10} {'page':8} {'p50':>5} {'p99':>5} {'stall':>6} {'press':>6} {'in50':>5} "
+        head = (f"{'tab':10} {'page':10} {'p50':>5} {'p99':>5} {'stall':>6} {'press':>6} {'in50':>5} "
                 f"{'inmax':>6} {'steps/s':>8} {'headless':>8} {'ratio':>5} {'pause':>6} {'stop':>6}")
         print("one tab training (ms; steps a second)\n" + head, flush=True)
         for name in names:
             r = one_tab(window, name, args, meters, started)
             rows.append(r)
-            print(f"{r['tab']:10} {r['page'][:8]:8} {fmt(r['p50'], '.1f'):>5} {fmt(r['p99']):>5} "
+            print(f"{r['tab']:10} {r['page'][:10]:10} {fmt(r['p50'], '.1f'):>5} {fmt(r['p99']):>5} "
                   f"{fmt(r['stall']):>6} {fmt(r['press']):>6} {fmt(r['in50']):>5} {fmt(r['inmax']):>6} "
                   f"{fmt(r['gui'], '.1f'):>8} {fmt(r['head'], '.1f'):>8} {fmt(r['ratio'], '.2f'):>5} "
                   f"{fmt(r['pause']):>6} {fmt(r['stop']):>6}"

@@ -95,7 +95,8 @@ def test_a_hidden_heatmap_remembers_the_matrix_and_draws_it_when_shown(qtbot):
 
 def test_a_heatmap_touches_only_the_cell_texts_and_ticks_that_changed(qtbot, monkeypatch):
     heat = Heatmap()
-    shown = pages(qtbot, heat)  # noqa: F841 (the pages own the heatmap)
+    tabs = pages(qtbot, heat)  # the pages own the heatmap: keep them
+    assert tabs.currentWidget() is heat
     values = np.arange(9.0).reshape(3, 3)
     labels = list("abc")
     heat.set_matrix(values, labels, labels, cell_text=values.astype(int))

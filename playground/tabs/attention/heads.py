@@ -3,7 +3,7 @@ numbers, and a slider over the checkpoints saved while the model trained."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from playground import style as app_style
@@ -21,7 +21,7 @@ class HeadsPage(QWidget):
         self.grid = AttentionGrid()
         self.grid.head_clicked.connect(self._on_grid_head_clicked)
         self.big = Heatmap(title="Layer 1, head 1", colorbar=False, x_label="key (looked at), %",
-                           y_label="query (looking)")
+                           y_label="query (looking)", cell_font_scale=0.85)  # 20.8 px on a projector
         self.big.setToolTip("The chosen head: row t shows how much position t takes from each "
                             "position (in %). Hatched cells are masked: a position may not look ahead. "
                             "Click a row to step through it.")
@@ -42,14 +42,16 @@ class HeadsPage(QWidget):
         splitter.addWidget(self.grid)
         splitter.addWidget(self.big)
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([680, 440])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)  # the enlarged head is the one with numbers to read
+        splitter.setSizes([560, 560])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.steps: list[str] = []
         self._big_minimum = None
+        self._shown = None  # (weights, tokens, cell text) of the enlarged head
+        self.big.installEventFilter(self)
         app_style.bus().changed.connect(self._on_style_changed)
 
     @Slot(object)
@@ -80,10 +82,27 @@ class HeadsPage(QWidget):
         text = None
         if T <= 16:
             text = np.where(masked, "", np.vectorize(lambda w: f"{100 * w:.0f}")(np.nan_to_num(weights)))
-        labels = [f"{t}" for t in tokens]
-        self.big.set_matrix(weights, row_labels=labels, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
+        self._shown = (weights, [str(t) for t in tokens], text)
+        self._draw_big()
         self.big.set_title(f"Layer {layer + 1}, head {head + 1}")
         self._follow_minimum()
+
+    def _draw_big(self) -> None:
+        """The enlarged head, its query labels thinned to every k-th when the rows are shorter
+        than the text (labels on top of each other read as nothing)."""
+        if self._shown is None:
+            return
+        weights, labels, text = self._shown
+        T = max(len(labels), 1)
+        row_px = max(self.big.height() - 6 * app_style.current().font_px, 1) / T  # title and axis off
+        every = max(1, int(np.ceil(app_style.current().font_px * 1.05 / row_px)))
+        rows = [t if i % every == 0 else "" for i, t in enumerate(labels)]
+        self.big.set_matrix(weights, row_labels=rows, col_labels=labels, cell_text=text, levels=(0.0, 1.0))
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.big and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self, self._draw_big)  # the rows' height changed: thin anew
+        return False
 
     def _follow_minimum(self) -> None:
         """Labels and titles set the enlarged map's smallest readable size: when it grows, the

@@ -104,7 +104,7 @@ class TrainingRun(QObject):
             self._last_view = now
             self._show_latest()
             tab.show_weights_status(running=step - plan.offset - plan.start_step)
-            if new_val:
+            if new_val and not tab._effect_timer.isActive():  # throttled, never postponed for ever
                 tab._effect_timer.start()  # the "as trained" score follows the weights
         tab.status_message.emit(f"step {step:,}: loss {report.loss:.3f}")
 

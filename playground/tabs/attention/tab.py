@@ -345,6 +345,9 @@ class AttentionTab(Tab):
         """Say what the experiment changes, on a few hundred validation examples (a job)."""
         if self.view_model is None:
             return
+        if self.jobs.is_busy("score"):  # let it finish (a newer one would supersede it forever while
+            self._effect_timer.start()  # training validates faster than a score takes), then score again
+            return
         temperature, causal = self.experiments.settings()
         label = self.checkpoints[self.heads.scrub.value()][0] if self.checkpoints else ""
         found = re.search(r"step [\d,]+", label)
