@@ -41,6 +41,17 @@ def error_message(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+def close_quietly(gen) -> None:
+    """Close a training generator (None: never made); an error in its own cleanup must not hide
+    the run's result or keep the worker from saying it finished."""
+    if gen is None:
+        return
+    try:
+        gen.close()
+    except Exception:
+        pass
+
+
 def drive(gen, emit, snapshot, gate, min_interval: float, max_steps=None, cooperative=False) -> int:
     """Iterate `gen`, sending snapshots through `emit` as `gate` allows; return the steps taken."""
     steps, pending, last_emit, snap_cost = 0, None, float("-inf"), 0.0
@@ -173,11 +184,7 @@ def _child_main(conn, make_generator, snapshot, min_interval, max_steps, model, 
         traceback.print_exc()
         failed = error_message(e)
     finally:
-        if gen is not None:
-            try:
-                gen.close()
-            except Exception:
-                pass
+        close_quietly(gen)
     try:
         conn.send(("done", steps, failed, model.state_dict() if model is not None else None))
     except Exception as e:  # e.g. a report that cannot be pickled

@@ -1,7 +1,7 @@
 """Saving what is on screen: PNG and SVG of any plot or widget, CSV of a plot's data.
 
-pyqtgraph plots use pyqtgraph's exporters for PNG and CSV (their right-click menu has Export…
-too); SVG and plain widgets are rendered by Qt (see widgets/svg_exporter.py for why). A widget may offer `to_csv(path)` for its data (Heatmap does).
+pyqtgraph plots use pyqtgraph's exporter for PNG and widgets/plot_csv.py for CSV (their right-click
+Export… leads here too); SVG and plain widgets are rendered by Qt (see widgets/svg_exporter.py for why). A widget may offer `to_csv(path)` for its data (Heatmap does).
 Every file is written to a temporary name first and renamed, so a failed export loses nothing.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsView, QMenu, QMessageBox, QWidget
 
-from playground.widgets import svg_writer
+from playground.widgets import plot_csv, svg_writer
 from playground.widgets.svg_exporter import write_svg
 
 FORMATS = {".png": "PNG image", ".svg": "SVG vector image", ".csv": "CSV data"}
@@ -24,7 +24,7 @@ FORMATS = {".png": "PNG image", ".svg": "SVG vector image", ".csv": "CSV data"}
 def formats_for(widget) -> list[str]:
     """Extensions this widget can be exported to."""
     exts = [".png", ".svg"]
-    if hasattr(widget, "to_csv") or _plot_item(widget) is not None:
+    if hasattr(widget, "to_csv") or plot_csv.plot_items(_plot_item(widget)):
         exts.append(".csv")
     return exts
 
@@ -69,8 +69,10 @@ def _write(widget, tmp: str, ext: str) -> None:
     if ext == ".csv":
         if hasattr(widget, "to_csv"):
             widget.to_csv(tmp)
+        elif plot_csv.plot_items(item):
+            plot_csv.write_plot_csv(plot_csv.plot_items(item), tmp)
         else:
-            exporters.CSVExporter(item).export(tmp)
+            raise ValueError("This view has no plotted data to save as CSV.")
     elif item is not None and ext == ".png":
         exporter = exporters.ImageExporter(item)
         exporter.parameters()["width"] = max(1600, int(item.sceneBoundingRect().width()))  # sharp on a slide
@@ -107,24 +109,34 @@ def ask_and_export(parent: QWidget, widget, name: str = "figure") -> Path | None
 
 
 def install_export_menu(widget: QWidget, name: str = "figure") -> bool:
-    """A right-click menu "Export…" for a plain Qt widget (pyqtgraph plots have their own).
-    Widgets that already use the right button (the drawing canvas clears on it) are left alone;
-    returns whether a menu was installed."""
-    if _plot_item(widget) is not None or widget.contextMenuPolicy() != Qt.DefaultContextMenu \
-            or widget.property("export_menu"):
+    """A right-click menu "Export…" on a view: pyqtgraph's own menu item is rerouted to this app's
+    export (its dialog warns of font sizes and writes unnamed CSV columns); plain Qt widgets get
+    a menu of their own, unless they already use the right button (the drawing canvas clears on
+    it). Returns whether a menu was installed or rerouted."""
+    if widget.property("export_menu"):
+        return False
+    if isinstance(widget, pg.GraphicsView):
+        action = widget.scene().contextMenu[0]  # pyqtgraph's "Export..."
+        action.triggered.disconnect()
+        action.triggered.connect(lambda *_: _export_from_menu(widget, name))
+    elif _plot_item(widget) is None and widget.contextMenuPolicy() == Qt.DefaultContextMenu:
+        widget.setContextMenuPolicy(Qt.CustomContextMenu)
+        widget.customContextMenuRequested.connect(lambda pos: _show_menu(widget, pos, name))
+    else:
         return False
     widget.setProperty("export_menu", True)
-    widget.setContextMenuPolicy(Qt.CustomContextMenu)
-
-    def show_menu(pos):  # runs on the GUI thread: a context-menu request from this widget
-        menu = QMenu(widget)
-        action = menu.addAction("Export…")
-        if menu.exec(widget.mapToGlobal(pos)) is action:
-            try:
-                ask_and_export(widget, widget, name)
-            except (OSError, ValueError) as e:
-                from PySide6.QtWidgets import QMessageBox
-                QMessageBox.warning(widget, "Export failed", str(e))
-
-    widget.customContextMenuRequested.connect(show_menu)
     return True
+
+
+def _show_menu(widget: QWidget, pos, name: str) -> None:  # GUI thread: a right-click on the widget
+    menu = QMenu(widget)
+    action = menu.addAction("Export…")
+    if menu.exec(widget.mapToGlobal(pos)) is action:
+        _export_from_menu(widget, name)
+
+
+def _export_from_menu(widget: QWidget, name: str) -> None:
+    try:
+        ask_and_export(widget, widget, name)
+    except (OSError, ValueError) as e:
+        QMessageBox.warning(widget, "Export failed", str(e))

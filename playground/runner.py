@@ -41,7 +41,7 @@ import weakref
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from models.core.training import copy_arrays
-from playground.drive import Handoff, ThreadGate, drive, error_message, relay
+from playground.drive import Handoff, ThreadGate, close_quietly, drive, error_message, relay
 
 MODES = ("thread", "yield", "process")
 DEFAULT_MODE = "process"
@@ -99,11 +99,7 @@ class _Worker(QObject):
             traceback.print_exc()
             self._fail(error_message(e))
         finally:
-            if gen is not None:
-                try:
-                    gen.close()
-                except Exception:
-                    pass
+            close_quietly(gen)
             self.finished.emit(self.run_id, steps)
 
 
