@@ -101,12 +101,42 @@ def check_display() -> str | None:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
         return ("There is no display to open a window on (DISPLAY is not set). For a picture without "
                 "one, use: playground shot --tab NAME --out FILE.png")
+    display = os.environ.get("DISPLAY", "")
+    if display and not os.environ.get("WAYLAND_DISPLAY") and not x_server_answers(display):
+        return (f"No X server answers at DISPLAY={display} (is it running, or was DISPLAY left from "
+                "another session?). For a picture without one, use: playground shot --tab NAME --out FILE.png")
     missing = missing_libraries()
     if not missing:
         return None
     return ("Qt cannot open a window: missing system libraries. Install them with\n"
             f"  sudo apt-get install {' '.join(missing)}\n"
             "or run: python3 -m playground.system_libs --install")
+
+
+def x_server_answers(display: str, timeout: float = 1.0) -> bool:
+    """Whether something listens where DISPLAY points (Qt aborts if nothing does). Local displays
+    (":0", "unix:0") are a Unix socket; "host:0" is TCP port 6000. Unparsable: assume yes."""
+    import re
+    import socket
+    found = re.fullmatch(r"(?:(?P<host>[^:/]*)(?:/unix)?)?:(?P<n>\d+)(?:\.\d+)?", display)
+    if not found:
+        return True
+    host, n = found.group("host") or "", int(found.group("n"))
+    try:
+        if host in ("", "unix"):
+            for path in (f"/tmp/.X11-unix/X{n}", f"\0/tmp/.X11-unix/X{n}"):  # file or abstract
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.settimeout(timeout)
+                    try:
+                        s.connect(path)
+                        return True
+                    except OSError:
+                        continue
+            return False
+        with socket.create_connection((host, 6000 + n), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def main(argv=None) -> int:

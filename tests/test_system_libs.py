@@ -18,6 +18,7 @@ def test_a_missing_library_is_named_before_qt_loads(monkeypatch, capsys):
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.setattr(system_libs, "_loadable", lambda so: so != "libxcb-icccm.so.4")
+    monkeypatch.setattr(system_libs, "x_server_answers", lambda display: True)
     assert cli.main([]) == 1
     err = capsys.readouterr().err
     assert "sudo apt-get install libxcb-icccm4" in err and "Traceback" not in err
@@ -35,3 +36,28 @@ def test_offscreen_needs_no_check(monkeypatch):
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setattr(system_libs, "_loadable", lambda so: False)
     assert system_libs.check_display() is None
+
+
+def test_a_display_nobody_answers_is_a_sentence_not_a_qt_abort(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DISPLAY", ":97")  # no X server there (a socket path nobody listens on)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert not system_libs.x_server_answers(":97") and not system_libs.x_server_answers("127.0.0.1:97")
+    assert cli.main(["gui"]) == 1
+    err = capsys.readouterr().err
+    assert "No X server answers at DISPLAY=:97" in err and "Traceback" not in err
+
+
+def test_a_listening_display_answers(tmp_path):
+    import socket
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        if port < 6000:
+            return  # the display number would be negative: nothing to check with this port
+        threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+        assert system_libs.x_server_answers(f"127.0.0.1:{port - 6000}")
+    assert system_libs.x_server_answers("not a display")  # unparsable: Qt decides
