@@ -210,14 +210,9 @@ def size_fields() -> list[tuple[str, tuple]]:
 
 # Models whose from_config still builds whatever size it is told (issue 20: "sizes bounded before
 # allocating" is their owners' part); expected to fail until they check, then they XPASS.
-KNOWN_UNBOUNDED = {("char-transformer", ("model", "n_layer"))}
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM to stop a runaway build")
 @pytest.mark.parametrize("kind, path", size_fields(), ids=lambda v: ".".join(v) if isinstance(v, tuple) else v)
-def test_absurd_sizes_in_a_header_are_refused_quickly(kind, path, request):
-    if (kind, path) in KNOWN_UNBOUNDED:
-        request.applymarker(pytest.mark.xfail(reason="from_config has no upper limit yet", strict=False))
+def test_absurd_sizes_in_a_header_are_refused_quickly(kind, path):
     cls = registered_models()[kind]
     saved = checkpoint.save_model(WORK / f"absurd-{kind}.npz", cls.tiny())
     arrays = members(saved.read_bytes())
