@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from playground import style as app_style
 
@@ -30,14 +31,23 @@ def _palette(theme: str) -> QPalette:
     return p
 
 
+def _forget_combo_sizes() -> None:
+    """A font change leaves a combo box's cached minimum size as it was (presentation-tall after
+    F5 off); a style-change event is what makes it measure again."""
+    for combo in (w for w in QApplication.allWidgets() if isinstance(w, QComboBox)):
+        QApplication.sendEvent(combo, QEvent(QEvent.StyleChange))
+        combo.updateGeometry()
+
+
 def apply(style: app_style.Style) -> None:
     """Make `style` the app's look; widgets listening on style.bus() restyle themselves."""
     app = QApplication.instance()
     if app is not None:
-        app.setStyle("Fusion")
-        app.setPalette(_palette(style.theme))
         font = QFont(app.font())
         font.setPixelSize(style.font_px)
         app.setFont(font)
+        app.setPalette(_palette(style.theme))
+        app.setStyle("Fusion")
+        QTimer.singleShot(0, _forget_combo_sizes)  # once the font change has reached every widget
     pg.setConfigOptions(background=style.background, foreground=style.foreground)
     app_style.set_style(style)
