@@ -10,6 +10,7 @@ sleeps or knows about Qt. `snapshot(report)` turns a report into what the tab's 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,15 +149,47 @@ def _diverged(step: int, lr: float) -> str:
             f"rate (it was {lr:.3g}); the weights are kept from the step before")
 
 
-def snapshot(report: Report, weights: bool = True) -> Report:
+def snapshot(report: Report, weights: bool = True, detail: bool = True) -> Report:
     """The GUI's copy of a training report, made on the worker thread between two steps: the
-    scalars, and as payload a diagnostics.Health (histograms, ratios, the embedding, the batch
-    and, with `weights`, a copy of the weights to sample from)."""
+    scalars, and as payload a diagnostics.Health (histograms unless not `detail`, ratios, the
+    embedding, the batch and, with `weights`, a copy of the weights to sample from)."""
     state = report.payload
     if not isinstance(state, TrainState):
         return copy_report(report)
-    health = diagnostics.measure(state.model, state.optimizer, state.xb, state.yb, weights)
+    health = diagnostics.measure(state.model, state.optimizer, state.xb, state.yb, weights, detail)
     return dataclasses.replace(report, metrics=dict(report.metrics), payload=health)
+
+
+class Views:
+    """Whether a run's snapshots measure the histograms (`detail`): only while a view that shows
+    them is open. The GUI thread calls set_detail(); snapshot() reads it between two steps. In a
+    child process (playground/runner.py, `live=`) the parent's runner take()s the change and
+    put()s it into the child's copy. A lock guards both sides."""
+
+    def __init__(self, detail: bool = True):
+        self._lock = threading.Lock()
+        self._detail, self._changes = bool(detail), {}
+
+    @property
+    def detail(self) -> bool:
+        return self._detail
+
+    def set_detail(self, on: bool) -> None:
+        with self._lock:
+            self._detail = self._changes["detail"] = bool(on)
+
+    def take(self) -> dict:
+        with self._lock:
+            taken, self._changes = self._changes, {}
+            return taken
+
+    def put(self, changes: dict) -> None:
+        with self._lock:
+            if "detail" in changes:
+                self._detail = bool(changes["detail"])
+
+    def snapshot(self, report: Report) -> Report:
+        return snapshot(report, detail=self._detail)
 
 
 def diagnose(model: NamesModel, xb, yb, lr: float = 0.1) -> Report:

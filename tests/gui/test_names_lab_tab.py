@@ -142,7 +142,9 @@ def test_fits_a_projector_in_presentation_mode(main_window, qtbot):
             tab.show_page(page)
             QApplication.processEvents()
             assert tab.minimumSizeHint().width() <= 1280, page
-            assert tab.side.width() >= tab.side.minimumSizeHint().width(), f"{page} squeezes the side panel"
+            # folded to its strip by the window (the figures need the width), or not squeezed
+            assert tab.side.is_collapsed() or tab.side.width() >= tab.side.minimumSizeHint().width(), \
+                f"{page} squeezes the side panel"
             assert tab.pages.currentWidget().minimumSizeHint().width() <= tab.pages.width(), page
     finally:
         main_window.presentation_action.trigger()

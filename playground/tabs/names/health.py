@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from models.names.diagnostics import Health
-from playground.tabs.names.plots import HistogramPlot, short_step_ticks
+from playground.tabs.names.plots import HistogramPlot, keep_title_width, short_step_ticks
 from playground.widgets.heatmap import Heatmap
 from playground.widgets.loss_plot import LossPlot
 
@@ -94,14 +94,14 @@ class HealthPage(_LivePage):
         self.act_plot.setToolTip("How each tanh layer's outputs spread over the last batch, with the share "
                                  "of saturated outputs (|tanh| > 0.97) in the legend. Piles at ±1 pass "
                                  "almost no gradient back.")
-        self.grad_plot = HistogramPlot("Tanh gradients", "gradient of the loss at the tanh output")
+        self.grad_plot = HistogramPlot("Tanh gradients", "gradient at the tanh output")
         self.grad_plot.setToolTip("The gradient arriving at each tanh layer, its spread (std) in the "
                                   "legend. Layers with very different spreads learn at very different speeds.")
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("Which tanh layer the saturation map shows")
         self.layer_box.currentIndexChanged.connect(self._on_layer_changed)
         self.saturation = Heatmap(title="Saturated: |tanh| > 0.97", colormap=SATURATION_COLORMAP,
-                                  colorbar=False, x_label="neuron", y_label="example in the batch")
+                                  colorbar=False, x_label="neuron", y_label="example")
         self.saturation.setToolTip("White: that neuron's |tanh| is above 0.97 for that example. A "
                                    "column that is white all the way down is a dead neuron: it never learns.")
         self.saturation_label = QLabel("")
@@ -121,8 +121,9 @@ class HealthPage(_LivePage):
         split = QSplitter(Qt.Vertical)
         split.addWidget(hists)
         split.addWidget(sat)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        split.setSizes([500, 500])  # a map ~50 px tall ran its row numbers together (issue 13)
         layout = QVBoxLayout(self)
         layout.addWidget(self.loss_label)
         layout.addWidget(split, 1)
@@ -173,12 +174,13 @@ class WeightsPage(_LivePage):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("weights")
-        self.weight_plot = HistogramPlot("Weight grads · grad:data", "gradient of the loss at the weights")
+        self.weight_plot = HistogramPlot("Weight grads · grad:data", "gradient at the weights")
         self.weight_plot.setToolTip("The gradient of each weight matrix, with grad:data = std(gradient) / "
                                     "std(weights) in the legend: how hard one step pushes that matrix.")
         self.ratio_plot = LossPlot(title="Update / weight ratio", y_label="log10(update std / weight std)")
         self.ratio_plot.add_guide(-3.0, "1e-3")
         short_step_ticks(self.ratio_plot)
+        keep_title_width(self.ratio_plot, "Update / weight ratio", 4.0)
         self.ratio_plot.getPlotItem().showGrid(x=False, y=False)  # redrawn 5 times a second: lines cost
         self.ratio_plot.setToolTip("How big each step is compared with the weights, per weight "
                                    "matrix. Around 1e-3 (the dashed line) is healthy; far below, the "
@@ -199,8 +201,10 @@ class WeightsPage(_LivePage):
 
     def show_health(self, health: Health, step: int, names: dict[str, str]) -> None:
         """Record a snapshot's Health: the ratio history grows from real steps only (a loaded or
-        new model's diagnose() step, at step 0, is not one). `names` label the weight matrices."""
-        self._health = health
+        new model's diagnose() step, at step 0, is not one). `names` label the weight matrices.
+        A Health without `detail` (no histograms) keeps the last histograms shown."""
+        if health.detail:
+            self._health = health
         for key, value in (health.update_ratio.items() if step > 0 else ()):
             if np.isfinite(value):
                 xs, ys = self._ratios.setdefault(names.get(key, key), ([], []))

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter
 
-from playground.tabs.names.plots import EmbeddingPlot, keep_log_ticks_readable, short_step_ticks
+from playground.tabs.names.plots import EmbeddingPlot, keep_log_ticks_readable, keep_title_width, short_step_ticks
 from playground.widgets.loss_plot import LossPlot
 
 TRAIN, VAL = "train (smoothed)", "val"
@@ -19,6 +19,7 @@ class LossPage(QSplitter):
         self.loss_plot = LossPlot(title="Loss", log_y=True)
         keep_log_ticks_readable(self.loss_plot)
         short_step_ticks(self.loss_plot)
+        keep_title_width(self.loss_plot, "Loss", 14.0)  # room for the legend and five step ticks
         self.loss_plot.setToolTip("Minibatch loss (smoothed over ~100 steps) and the validation loss "
                                   "(names the model never trains on). Log scale.")
         self.embedding_plot = EmbeddingPlot()
@@ -26,7 +27,8 @@ class LossPage(QSplitter):
                                        "treats alike (the vowels, say) drift together as it trains.")
         self.addWidget(self.loss_plot)
         self.addWidget(self.embedding_plot)
-        self.setSizes([600, 400])
+        self.setSizes([600, 500])
+        self.setChildrenCollapsible(False)
 
     def set_history(self, history) -> None:
         """A checkpoint's training curve: rows of (step, smoothed loss, val loss or None)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QTransform
 
 from playground import style as app_style
-from playground.widgets.plot_style import style_plot_item
+from playground.widgets.plot_style import font, style_plot_item
 
 
 def log_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
@@ -31,6 +31,30 @@ def log_ticks(lo: float, hi: float, target: int = 6) -> list[tuple[float, str]]:
     values = np.arange(np.ceil(a / step) * step, b + step * 1e-9, step)
     values = values[values > 0]
     return [(float(np.log10(v)), f"{v:.10g}") for v in values]
+
+
+class _TitleWidth(QObject):
+    """Keeps its plot at least as wide as the plot's title (see keep_title_width); a child of the
+    plot, so its connection to the style bus ends with the plot."""
+
+    def __init__(self, plot: pg.PlotWidget, title: str, extra_em: float, label: str):
+        super().__init__(plot)
+        self._plot, self._title, self._extra, self._label = plot, title, extra_em, label
+        self.fit(app_style.current())
+        app_style.bus().changed.connect(self.fit)
+
+    @Slot(object)
+    def fit(self, st) -> None:
+        width = max(QFontMetricsF(font(st, st.title_px / st.font_px)).horizontalAdvance(self._title),
+                    QFontMetricsF(font(st)).horizontalAdvance(self._label))
+        self._plot.setMinimumWidth(int(width + self._extra * st.font_px))
+
+
+def keep_title_width(plot: pg.PlotWidget, title: str, extra_em: float = 3.0, label: str = "") -> None:
+    """Make `plot` at least as wide as its title and its x-axis `label` (plus `extra_em` of the axis font for the left
+    axis), in the current style and after each change: pyqtgraph draws a squeezed plot past its
+    widget's edge, while an honest minimum width lets the window fold its controls instead."""
+    _TitleWidth(plot, title, extra_em, label)
 
 
 def short_step_ticks(plot: pg.PlotWidget) -> None:
@@ -57,6 +81,7 @@ class HistogramPlot(pg.PlotWidget):
     def __init__(self, title: str, x_label: str, parent=None):
         super().__init__(parent)
         self._title = title
+        keep_title_width(self, title, 4.0, x_label)
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._texts: list[str] = []
         item = self.getPlotItem()
@@ -161,6 +186,7 @@ class EmbeddingPlot(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._title = "Character embedding"
+        keep_title_width(self, self._title, 4.0)
         self.scatter = pg.ScatterPlotItem(pxMode=True)
         self.addItem(self.scatter)
         self._chars: list[str] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
@@ -77,11 +77,16 @@ class SamplePage(QWidget):
         self.sample_button.setToolTip("Draw names one character at a time until '.'")
         shortcuts.bind(self.sample_button, "names.sample")
         self.sample_button.clicked.connect(self.sample_requested)
-        controls = QFormLayout()  # a narrow column beside the lists: the page fits a projector's width
+        # One row of controls across the page, then the lists beside the scored name: on a 16:9
+        # projector the height is what is short, and the heatmap needs a row per character.
+        controls = QHBoxLayout()
         for label, w in (("Temperature", self.temperature_box), ("Top-k", self.top_k_box),
                          ("Seed", self.seed_box), ("Names", self.count_box)):
-            controls.addRow(label, w)
-        controls.addRow(self.sample_button)
+            controls.addWidget(QLabel(label))
+            controls.addWidget(w)
+            controls.addSpacing(6)
+        controls.addWidget(self.sample_button)
+        controls.addStretch(1)
 
         self.untrained_list = NameList("Names from the same network with fresh random weights. "
                                        "Hover one to see its next-character probabilities.")
@@ -98,15 +103,12 @@ class SamplePage(QWidget):
         self.new_label.setToolTip("A model that only memorised would make no new names; one that learned "
                                   "nothing would make few real ones. Names in val or test are real names "
                                   "the model never saw.")
-        top = QWidget()  # the controls and both lists, above the scored name
-        lists = QHBoxLayout()
-        lists.addLayout(controls)
-        lists.addWidget(_box("Untrained", self.untrained_list), 1)
-        lists.addWidget(_box("Trained", self.trained_list), 1)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(lists, 1)
-        top_layout.addWidget(self.new_label)
+        names = QWidget()  # the two lists, one above the other, and the share of new names
+        names_layout = QVBoxLayout(names)
+        names_layout.setContentsMargins(0, 0, 0, 0)
+        names_layout.addWidget(_box("Trained", self.trained_list), 1)
+        names_layout.addWidget(_box("Untrained", self.untrained_list), 1)
+        names_layout.addWidget(self.new_label)
 
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("type a name to score it with the trained model…")
@@ -125,20 +127,34 @@ class SamplePage(QWidget):
                                    "character that actually came is labelled with its probability.")
         self.detail_label = QLabel("Hover over a name.")
         self.detail_label.setWordWrap(True)
-        bottom = QWidget()
-        scored = QVBoxLayout(bottom)
+        scored_box = QWidget()
+        scored = QVBoxLayout(scored_box)
         scored.setContentsMargins(0, 0, 0, 0)
         scored.addWidget(self.name_edit)
         scored.addWidget(self.detail_label)
         scored.addWidget(self.probs_view, 1)
 
-        split = QSplitter(Qt.Vertical)
-        split.addWidget(top)
-        split.addWidget(bottom)
+        self.split = split = QSplitter(Qt.Horizontal)
+        split.addWidget(names)
+        split.addWidget(scored_box)
         split.setChildrenCollapsible(False)
-        split.setStretchFactor(0, 1)
+        split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        QVBoxLayout(self).addWidget(split)
+        self._user_split = False  # the lists' width follows the page until the user drags it
+        split.splitterMoved.connect(self._on_split_moved)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(split, 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._user_split:  # 27 columns of letters need the width more than the lists do
+            left = int(min(max(0.25 * self.width() - 40, 180), 320))
+            self.split.setSizes([left, max(self.split.width() - left, 1)])
+
+    @Slot(int, int)
+    def _on_split_moved(self, pos: int, index: int) -> None:
+        self._user_split = True
 
     def settings(self) -> SampleSettings:
         return SampleSettings(self.count_box.value(), self.temperature_box.value(), self.top_k_box.value(),

@@ -20,20 +20,21 @@ from models.core.data import Vocab, default_names_path
 from models.names import experiments
 from models.names.diagnostics import weight_names
 from models.names.model import NamesModel
-from models.names.train import continued, snapshot, train
+from models.names.train import Views
 from playground.tabs.base import Tab
 from playground.tabs.names import state
 from playground.tabs.names.controls import PRESETS, model_config, model_values, preset_model_values, \
-    preset_train_values, train_config
+    preset_train_values
 from playground.tabs.names.gradcheck import GradCheckPage
 from playground.tabs.names.health import HealthPage, WeightsPage, first_loss_text
 from playground.tabs.names.lr_page import LRFinderPage
 from playground.tabs.names.loss_page import LossPage
+from playground.tabs.names.run import RunSlots
 from playground.tabs.names.sample import SamplePage
 from playground.tabs.names.side import NamesSidePanel
 
 
-class NamesTab(Tab):
+class NamesTab(RunSlots, Tab):
     open_filter = "Word lists (*.txt);;All files (*)"
     model_shown = Signal()  # a new model and all its views are in place (tests wait for it)
 
@@ -46,6 +47,7 @@ class NamesTab(Tab):
         self.untrained: NamesModel | None = None
         self.view_model: NamesModel | None = None  # the GUI thread's copy of the weights during a run
         self.latest = None  # the last snapshot (a Report) of the current run
+        self.views = Views()  # whether the run's snapshots measure the histograms (run.py)
         self.steps_done = 0  # steps this model has been trained in this session (x of the plots)
         self.run_offset = 0  # a run's report.step + this = the model's step (x of the plots)
         self.run_base = 0  # steps_done when the run started
@@ -274,7 +276,8 @@ class NamesTab(Tab):
 
     def _show_health(self, report, step: int) -> None:
         health = report.payload
-        self.health.show_health(health)
+        if health.detail:  # (a run measures the histograms only while they are shown)
+            self.health.show_health(health)
         self.weights_page.show_health(health, step, weight_names(self.model))
         if health.embedding is not None:
             self.embedding_plot.set_embedding(health.embedding, list(self.model.vocab.itos),
@@ -288,72 +291,11 @@ class NamesTab(Tab):
             lines.append(f"val loss {val:.4f}")
         self.weights.set_status("<br>".join(lines))
 
-    # -- training ------------------------------------------------------------------------------
-    def _start(self, max_steps=None) -> None:
-        if self.model is None or self.runner.is_busy() or self.finder.is_busy():
-            return
-        if "model" in self._waiting:
-            self.status_message.emit("Still preparing the model; train in a moment.")
-            return
-        try:
-            config = train_config(self.train_form.values())
-            data = state.data_for(self.model, self.words, self.data)
-        except ValueError as e:
-            self.show_error(str(e))
-            return
-        config, start_step, note = continued(config, self.steps_done)
-        if note:
-            self.status_message.emit(note)
-        model, self.data = self.model, data
-        self.run_base, self.run_offset, self.latest = self.steps_done, self.steps_done - start_step, None
-        self.loss_page.start_run(self.run_offset + start_step)
-        self.runner.start(lambda: train(model, data, config, start_step), snapshot=snapshot, max_steps=max_steps,
-                          model=model)
-
-    @Slot()
-    def _on_start_requested(self) -> None:
-        self._start()
-
-    @Slot()
-    def _on_step_requested(self) -> None:
-        self._start(max_steps=1)
-
-    @Slot(object)
-    def _on_runner_reported(self, report) -> None:
-        first = self.latest is None and self.run_offset == 0
-        self.latest = report
-        step = self.run_offset + report.step
-        self.loss_page.add_report(report, self.run_offset)
-        self._show_health(report, step)
-        if first and report.step == 1:  # the first step of a fresh model: its loss is the step-0 loss
-            self.health.set_loss_text(first_loss_text(report.loss, self.model.vocab.size, True))
-        self.weights.set_status(f"{self.model.describe()}<br>step {step:,} · lr {report.lr:g} · "
-                                f"minibatch loss {report.loss:.3f}")
-
-    @Slot(int)
-    def _on_runner_finished(self, steps: int) -> None:
-        self.steps_done = self.run_base + steps
-        self.unsaved = self.unsaved or steps > 0
-        self.view_model = None
-        self._update_status()
-        if self.data is not None and self.model is not None:
-            self._submit("after", state.after_run, self.model.clone(), self.untrained.clone(), self.data,
-                         self.sampler.settings(), done=self._on_after_run)
-
-    def _on_after_run(self, result) -> None:
-        val, samples = result
-        self._update_status(val)
-        self.sampler.set_samples(samples)
-        self.status_message.emit(f"Trained {self.steps_done:,} steps; val loss {val:.4f}")
-
-    @Slot(str)
-    def _on_runner_state_changed(self, state_: str) -> None:
-        self.side.set_idle(state_ == "idle")
-
     # -- other slots ---------------------------------------------------------------------------
     @Slot(int)
     def _on_pages_current_changed(self, index: int) -> None:
         self.side.explain_page(self.page_keys()[index])
+        self._follow_page()
 
     @Slot(str, object)
     def _on_model_form_changed(self, name: str, value) -> None:
