@@ -49,11 +49,12 @@ def run_gui(lesson: str | None = None) -> int:
     from playground.main_window import MainWindow
 
     app = application()
-    window = MainWindow()
+    window = MainWindow(build_first=False)
     app.aboutToQuit.connect(window.shutdown)
-    window.show()
+    window.show()  # up at once; the first tab fills it a moment later
+    QTimer.singleShot(0, window.build_first_tab)
     if lesson:
-        window.open_lesson(lesson)
+        QTimer.singleShot(0, lambda: window.open_lesson(lesson))
     return app.exec()
 
 

@@ -6,7 +6,8 @@ import traceback
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QWidget
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from playground import export, settings, shortcuts, theme, wheel_guard
 from playground import style as app_style
@@ -59,15 +60,19 @@ class _LayoutWatcher(QObject):
 
 
 class UnbuiltTab(QWidget):
-    """Holds a tab's place until it is first shown."""
+    """Holds a tab's place until it is first shown (the first tab: until the window is up)."""
 
     def __init__(self, spec: TabSpec):
         super().__init__()
         self.spec, self.name, self.title = spec, spec.name, spec.title
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Loading {spec.title}…"), 0, Qt.AlignCenter)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, restore: bool = True):
+    def __init__(self, restore: bool = True, build_first: bool = True):
+        """`build_first=False`: the current tab is built by build_first_tab(), called once the
+        window shows, so that the window appears before the first tab's imports and figures."""
         super().__init__()
         self.setWindowTitle("Playground — see neural networks learn")
         self.last_error = ""
@@ -94,8 +99,14 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(max(0, min(len(registry.TABS) - 1, settings.read("window/tab", 0))))
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self._load(self.current_tab())
-        self._apply_clean(self.current_tab())
+        if build_first:
+            self.build_first_tab()
+
+    def build_first_tab(self) -> None:
+        tab = self.current_tab()
+        self._load(tab)
+        self._apply_clean(tab)
+        self._update_open_action()
 
     # -- tabs ------------------------------------------------------------------------------
     def tab(self, name: str) -> Tab:
@@ -223,8 +234,8 @@ class MainWindow(QMainWindow):
         self._update_open_action()
 
     def _update_open_action(self):
-        tab = self.current_tab()
-        self.open_action.setEnabled(tab is not None and tab.open_filter is not None)
+        tab = self.tabs.currentWidget()  # a tab not built yet opens nothing yet
+        self.open_action.setEnabled(not isinstance(tab, UnbuiltTab) and tab.open_filter is not None)
 
     @Slot()
     def _on_open_triggered(self):

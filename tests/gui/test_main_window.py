@@ -126,3 +126,19 @@ def test_shot_writes_a_non_blank_png_for_each_tab(name, tmp_path, qapp):
     assert (image.width(), image.height()) == (1200, 800)
     pixels = np.frombuffer(image.convertToFormat(QImage.Format_Grayscale8).constBits(), np.uint8)
     assert pixels.std() > 5  # something is drawn, not a flat colour
+
+
+def test_the_window_can_show_before_its_first_tab_is_built(qtbot):
+    from playground.main_window import UnbuiltTab
+
+    window = MainWindow(restore=False, build_first=False)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert isinstance(window.tabs.currentWidget(), UnbuiltTab) and not window.built_tabs()
+        assert not window.open_action.isEnabled()  # nothing to open into yet
+        window.build_first_tab()
+        assert [t.name for t in window.built_tabs()] == [TABS[0].name]
+        assert window.tabs.currentWidget() is window.built_tabs()[0]
+    finally:
+        window.shutdown()
