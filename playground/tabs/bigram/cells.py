@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPixmap
 
 from playground import style as app_style
 
@@ -61,6 +61,7 @@ class MatrixData:
         self.lines: list[list[list[str]]] = []  # each cell's text lines
         self._width_cache: dict = {}  # font heights -> widest first and last lines
         self._label_cache: dict = {}  # label px -> glyph extents of the labels
+        self._header_cache: tuple | None = None  # (key, pixmap): the painted headers (see _headers)
         self.text_dark: np.ndarray = np.zeros((0, 0), bool)
         self.rows: list[str] = []
         self.cols: list[str] = []
@@ -301,6 +302,26 @@ class MatrixData:
         return self._width_cache[key]
 
     def _headers(self, p, size, g: Geometry, offset, selected, hovered, background, foreground) -> None:
+        """The row and column headers, painted once per size, scroll, font, labels and marks into
+        a pixmap and blitted after that: drawing their 54 texts took ~50 ms a paint, and a live
+        run repaints the cells (not the headers) several times a second."""
+        dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
+        key = (size.width(), size.height(), dpr, g, tuple(offset), tuple(selected), tuple(hovered), background,
+               foreground, tuple(self.rows), tuple(self.cols))
+        if self._header_cache is None or self._header_cache[0] != key:
+            pixmap = QPixmap(round(size.width() * dpr), round(size.height() * dpr))
+            pixmap.setDevicePixelRatio(dpr)
+            pixmap.fill(Qt.transparent)
+            painter = QPainter(pixmap)
+            self._paint_headers(painter, size, g, offset, selected, hovered, background, foreground)
+            painter.end()
+            self._header_cache = (key, pixmap)
+        pixmap = self._header_cache[1]
+        for rect in (QRect(0, 0, size.width(), g.top), QRect(0, g.top, g.left, size.height() - g.top)):
+            p.drawPixmap(rect, pixmap, QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr,
+                                              rect.height() * dpr).toRect())
+
+    def _paint_headers(self, p, size, g: Geometry, offset, selected, hovered, background, foreground) -> None:
         p.fillRect(QRect(0, 0, size.width(), g.top), QColor(background))
         p.fillRect(QRect(0, 0, g.left, size.height()), QColor(background))
         fills = {selected: HIGHLIGHT, hovered: foreground}  # (row, col) -> fill of its labels

@@ -227,8 +227,10 @@ class NeuralPage(QWidget):
         self.run.start_step = start_step
         self.form.set_editable(False)
         self.reset_button.setEnabled(False)
+        # model=: the run steps W in a child process (the window's GIL stays free); the views read
+        # only the reports, and the trained W comes back into the model when the run ends
         self.runner.start(lambda: train(model, pairs, config, start_step), snapshot=snapshot,
-                          max_steps=max_steps)
+                          max_steps=max_steps, model=model)
 
     @Slot()
     def _on_controls_start_requested(self) -> None:
