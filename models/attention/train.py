@@ -52,11 +52,15 @@ class TrainData:
     evaluate: Callable | None = None  # evaluate(model) -> the held-out loss, or None: no val_loss
 
 
-def make_optimizer(model: GPT, config: AttentionTrainConfig):
-    """AdamW, in place over the model's two flat buffers (decay on the matrices only)."""
-    params, grads, mask = model.param_groups()
-    return AdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
-                 weight_decay=config.weight_decay, decay_mask=mask, in_place=True)
+def make_optimizer(model: GPT, config: AttentionTrainConfig, threads: ParallelStep | None = None):
+    """AdamW, in place over the model's two flat buffers (decay on the matrices only); given the
+    step's `threads`, stepped in chunks on all of them (the same updates, sooner)."""
+    def make(params, grads, mask):
+        return AdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
+                     weight_decay=config.weight_decay, decay_mask=mask, in_place=True)
+    if threads is not None and threads.pool is not None:
+        return threads.optimizer(make)
+    return make(*model.param_groups())
 
 
 def evaluate_loss(model: GPT, X, Y, batch_size: int = 64) -> float:
@@ -92,8 +96,8 @@ def train(model: GPT, data: TrainData, config: AttentionTrainConfig, start_step:
     the weights: the model keeps the last finite state."""
     config.validate()
     rng = np.random.default_rng(config.seed + start_step)
-    opt = make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
+    opt = make_optimizer(model, config, forward_backward)
     average = WeightAverage(model, config.ema) if config.ema else None
     weights, kept, keep_at = model.live_params(), [], set(config.keep_at)
     model.training = True

@@ -42,8 +42,8 @@ def our_workload(rounds: int = 5, steps: int = 50, workers: int | None = None) -
     model = GPT(GPTConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, seed=0))
     config = AttentionTrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
     config.workers = workers or config.workers
-    opt = make_optimizer(model, config)
     forward_backward = ParallelStep(model, config.workers)
+    opt = make_optimizer(model, config, forward_backward)  # stepped on the same threads
     rng = np.random.default_rng(2)
     times = []
     for r in range(rounds + 1):  # the first round is a warm-up
