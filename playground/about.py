@@ -4,7 +4,6 @@ from __future__ import annotations
 import platform
 
 import numpy as np
-import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import qVersion
 
@@ -21,6 +20,8 @@ CREDITS = (
 
 
 def versions() -> dict[str, str]:
+    import pyqtgraph as pg  # not at start-up: the window shows before the plots' library loads
+
     return {"Playground": __version__, "Python": platform.python_version(), "Qt": qVersion(),
             "PySide6": PySide6.__version__, "NumPy": np.__version__, "pyqtgraph": pg.__version__}
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from playground import export, settings, shortcuts, theme, wheel_guard
+from playground import settings, shortcuts, theme, wheel_guard
 from playground import style as app_style
 from playground.about import about_html
 from playground.lessons.menus import LessonMenus
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         widget = self.tabs.widget(index)
         if not isinstance(widget, UnbuiltTab):
             return widget
+        theme.apply_plots(app_style.current())  # before the tab makes its first plot
         tab = make_tab(widget.spec)
         tab.error_raised.connect(self._on_tab_error_raised)
         tab.status_message.connect(self._on_tab_status_message)
@@ -156,6 +157,8 @@ class MainWindow(QMainWindow):
             for i in range(pages.count()):  # content that grows later (a job's result) re-fits
                 pages.widget(i).installEventFilter(self._layout_watcher)
         self.fit_later()
+        from playground import export  # here: it loads pyqtgraph, which the window need not wait for
+
         for label, widget in tab.export_targets():
             export.install_export_menu(widget, f"{tab.name}-{label}".replace(" ", "_"))
 
@@ -253,6 +256,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("This tab has no figure to export yet.", 5000)
             return
         label, widget = targets[0]
+        from playground import export
+
         try:
             path = export.ask_and_export(self, widget, f"{self.current_tab().name}-{label}".replace(" ", "_"))
         except (OSError, ValueError) as e:

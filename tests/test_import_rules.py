@@ -54,3 +54,13 @@ def test_the_readme_map_names_every_feature_folder():
 
     for name in re.findall(r"(?:^|\s)(\w+)/(?=\s)", block.split("```")[1]):
         assert list(ROOT.glob(f"**/{name}")), f"README's map names {name}/, which does not exist"
+
+
+def test_the_window_shows_before_pyqtgraph_and_any_tab_load():
+    """Cold start: the window's own modules leave pyqtgraph and the tabs to after it shows."""
+    code = ("import sys; import playground.app, playground.main_window; "
+            "print(sorted(m for m in sys.modules if m == 'pyqtgraph' or m.startswith('playground.tabs.')"
+            " and m.count('.') > 2))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBo
                                QScrollBar, QSpinBox, QTextEdit, QWidget)
 
 from playground.lessons.fileformat import Curve
-from playground.widgets.loss_plot import LossPlot
 from playground.widgets.side_panel import SidePanel
 from playground.widgets.weights_box import WeightsBox
 
@@ -213,10 +212,16 @@ def _few(paths: list[str]) -> str:
 
 
 # -- loss curves ---------------------------------------------------------------------------------
+def _is_loss_plot(w) -> bool:
+    from playground.widgets.loss_plot import LossPlot  # here: pyqtgraph loads after the window shows
+
+    return isinstance(w, LossPlot)
+
+
 def capture_curves(root: QWidget) -> list[Curve]:
     out = []
     for path, w in walk(root):
-        if isinstance(w, LossPlot):
+        if _is_loss_plot(w):
             names = [item.name() for item in w.getPlotItem().listDataItems() if item.name()]
             series = {n: w.series(n) for n in names if len(w.series(n)[0])}
             if series:
@@ -224,13 +229,13 @@ def capture_curves(root: QWidget) -> list[Curve]:
     return out
 
 
-def loss_plots(root: QWidget) -> list[tuple[str, LossPlot]]:
-    return [(p, w) for p, w in walk(root) if isinstance(w, LossPlot)]
+def loss_plots(root: QWidget) -> list[tuple[str, QWidget]]:
+    return [(p, w) for p, w in walk(root) if _is_loss_plot(w)]
 
 
 def restore_curves(root: QWidget, curves: list[Curve], where: str = "") -> list[str]:
     current = dict(walk(root))
-    moved = relocate([c.plot for c in curves], current, lambda w: isinstance(w, LossPlot))
+    moved = relocate([c.plot for c in curves], current, _is_loss_plot)
     lost = []
     for curve in curves:
         plot = current.get(moved.get(curve.plot, ""))
