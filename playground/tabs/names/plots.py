@@ -194,6 +194,8 @@ class EmbeddingPlot(pg.PlotWidget):
         self._xy = np.zeros((0, 2))
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.2)
+        item.disableAutoRange()  # the view moves in steps (_fit): new ticks every report cost most of a paint
+        self._range = None
         item.setLabel("bottom", "dimension 1")
         item.setLabel("left", "dimension 2")
         self._apply(app_style.current())
@@ -213,6 +215,8 @@ class EmbeddingPlot(pg.PlotWidget):
             self.getPlotItem().setLabel("left", f"{axis} 2")
             style_plot_item(self.getPlotItem(), app_style.current(), self._title)
         self._xy = np.asarray(xy, float)
+        if len(self._xy):
+            self._fit(self._xy.min(axis=0), self._xy.max(axis=0))
         if self.isVisible():  # hidden: drawn when shown
             self._redraw()
 
@@ -227,6 +231,20 @@ class EmbeddingPlot(pg.PlotWidget):
         # letters a little taller than the text, not 1.6x: 27 of them share a plot of ~400 px (issue 19)
         self.scatter.setData(self._xy[:, 0], self._xy[:, 1], symbol=self._symbols, size=self.letter_px(),
                              brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None))
+
+    def _fit(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Show the box [lo, hi] with a margin for the letters; the view changes only when a letter
+        leaves it or the letters fill less than half of it in either direction."""
+        if self._range is not None:
+            (x0, y0), (x1, y1) = self._range
+            inside = x0 <= lo[0] and y0 <= lo[1] and hi[0] <= x1 and hi[1] <= y1
+            snug = (hi[0] - lo[0]) >= 0.5 * (x1 - x0) and (hi[1] - lo[1]) >= 0.5 * (y1 - y0)
+            if inside and snug:
+                return
+        pad = 0.12 * np.maximum(hi - lo, 1e-6)  # room for the letters at the edges, and to move
+        self._range = (lo - pad, hi + pad)
+        (x0, y0), (x1, y1) = self._range
+        self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     @staticmethod
     def letter_px() -> int:
