@@ -274,10 +274,12 @@ class MatrixData:
         bold = _bold(cell_font)
         fm, bold_fm = QFontMetrics(cell_font), QFontMetrics(bold)
         h, room_w, room_h = fm.height(), cell - 4, cell - 2
+        if h > room_h:  # before measuring 2 x 729 texts (after each new matrix): ~20 ms a live paint
+            return
         widths = self._widths(fm, bold_fm)  # (widest first line, widest last line)
         lines_shown = 2 if (self.lines and len(self.lines[0][0]) > 1 and 2 * h <= room_h
                             and max(widths) <= room_w) else 1
-        if h > room_h or widths[1] > room_w:
+        if widths[1] > room_w:
             return
         groups: dict[tuple[bool, bool], list] = {}  # (dark text, bold) -> [(rect, text)]
         for r in range(r0, r1):
