@@ -11,6 +11,7 @@ never loses a good model; `snapshot()` beside it is what the tab's runner sends 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,13 +195,23 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
         yield report
 
 
-def snapshot(report: Report, sent: dict | None = None) -> Report:
+def snapshot(report: Report, sent: dict | None = None, state_every: float = 0.0) -> Report:
     """The copy of a report that crosses to the GUI thread; the runner calls it in the worker,
-    for the reports it sends. Copies the live weights and the evaluation history. The latest
-    evaluation and the best weights are copied only when they changed since the copies that
-    `sent` (a dict the worker keeps for one run) remembers, and are left out otherwise."""
+    for the reports it sends. Copies the evaluation history, and the live weights at most every
+    `state_every` seconds (always at a new evaluation and at the last step): the view reads
+    them only at that rate, so copying them for every report is wasted. The latest evaluation
+    and the best weights are copied only when they changed since the copies that `sent` (a dict
+    the worker keeps for one run) remembers, and are left out otherwise."""
     payload = dict(report.payload)
-    payload["state"] = copy_arrays(payload["state"])
+    now = time.monotonic()
+    fresh_eval = "last_eval" in payload and (sent is None or sent.get("eval_step") != payload["last_eval"]["step"])
+    if (sent is None or now - sent.get("state_time", -math.inf) >= state_every or fresh_eval
+            or report.step >= payload["total_steps"]):
+        payload["state"] = copy_arrays(payload["state"])
+        if sent is not None:
+            sent["state_time"] = now
+    else:
+        del payload["state"]  # the view has recent enough weights
     payload["evals"] = [dict(p) for p in payload["evals"]]
     for key, step in (("last_eval", "eval_step"), ("best_state", "best_step")):
         if key not in payload:

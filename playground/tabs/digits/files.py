@@ -7,12 +7,16 @@ from PySide6.QtGui import QImage
 
 from models.core import checkpoint
 from models.core.assets import asset_path
+from models.core.blas import blas_threads
 from models.digits.cnn import CNN
 from models.digits.mnist import PRETRAINED, load_mnist, load_pretrained
 from models.digits.photo import photo_to_canvas
+from models.digits.train import as_float, confusion_matrix
 
 KINDS = ("mlp", "cnn")
 LABELS = {"mlp": "MLP", "cnn": "CNN"}
+SCORE_CHUNK = 50  # test images a step of the scoring job: short NumPy calls (the CNN's copies hold the
+# GIL the window needs) and a quick look at cancel
 
 
 def read_picture(path: str):
@@ -57,6 +61,25 @@ def write_weights(path: str, cls, config: dict, state: dict, meta: dict) -> str:
     net = cls.from_config(config)
     net.load_state_dict(state)
     return str(checkpoint.save_model(path, net, meta))
+
+
+def evaluate_weights(cls, config: dict, state: dict, x_test: np.ndarray, y_test: np.ndarray, cancel) -> dict | None:
+    """A net's score on the test set (job thread): {test_acc, confusion, wrong, wrong_pred}, or None
+    once `cancel` (a threading.Event) is set: it is checked between chunks, so a closing window
+    never waits for the ~10 s a CNN takes. It runs on a rebuilt copy of the net: the GUI's keeps
+    its scratch buffers for reading the drawing meanwhile."""
+    net = cls.from_config(config)
+    net.load_state_dict(state)
+    x, y = x_test.reshape(len(x_test), -1), np.asarray(y_test, np.int64)
+    pred = np.empty(len(y), np.int64)
+    with blas_threads(1):  # a core stays free for the window (and a run's child)
+        for i in range(0, len(y), SCORE_CHUNK):
+            if cancel.is_set():
+                return None
+            pred[i:i + SCORE_CHUNK] = net.logits(as_float(x[i:i + SCORE_CHUNK])).argmax(axis=1)
+    wrong = np.flatnonzero(pred != y)
+    return {"test_acc": float((pred == y).mean()) if len(y) else 0.0, "confusion": confusion_matrix(pred, y),
+            "wrong": wrong, "wrong_pred": pred[wrong]}
 
 
 def kind_of(net) -> str:

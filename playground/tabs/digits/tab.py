@@ -49,6 +49,7 @@ class DigitsTab(Tab):
         self.predictor = "cnn"  # whose guess the bars and the saliency show
         self.input = np.zeros((28, 28), np.float32)
         self.prepared = None  # the last models.digits.preprocess.Prepared
+        self._input_of = ""  # what self.input was prepared as ("raw", "centred"; "": not yet)
         self.last_latency_ms = 0.0
         self._rng = np.random.default_rng()
 
@@ -74,7 +75,8 @@ class DigitsTab(Tab):
         self.inside = InsidePage()
         self.cnn_page = CnnPage()
         self.runner = self.make_runner()
-        self.train_page = TrainPage(self.runner)
+        self.train_page = TrainPage(self.runner, self.jobs)
+        self.train_page.reader_visible = self._reader_visible
         self.train_page.weights_changed.connect(self._on_train_page_weights_changed)
         self.train_page.digit_chosen.connect(self._on_train_page_digit_chosen)
         self.train_page.status.connect(self.status_message)
@@ -153,6 +155,7 @@ class DigitsTab(Tab):
         self.ensure_loaded()
         self.jobs.cancel("shipped")
         self._on_shipped_read(read_shipped())  # a screenshot is synchronous
+        self.train_page.blocking_scores = True
         self.canvas.set_image(draw_digit(4, np.random.default_rng(4), size=280, variant=1, height=0.7,
                                          width=20.0, slant=0.15))
         self.saliency_box.setChecked(True)
@@ -163,6 +166,10 @@ class DigitsTab(Tab):
             self.load_weights(path)
         else:
             self.jobs.submit("open", read_picture, path, done=lambda result: self._on_picture_read(path, result))
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        self.train_page.cancel_scoring.set()  # a CNN's scoring would outlast the wait
+        return super().shutdown(timeout_ms)
 
     def export_targets(self):
         return [("prediction", self.bars), ("input 28×28", self.input_view), ("canvas", self.canvas),
@@ -177,7 +184,9 @@ class DigitsTab(Tab):
         if select and kind != self.predictor:
             self.predictor_buttons[kind].setChecked(True)  # -> _on_predictor_toggled -> refresh
         self.weights.set_status(describe(self.net, self.metas[self.predictor]) if self.net is not None else "")
-        self.refresh()
+        if self.net is not None and not self.metas[self.predictor].get("training"):
+            self.train_page.show_net(self.net)
+        self.refresh(again=False)  # new weights, the same drawing: no need to prepare it again
 
     def save_weights(self, path: str) -> None:
         if self.net is None:
@@ -196,14 +205,17 @@ class DigitsTab(Tab):
         return True
 
     # -- drawing -----------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Canvas -> 28x28 input -> both nets' probabilities (and saliency, inside views) -> views."""
+    def refresh(self, again: bool = True) -> None:
+        """Canvas -> 28x28 input -> both nets' probabilities (and saliency, inside views) -> views.
+        again=False: only the nets changed, the input prepared last time is read again."""
         t0 = time.perf_counter()
-        canvas = self.canvas.array()
         raw = self.raw_button.isChecked()
         with blas_threads(1):  # tiny products: a second BLAS thread only waits for a busy core
-            self.prepared = None if raw else prepare(canvas)
-            self.input = downsample(canvas) if raw else self.prepared.image  # (28, 28)
+            if again or self._input_of != ("raw" if raw else "centred"):
+                canvas = self.canvas.array()
+                self.prepared = None if raw else prepare(canvas)
+                self.input = downsample(canvas) if raw else self.prepared.image  # (28, 28)
+                self._input_of = "raw" if raw else "centred"
             self._predict(raw)
         self.canvas.set_overlay(None if raw or self.prepared is None else self.prepared.dropped)
         self.last_latency_ms = (time.perf_counter() - t0) * 1e3
@@ -299,7 +311,9 @@ class DigitsTab(Tab):
         if checked:
             self.predictor = KINDS[index]
             self.weights.set_status(describe(self.net, self.metas[self.predictor]) if self.net is not None else "")
-            self.refresh()
+            if self.net is not None and not self.metas[self.predictor].get("training"):
+                self.train_page.show_net(self.net)
+            self.refresh(again=False)
 
     @Slot(bool)
     def _on_saliency_toggled(self, _on):
@@ -307,7 +321,16 @@ class DigitsTab(Tab):
 
     @Slot(int)
     def _on_pages_current_changed(self, _index):
-        self.refresh()
+        if not self.train_page.catch_up_live():  # the newest weights of a run (which read the drawing)
+            self.refresh(again=False)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.train_page.catch_up_live()
+
+    def _reader_visible(self) -> bool:
+        """A page that reads the drawing with the live weights of a run shows."""
+        return self.isVisible() and self.pages.currentWidget() is not self.train_page
 
     @Slot(object, object)
     def _on_train_page_weights_changed(self, net, meta):
