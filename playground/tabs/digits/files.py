@@ -2,8 +2,10 @@
 the shipped nets and the MNIST test set; and how it names a net."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
 
 from models.core import checkpoint
 from models.core.assets import asset_path
@@ -15,22 +17,40 @@ from models.digits.train import as_float, confusion_matrix
 
 KINDS = ("mlp", "cnn")
 LABELS = {"mlp": "MLP", "cnn": "CNN"}
+MAX_PIXELS = 40_000_000  # pictures larger than this (a 6000×6000 photo is 36 M) are refused unread
 SCORE_CHUNK = 50  # test images a step of the scoring job: short NumPy calls (the CNN's copies hold the
 # GIL the window needs) and a quick look at cancel
 
 
 def read_picture(path: str):
-    """(canvas, inverted) from an image file: runs on a job thread (QImage is not a widget)."""
+    """(canvas, inverted) from an image file: runs on a job thread (QImage is not a widget).
+    A transparent background counts as paper (white); a picture with no ink is refused, so
+    opening it never wipes the drawing."""
+    name = Path(path).name
+    size = QImageReader(path).size()  # from the header: a huge picture is refused before it is decoded
+    if size.isValid() and size.width() * size.height() > MAX_PIXELS:
+        raise ValueError(f"{name} is too large: {size.width()}×{size.height()} exceeds {MAX_PIXELS // 10**6} "
+                         f"million pixels.")
     image = QImage(path)
     if image.isNull():
         raise ValueError(f"{path} is not an image this app can read (try PNG or JPEG).")
+    if image.hasAlphaChannel():  # ink on a transparent background: lay it on white paper
+        paper = QImage(image.size(), QImage.Format_RGB32)
+        paper.fill(QColor("white"))
+        painter = QPainter(paper)
+        painter.drawImage(0, 0, image)
+        painter.end()
+        image = paper
     gray = image.convertToFormat(QImage.Format_Grayscale8)
     raw = np.frombuffer(gray.constBits(), np.uint8, gray.sizeInBytes())
     values = raw.reshape(gray.height(), gray.bytesPerLine())[:, :gray.width()].astype(np.float32) / 255
     try:
-        return photo_to_canvas(values)
+        ink, inverted = photo_to_canvas(values)
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
+    if not ink.any():
+        raise ValueError(f"{name} reads as blank (no ink on it): kept your drawing.")
+    return ink, inverted
 
 
 def read_weights(path: str) -> checkpoint.Loaded:
