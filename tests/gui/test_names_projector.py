@@ -64,3 +64,10 @@ def test_the_percentages_in_the_first_column_fit_their_cells(main_window, qtbot)
         ink = t.sceneBoundingRect()
         assert ink.left() >= box.left() - 1 and ink.right() <= box.left() + cell_w + 1, \
             f"{t.textItem.toPlainText()!r} runs out of its cell"
+
+
+def test_the_lr_plot_shows_the_rates_to_sweep_before_a_sweep(main_window, qtbot):
+    tab = show(main_window, (1280, 720), "lr", qtbot)
+    (x0, x1), (y0, y1) = tab.lr_page.plot.getPlotItem().viewRange()
+    assert x0 <= -3 + 0.1 and x1 >= 0 - 0.1, "the axis shows the sweep's rates, 0.001 to 1"
+    assert 1.5 <= y0 < y1 <= 4.5, "losses of a 27-character alphabet (−log(1/27) = 3.3)"

@@ -62,6 +62,9 @@ class LRFinderPage(QWidget):
         self.smooth_curve = item.plot(name="smoothed", pen=pg.mkPen(st.series(0), width=st.pen_width))
         self.steepest_line = self._marker(st, st.series(2), "steepest", 0.92)
         self.lowest_line = self._marker(st, st.series(5), "lowest", 0.75)
+        # before a sweep: the rates it will try (not an axis of "3" and 0.2-0.8 for no data)
+        sweep = LRFinderConfig()
+        item.setRange(xRange=(np.log10(sweep.lr_min), np.log10(sweep.lr)), yRange=(2.0, 4.0), padding=0.02)
         self.plot.setToolTip("Each point is one step's loss at that step's rate. The marks: where the "
                              "loss falls fastest, and where it is lowest (the lecture picks about 0.1 there).")
 
@@ -116,6 +119,7 @@ class LRFinderPage(QWidget):
         self.cancel_button.setEnabled(running)
         if running:
             self.sweep = None
+            self.plot.getPlotItem().enableAutoRange()  # the sweep's losses set the range
             self.progress.setRange(0, steps)
             self.progress.setValue(0)
             self.result_label.setText("Sweeping…")
