@@ -8,6 +8,7 @@ draws them when shown, and the live weights cross (at most every LIVE_EVERY s) o
 that reads drawings with them."""
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 
@@ -264,8 +265,7 @@ class TrainPage(QWidget):
         arch, config = self.config(len(data[0]) if data is not None else SIZES["train"])
         net = make_net(arch, config.seed)  # the run's (in a child process): the GUI never reads it during the run
         self.run_net = net
-        self.live_net = make_net(arch)
-        self.live_net.load_state_dict(net.state_dict())
+        self.live_net = copy.deepcopy(net)  # the same start, without a second random initialisation
         self.live_state, self.best_state, self.best_acc = None, None, -1.0
         self.losses, self.evals, self.stale, self.pending_eval = ([], []), [], set(), None
         self.cancel_scoring.set()  # the run is what the page shows now
