@@ -170,9 +170,29 @@ def test_live_settings_and_edits_reach_the_next_step():
     after = model.state_dict()
     assert after["W0"][1, 0] != before["W0"][1, 0] and abs(after["W0"][1, 0] - 0.25) < 0.05
     assert abs(after["b1"][0] + 0.5) < 0.05
-    assert live.take() == ({"lr": 0.05, "l1": 0.01}, [])  # edits are taken once
+    assert live.take() == {}  # what changed is taken once ...
+    assert next(gen).lr == 0.05  # ... and stays in force
     with pytest.raises(ValueError, match="cannot change"):
         live.set(batch_size=3)
+
+
+def test_live_changes_travel_from_one_copy_to_another():
+    """The runner takes what the GUI changed from its Live and puts it into the child's copy."""
+    gui, child = Live((-1, 1, -1, 1)), Live((-1, 1, -1, 1))
+    assert not gui.take()  # nothing changed: falsy, nothing is sent
+    gui.set(lr=0.3)
+    gui.set(lr=0.1, weight_decay=0.0)
+    gui.edit("W0", (0, 1), 2.0)
+    gui.set_bounds((-2, 3, -1, 4))
+    child.put(gui.take())
+    assert not gui.take()
+    assert child.bounds() == (-2.0, 3.0, -1.0, 4.0)  # the child's snapshots cover the new view
+    gui.edit("b0", (1,), -1.0)
+    child.put(gui.take())  # a second batch before the child took the first: both kept
+    assert child.take() == {"values": {"lr": 0.1, "weight_decay": 0.0},
+                            "edits": [("W0", (0, 1), 2.0), ("b0", (1,), -1.0)],
+                            "bounds": (-2.0, 3.0, -1.0, 4.0)}
+    assert child.take() == {} and child.bounds() == (-2.0, 3.0, -1.0, 4.0)
 
 
 def test_the_bridge_graph_has_the_live_models_numbers():

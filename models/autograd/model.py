@@ -129,6 +129,15 @@ class PlaneMLP:
             arrays[f"b{k}"] = np.array([n.b.grad for n in layer.neurons])
         return arrays
 
+    def load_grad_dict(self, arrays) -> None:
+        """Set every weight's .grad (a run in another process brings its last step's back)."""
+        for k, layer in enumerate(self.layers):
+            W, b = np.asarray(arrays[f"W{k}"]), np.asarray(arrays[f"b{k}"])
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.w):
+                    w.grad = float(W[j, i])
+                neuron.b.grad = float(b[j])
+
     def get_config(self) -> dict:
         return {"sizes": list(self.sizes), "activations": list(self.activations),
                 "features": list(self.features), "task": self.task}

@@ -27,6 +27,25 @@ def neuron_grids(arrays, activations, features, bounds, resolution=80) -> list[n
     return [h.T.reshape(-1, resolution, resolution) for h in outs]  # (n_k, R, R) each
 
 
+THUMB = 40  # a neuron's thumbnail in the network view: no more than 40 x 40 samples
+
+
+def thumbnails(neurons, size: int = THUMB) -> list[np.ndarray]:
+    """The network view's heatmaps, ready for an indexed image: per layer (n, T, T) uint8 colour
+    indices (0 = -1, 255 = +1), rows flipped so that row 0 is the top of the plane. The output
+    goes through tanh first (a score is unbounded). Made next to the generator, not in the GUI."""
+    out, last = [], len(neurons) - 1
+    for c, grids in enumerate(neurons):
+        step = max(1, grids.shape[1] // size)  # 80 -> 40: a thumbnail needs no more
+        g = np.asarray(grids[:, ::step, ::step][:, ::-1], dtype=np.float64)  # (n, T, T), top first
+        if c == last:
+            g = np.tanh(g)
+        with np.errstate(invalid="ignore"):
+            idx = np.clip((g + 1.0) * 127.5, 0, 255)
+        out.append(np.nan_to_num(idx).astype(np.uint8))
+    return out
+
+
 def decision_grid(arrays, activations, features, bounds, resolution=80) -> np.ndarray:
     """Scores on a resolution x resolution grid over bounds; row r is y."""
     return neuron_grids(arrays, activations, features, bounds, resolution)[-1][0]  # (R, R)

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import random
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from models.autograd.engine import abs_total, dot
 from models.autograd.model import LOSSES, PlaneMLP, accuracy, loss_numpy, scores_numpy
-from models.autograd.plane import boundary_segments, neuron_grids
+from models.autograd.plane import boundary_segments, neuron_grids, thumbnails
 from models.autograd.toy_data import MAX_POINTS, PlaneData
 from models.core.training import Report, TrainConfig
 
@@ -52,19 +54,20 @@ LIVE_FIELDS = ("lr", "weight_decay", "l1")  # what may change while a run goes o
 class Live:
     """Settings the GUI changes while a run goes on: the learning rate and the regularisation
     rates, edited weights, and the part of the plane the page shows. The GUI thread calls
-    set() / edit() / set_bounds(); the worker calls take() before each step and bounds() in
-    snapshot(). A lock guards both sides; nothing else is shared."""
+    set() / edit() / set_bounds(); the run calls take() before each step and bounds() in
+    snapshot(). In a child process (playground/runner.py) the parent's runner take()s what
+    changed and put()s it into the child's copy. A lock guards both sides; nothing else is
+    shared."""
 
     def __init__(self, bounds=(-1.5, 1.5, -1.5, 1.5)):
         self._lock = threading.Lock()
-        self._values: dict = {}
-        self._edits: list = []
+        self._changes: dict = {}  # since the last take(): "values", "edits", "bounds"
         self._bounds = tuple(float(b) for b in bounds)
+        _LIVES.add(self)
 
     def set_bounds(self, bounds) -> None:
         """(x0, x1, y0, y1) the next snapshots cover (the plot was resized or re-ranged)."""
-        with self._lock:
-            self._bounds = tuple(float(b) for b in bounds)
+        self.put({"bounds": bounds})
 
     def bounds(self) -> tuple:
         with self._lock:
@@ -74,19 +77,43 @@ class Live:
         unknown = set(values) - set(LIVE_FIELDS)
         if unknown:
             raise ValueError(f"{', '.join(sorted(unknown))} cannot change during a run")
-        with self._lock:
-            self._values.update(values)
+        self.put({"values": values})
 
     def edit(self, name: str, index: tuple, value: float) -> None:
         """Set weight `name`[index] (state_dict names, e.g. "W1", (2, 0)) before the next step."""
-        with self._lock:
-            self._edits.append((name, tuple(index), float(value)))
+        self.put({"edits": [(name, tuple(index), float(value))]})
 
-    def take(self) -> tuple[dict, list]:
-        """(the values set so far, the edits not yet applied, which are then forgotten)."""
+    def take(self) -> dict:
+        """What changed since the last take() ({} when nothing did), then forgotten:
+        {"values": {name: value}, "edits": [(name, index, value)], "bounds": (x0, x1, y0, y1)}."""
         with self._lock:
-            edits, self._edits = self._edits, []
-            return dict(self._values), edits
+            taken, self._changes = self._changes, {}
+            return taken
+
+    def put(self, changes: dict) -> None:
+        """Add changes (what another Live's take() gave) to those not yet taken."""
+        with self._lock:
+            mine = self._changes
+            if changes.get("values"):
+                mine.setdefault("values", {}).update(changes["values"])
+            if changes.get("edits"):
+                mine.setdefault("edits", []).extend(changes["edits"])
+            if changes.get("bounds") is not None:
+                self._bounds = mine["bounds"] = tuple(float(b) for b in changes["bounds"])
+
+
+_LIVES: "weakref.WeakSet[Live]" = weakref.WeakSet()
+
+
+def _unlock_in_child() -> None:
+    """A fork copies a lock as it was: one that a GUI thread held at that instant would block
+    the child for ever. The child has one thread: a fresh lock is right."""
+    for live in list(_LIVES):
+        live._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_in_child)
 
 
 def set_weight(model: PlaneMLP, name: str, index: tuple, value: float) -> None:
@@ -142,10 +169,10 @@ def train(model: PlaneMLP, data: PlaneData, config: AutogradTrainConfig, start_s
     step = start_step
     while True:
         if live is not None:
-            values, edits = live.take()
-            if values:
-                config = dataclasses.replace(config, **values)
-            for name, index, value in edits:
+            changes = live.take()
+            if changes.get("values"):
+                config = dataclasses.replace(config, **changes["values"])
+            for name, index, value in changes.get("edits", ()):
                 set_weight(model, name, index, value)
         if config.batch_size < len(y):
             idx = rng.sample(range(len(y)), config.batch_size)
@@ -195,12 +222,14 @@ def _measure(model: PlaneMLP, data: PlaneData, loss: str, metrics: dict):
 
 @dataclass
 class PlaneView:
-    """What the tiny-MLP page draws from one report (copies, made on the worker thread)."""
+    """What the tiny-MLP page draws from one report (copies, made where the run is: its worker
+    thread or child process, at the view's rate only; the GUI thread just applies it)."""
     weights: dict  # state_dict copy: "W0" (h1, F), "b0" (h1,), ...
     grads: dict  # the same names: each weight's gradient at this step
     neurons: list  # [(F, R, R) inputs, (h1, R, R), ..., (1, R, R) score] over the plane
     bounds: tuple  # (x0, x1, y0, y1) the grids cover; row r is y
     boundary: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))  # score-0 line
+    thumbs: list = field(default_factory=list)  # per layer (n, T, T) uint8: the network view's
 
     @property
     def grid(self) -> np.ndarray:
@@ -208,12 +237,15 @@ class PlaneView:
 
 
 def view_of(model: PlaneMLP, bounds, resolution: int = 80) -> PlaneView:
-    """The PlaneView of a model as it is now (for the GUI when no run is going on)."""
+    """The PlaneView of a model as it is now: one vectorised NumPy forward over the whole grid.
+    The hidden layers' grids are float32 (they are only drawn; half the bytes to the GUI)."""
     arrays = model.state_dict()
     neurons = neuron_grids(arrays, model.activations, model.features, bounds, resolution)
     boundary = (boundary_segments(neurons[-1][0], bounds) if model.task == "classify"
                 else np.zeros((0, 2, 2)))
-    return PlaneView(arrays, model.grad_dict(), neurons, tuple(bounds), boundary)
+    thumbs = thumbnails(neurons)
+    neurons = [g.astype(np.float32) for g in neurons[:-1]] + neurons[-1:]
+    return PlaneView(arrays, model.grad_dict(), neurons, tuple(bounds), boundary, thumbs)
 
 
 def snapshot(report: Report, bounds, resolution: int = 80) -> Report:

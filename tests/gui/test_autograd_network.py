@@ -136,7 +136,8 @@ def test_regression_mode_and_discretize(tab, qtbot):
     run_steps(tab, qtbot, 3)
     assert page.loss_plot.series("train")[1][-1] < 1.0
     page.discretize.setChecked(True)
-    assert set(np.unique(page.plane.image.image)) <= {-1.0, 0.0, 1.0}
+    assert set(np.unique(page.plane.values)) <= {-1.0, 0.0, 1.0}
+    assert len(np.unique(page.plane.image.image.reshape(-1, 4), axis=0)) <= 3  # 2 colours (+ 0)
 
 
 def test_lr_and_regularisation_change_live_and_noise_restarts(tab, qtbot):

@@ -14,45 +14,63 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath,
-                           QPainterPathStroker, QPen, QPixmap)
-from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem,
-                               QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
-                               QGraphicsView)
+                           QPainterPathStroker, QPen)
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem,
+                               QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView)
 
 from models.autograd import features as feats
-from models.autograd.plane import grid_points
+from models.autograd.plane import THUMB, grid_points, thumbnails
 from playground import style as app_style
 
 POSITIVE, NEGATIVE, SELECTED = "#D55E00", "#0072B2", "#E69F00"  # Okabe-Ito, as the plane
 KEY = 0  # QGraphicsItem.data() slot holding what an item stands for
 
 
-def heat_images(grids: np.ndarray, lut: np.ndarray, lo=-1.0, hi=1.0) -> list[QImage]:
-    """(n, R, C) values, row 0 at the bottom of the plane -> n QImages through the colour table
-    (one vectorised lookup for all of them)."""
+WIDTH_STEP = 0.5  # px: a line is re-stroked only when its width moves by this much
+
+
+def color_table(lut: np.ndarray) -> np.ndarray:
+    """A (256, 4) RGBA lookup table as (256,) uint32 pixels 0xAARRGGBB (QImage's ARGB32)."""
+    lut = np.asarray(lut, dtype=np.uint32)
+    return (lut[:, 3] << 24) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]
+
+
+def index_images(idx: np.ndarray, colors: np.ndarray) -> list[QImage]:
+    """(n, T, T) uint8 colour indices, row 0 at the top (models.autograd.plane.thumbnails)
+    -> n opaque ARGB32 QImages (one lookup for all; the format Qt scales fastest)."""
+    pixels = np.ascontiguousarray(colors[np.asarray(idx, dtype=np.uint8)])  # (n, T, T) uint32
+    n, h, w = pixels.shape
+    return [QImage(pixels[k].data, w, h, 4 * w, QImage.Format_ARGB32_Premultiplied).copy()
+            for k in range(n)]  # copies: they own their bytes
+
+
+def heat_images(grids: np.ndarray, colors: np.ndarray, lo=-1.0, hi=1.0) -> list[QImage]:
+    """(n, R, C) values, row 0 at the bottom of the plane -> n QImages through the colours."""
     idx = np.clip((np.asarray(grids) - lo) * (255 / (hi - lo)), 0, 255).astype(np.uint8)
-    rgba = np.ascontiguousarray(lut[idx[:, ::-1]])  # (n, R, C, 4), flipped: image rows go down
-    n, h, w = idx.shape
-    return [QImage(rgba[k].data, w, h, 4 * w, QImage.Format_RGBA8888).copy() for k in range(n)]
+    return index_images(idx[:, ::-1], colors)  # flipped: image rows go down
 
 
 class _Cell(QGraphicsRectItem):
-    """A neuron (or feature) box: its heatmap inside; hover tells the view."""
+    """A neuron (or feature) box: its heatmap inside, painted here (a new image is an update,
+    not a geometry change as a child pixmap item's would be); hover tells the view."""
 
     def __init__(self, view, key, size):
         super().__init__(0, 0, size, size)
         self.view, self.key = view, key
+        self.image = None
         self.setData(KEY, key)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.PointingHandCursor)
-        self.pixmap = QGraphicsPixmapItem(self)
-        self.pixmap.setTransformationMode(Qt.SmoothTransformation)
-        self.pixmap.setAcceptedMouseButtons(Qt.NoButton)
 
     def set_image(self, image: QImage) -> None:
-        size = self.rect().width()
-        self.pixmap.setPixmap(QPixmap.fromImage(image))
-        self.pixmap.setScale(size / max(1, image.width()))
+        self.image = image
+        self.update()
+
+    def paint(self, painter, option, widget=None) -> None:
+        super().paint(painter, option, widget)
+        if self.image is not None:
+            painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
+            painter.drawImage(self.rect(), self.image)
 
     def hoverEnterEvent(self, event):
         self.view.neuron_hovered.emit(self.key[1], self.key[2])
@@ -90,8 +108,9 @@ class NetworkView(QGraphicsView):
         self.cells: dict[tuple, _Cell] = {}  # ("n", layer, j) -> cell
         self.wires: dict[tuple, _Wire] = {}  # ("W", k, j, i) / ("b", k, j) -> line or marker
         self.view_ = None  # the last PlaneView shown
+        self._stale = False  # a view arrived while hidden: drawn when shown
         self._looks: dict[tuple, tuple] = {}  # key -> what its pen shows now
-        self._unused_bounds = None  # the plane the unused features' heatmaps were made for
+        self._input_bounds = None  # the plane the features' heatmaps were made for
         self.selected_weight = None  # ("W"/"b", k, index)
         self.pinned = None  # (layer, j) of the neuron shown in the big plot
         self._restyle(app_style.current())
@@ -106,9 +125,17 @@ class NetworkView(QGraphicsView):
         self._build()
 
     def set_view(self, view) -> None:
-        """Heatmaps and line widths of a PlaneView (copies from a snapshot)."""
+        """Heatmaps and line widths of a PlaneView (copies from a snapshot); drawn when seen."""
         self.view_ = view
-        self._paint()
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._paint()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._paint()
 
     def select_weight(self, key) -> None:
         self.selected_weight = key
@@ -144,7 +171,7 @@ class NetworkView(QGraphicsView):
     def _build(self) -> None:
         scene = self.scene()
         scene.clear()
-        self.cells, self.wires, self._looks, self._unused_bounds = {}, {}, {}, None
+        self.cells, self.wires, self._looks, self._input_bounds = {}, {}, {}, None
         w, h = max(self.viewport().width(), 200), max(self.viewport().height(), 200)
         cols = self._columns()
         head = 2.6 * self.font_px  # room for the column titles
@@ -225,23 +252,18 @@ class NetworkView(QGraphicsView):
             self._paint_wires()
             return
         names = list(feats.FEATURES)
-        last = len(view.neurons) - 1
-        for c, grids in enumerate(view.neurons):
-            step = 2 if grids.shape[1] > 48 else 1  # a thumbnail needs no more than 40 x 40
-            shown = grids[:, ::step, ::step]
-            images = heat_images(np.tanh(shown) if c == last else shown, self.lut)
-            for j, image in enumerate(images):
-                cell = self.cells.get(("n", c, names.index(self.features[j]) if c == 0 else j))
+        thumbs = view.thumbs or thumbnails(view.neurons)  # made with the snapshot, off this thread
+        for c, idx in enumerate(thumbs[1:], 1):  # the layers: they change with every step
+            for j, image in enumerate(index_images(idx, self.colors)):
+                cell = self.cells.get(("n", c, j))
                 if cell is not None:
                     cell.set_image(image)
-        if self._unused_bounds != view.bounds:  # unused features still show what they would bring
-            self._unused_bounds = view.bounds
-            unused = [n for n in names if n not in self.features]
-            if unused:
-                grids = feats.feature_matrix(grid_points(view.bounds, 40), unused)  # (1600, U)
-                images = heat_images(grids.T.reshape(-1, 40, 40), self.lut)
-                for name, image in zip(unused, images):
-                    self.cells[("n", 0, names.index(name))].set_image(image)
+        if self._input_bounds != view.bounds:  # the features change only with the plane shown;
+            self._input_bounds = view.bounds  # unused ones show what they would bring
+            grids = feats.feature_matrix(grid_points(view.bounds, THUMB), names)  # (T*T, 7)
+            images = heat_images(grids.T.reshape(-1, THUMB, THUMB), self.colors)
+            for j, image in enumerate(images):
+                self.cells[("n", 0, j)].set_image(image)
         self._paint_wires()
 
     def _paint_wires(self) -> None:
@@ -256,7 +278,8 @@ class NetworkView(QGraphicsView):
                 _, k, j = key
                 w = weights[f"b{k}"][j] if f"b{k}" in weights else 0.0
                 selected = self.selected_weight == ("b", k, (j,))
-            width = round(scale * (min(8.0, 0.6 + 2.5 * abs(w)) + (3.0 if selected else 0.0)), 1)
+            width = scale * (min(8.0, 0.6 + 2.5 * abs(w)) + (3.0 if selected else 0.0))
+            width = max(WIDTH_STEP, round(width / WIDTH_STEP) * WIDTH_STEP)  # few re-strokes
             look = (width, selected, w >= 0)
             if self._looks.get(key) == look:
                 continue  # each set is a call into Qt and a repaint: only what changed
@@ -301,7 +324,8 @@ class NetworkView(QGraphicsView):
         self.font_ = QFont()
         self.font_.setPixelSize(st.font_px)
         self.thick = 3.0 * (1.5 if st.presentation else 1.0)
-        self.lut = pg.colormap.get(st.diverging_colormap).getLookupTable(nPts=256, alpha=True)
+        lut = pg.colormap.get(st.diverging_colormap).getLookupTable(nPts=256, alpha=True)
+        self.colors = color_table(lut)
         self.setBackgroundBrush(QBrush(QColor(st.background)))
 
     @Slot(object)

@@ -2,19 +2,21 @@
 the way TensorFlow Playground draws it (network view, neuron heatmaps, weighted lines, train and
 test loss), trained on the Value engine in the tab's Runner.
 
-The GUI thread owns the model only while no run goes on; during a run it draws the snapshots
-(models.autograd.train.snapshot) and sends changes of the learning rate, the regularisation
-and edited weights through a `Live` object. Other changes (data, batch size, loss) restart the
-run where it stands: same model, same step count.
+The run steps the model in a child process (runner.start(..., model=, live=)): the engine's
+Python never holds the window's GIL. The GUI thread owns the model only while no run goes on;
+the trained weights (and the last step's grads) come back into it when the run ends. During a
+run it applies the snapshots (models.autograd.train.snapshot: the plane, every neuron's grid
+and thumbnail, computed next to the run at the view's rate) and sends changes of the learning
+rate, the regularisation and edited weights through a `Live` object. Other changes (data,
+batch size, loss) restart the run where it stands: same model, same step count. A hidden page
+keeps only the last snapshot and draws it when shown.
 
-Speed (tests/benchmarks/bench_autograd.py): a 2-8-8-1 net on 100 points takes ~13 ms of CPU a
-step and a redraw ~13 ms, so two free cores give ~60 steps/s at 10 redraws/s (9 to 22 measured
-with the machine loaded 5-7x over). What limits it: every step makes ~4,000 Python Value objects,
-sorts them and walks them back, all holding the GIL that the GUI thread needs for its redraws.
+Speed (tests/benchmarks/bench_autograd.py, bench_gui.py): a 2-8-8-1 net on 100 points takes
+~13 ms of CPU a step. What limits it: every step makes ~4,000 Python Value objects, sorts them
+and walks them back; in its own process that costs the window nothing.
 """
 from __future__ import annotations
 
-import sys
 from functools import partial
 
 import numpy as np
@@ -41,7 +43,6 @@ from playground.widgets.loss_plot import LossPlot
 from playground.widgets.side_panel import SidePanel
 from playground.widgets.weights_box import WeightsBox
 
-GIL_SWITCH_S = 0.001  # while training: the GUI waits at most ~1 ms for the GIL, not 5 ms
 FIGURE_MIN_PX = 720  # presentation mode: the network and the plane need this much width; where
 # the window cannot give it beside the controls (a 1024-wide projector) it folds them
 
@@ -67,7 +68,7 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
         self.selected = None  # (state_dict name, index) of the weight in the Selected box
         self._restart = False  # settings changed mid-run: start again when this run ends
         self._continuous = False
-        self._switch_interval = None  # sys.getswitchinterval() to restore after a run
+        self._stale = False  # a report arrived while the page was hidden: draw it when shown
         self._reported_step = 0  # the step of the last report shown
         self._failed = ""  # why the run on its way out failed (divergence), for the status
 
@@ -159,6 +160,8 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._stale and self.view_ is not None:
+            self._show_view(self.view_)
         if not self._narrowed:
             self._narrowed = True
             QTimer.singleShot(0, self, self._narrow_controls)
@@ -243,6 +246,9 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
 
     def _show_view(self, view) -> None:
         self.view_ = view
+        self._stale = not self.isVisible()
+        if self._stale:
+            return  # nobody sees it: showEvent draws the latest
         self.plane.show(view.grid, view.boundary, *self._neuron_grid(), bounds=view.bounds)
         self.network_view.set_view(view)
         self._show_selected()
@@ -260,16 +266,14 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
             self.error_raised.emit("There are no points to train on: add some by clicking.")
             return False
         self._continuous = max_steps is None
-        if self._switch_interval is None:  # the engine never releases the GIL by itself:
-            self._switch_interval = sys.getswitchinterval()  # hand it to the GUI more often
-            sys.setswitchinterval(GIL_SWITCH_S)
         self.live = Live(self.bounds)
         self._reported_step = self.step
+        # model=: the run goes to a child process and its weights come back into self.model
         return self.runner.start(partial(train, self.model, data, self.config(), self.step,
                                          self.live),
                                  snapshot=partial(snapshot, bounds=self.live.bounds,
                                                   resolution=RESOLUTION),
-                                 max_steps=max_steps)
+                                 max_steps=max_steps, model=self.model, live=self.live)
 
     @Slot()
     def _on_start_requested(self) -> None:
@@ -302,11 +306,10 @@ class TrainPage(LessonMixin, SelectionMixin, WeightsFileMixin, QWidget):
 
     @Slot(int)
     def _on_runner_finished(self, steps: int) -> None:
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
         # a run that failed (diverged) counts no steps: the model is where the last report was
         self.step = max(self.step + steps, self._reported_step)
+        if self.view_ is not None and self._reported_step == self.step:
+            self.model.load_grad_dict(self.view_.grads)  # the last step's (its weights came back)
         self.live = None
         self._show_model()
         self.status_message.emit(f"Trained {self.step} steps")
