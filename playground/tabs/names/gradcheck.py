@@ -10,7 +10,11 @@ from playground import shortcuts
 
 GOOD = 1e-6  # float64 central differences agree with a correct backward far better than this
 
-COLUMNS = ("layer and parameter", "largest |analytic − numerical|", "largest relative error", "entries checked")
+# short headers: on a 1024-wide projector the long ones made the table scroll sideways (issue 13)
+COLUMNS = (("parameter", "The layer and its parameter array"),
+           ("max |analytic − numeric|", "The largest |analytic − numerical| difference over the entries checked"),
+           ("max relative error", "The largest |a − n| / (|a| + |n|) over the entries checked"),
+           ("entries", "How many entries of the array were nudged and checked"))
 
 
 class GradCheckPage(QWidget):
@@ -29,7 +33,10 @@ class GradCheckPage(QWidget):
                            "mean the calculus is right.")
         self.note.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for c, (text, tip) in enumerate(COLUMNS):
+            item = QTableWidgetItem(text)
+            item.setToolTip(tip)
+            self.table.setHorizontalHeaderItem(c, item)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         header = self.table.horizontalHeader()

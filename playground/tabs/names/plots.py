@@ -81,7 +81,7 @@ class HistogramPlot(pg.PlotWidget):
     def __init__(self, title: str, x_label: str, parent=None):
         super().__init__(parent)
         self._title = title
-        keep_title_width(self, title, 4.0, x_label)
+        keep_title_width(self, title, 4.0, x_label + " (x0.001)")  # the axis may add its scale
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._texts: list[str] = []
         item = self.getPlotItem()
