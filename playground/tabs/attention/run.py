@@ -71,13 +71,14 @@ class TrainingRun(QObject):
         self.base = tab.checkpoints[:-1]
         tab.record.test_loss = None  # measured on other weights: these are about to change
         tab.loss_plot.set_test_loss(None)
-        data = lab.train_data(causal)
 
-        def make_generator():  # runs in the worker: from here on only it touches `model`
-            return train(model, data, plan.config, plan.start_step)
+        def make_generator():  # runs in the worker (a child process): from here on only it touches `model`
+            return train(model, lab.train_data(causal), plan.config, plan.start_step)
 
         tab.set_training(True)
-        self.runner.start(make_generator, snapshot=snapshot, max_steps=max_steps)
+        # the views read the reports' weights, never `model`: it trains in a child process and
+        # its trained state comes back into it when the run ends (stopped, finished or failed)
+        self.runner.start(make_generator, snapshot=snapshot, max_steps=max_steps, model=model)
 
     @Slot(object)
     def _on_runner_reported(self, report: Report) -> None:
@@ -121,7 +122,7 @@ class TrainingRun(QObject):
         tab.model.causal, tab.model.attention_temperature = True, 1.0
         kept = [c for c in tab.checkpoints[len(self.base):-1]]
         self._set_checkpoints(kept, tab.model.state_dict(), record.step)
-        self._show_latest()
+        self._show_latest(always=True)
         tab.set_training(False)
         tab.side.set_trained(record.step > 0)
         tab.show_weights_status()
@@ -136,11 +137,15 @@ class TrainingRun(QObject):
             tab.heads.set_checkpoints([label for label, _ in tab.checkpoints],
                                       None if at_end else tab.heads.scrub.value())
 
-    def _show_latest(self) -> None:
+    def _show_latest(self, always: bool = False) -> None:
+        """The latest weights into the view model; redrawn (a forward pass on the GUI thread) only
+        while a page that shows the model is in front, or `always`: the Training page needs
+        none, and the others redraw when they are chosen."""
         tab = self.tab
         if tab.heads.scrub.value() == tab.heads.scrub.maximum():
             tab.view_model.load_state_dict(tab.checkpoints[-1][1])
-            tab.refresh()
+            if always or tab.pages.currentWidget() is not tab.loss_plot:
+                tab.refresh()
 
 
 def current_label(step: int) -> str:
