@@ -160,7 +160,7 @@ class NeuralPage(QWidget):
                 labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)], "color": st.muted})
             self.loss_plot.addItem(self._guide)
         self._guide.setValue(y)
-        self._guide.label.setFormat(f"counts {y:.4f}")
+        self._guide.label.setFormat("counts")  # its value is in the status line: a narrow plot cut it
 
     def restore(self, state: dict, steps: int, history=None, loss: float | None = None) -> bool:
         """Put saved weights (a NeuralBigram state_dict) and their step count in place of W, as
