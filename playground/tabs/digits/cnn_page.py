@@ -121,7 +121,7 @@ class FieldImage(DigitImage):
     """The 28x28 input with the selected unit's receptive field drawn as a box."""
 
     def __init__(self, parent=None):
-        super().__init__("Its receptive field in the input", parent)
+        super().__init__("Receptive field", parent)  # short: on a projector the picture keeps the height
         self.field: tuple | None = None  # (top, bottom, left, right) in input pixels, clipped
 
     def set_field(self, field) -> None:
@@ -171,7 +171,7 @@ class CnnPage(QWidget):
         unit_layout.addWidget(self.field, 1)
         unit_layout.addWidget(story_scroll, 2)
         right = QVBoxLayout()
-        right.addWidget(self.kernel_box, 1)
+        right.addWidget(self.kernel_box, 3)  # all 16 kernels fit a 1024 projector
         right.addWidget(unit_box, 2)
         maps_box = QGroupBox("Feature maps for the current input")
         QVBoxLayout(maps_box).addWidget(self.maps)
@@ -196,7 +196,7 @@ class CnnPage(QWidget):
         if self.unit is None or self.unit[0] >= len(maps):
             w = net.conv1.weight[:, :, 0, :]  # (K, K, c1)
             self.kernel_box.setTitle(f"The {w.shape[2]} kernels of conv1")
-            self.kernels.set_tiles(w.transpose(2, 0, 1), [f"map {c}" for c in range(w.shape[2])], cmap=cmap,
+            self.kernels.set_tiles(w.transpose(2, 0, 1), [str(c) for c in range(w.shape[2])], cmap=cmap,
                                    symmetric=True)
             self.field.set_field(None)
             return
@@ -205,13 +205,13 @@ class CnnPage(QWidget):
         self.story.setText(unit_story(net, self.x, maps, stage, c, i, j))
         if stage >= 2:  # conv2 or after: the kernels this map applies to each conv1 map
             w = net.conv2.weight[:, :, :, c]  # (K, K, c1)
-            self.kernel_box.setTitle(f"Kernels of conv2 map {c}")
-            self.kernels.set_tiles(w.transpose(2, 0, 1), [f"from {k}" for k in range(w.shape[2])], cmap=cmap,
+            self.kernel_box.setTitle(f"Kernels of conv2 map {c}, one per conv1 map")
+            self.kernels.set_tiles(w.transpose(2, 0, 1), [str(k) for k in range(w.shape[2])], cmap=cmap,
                                    symmetric=True)
         else:
             w = net.conv1.weight[:, :, 0, :]
             self.kernel_box.setTitle(f"The {w.shape[2]} kernels of conv1")
-            self.kernels.set_tiles(w.transpose(2, 0, 1), [f"map {k}" + (" ◀" if k == c else "")
+            self.kernels.set_tiles(w.transpose(2, 0, 1), [str(k) + (" ◀" if k == c else "")
                                                           for k in range(w.shape[2])], cmap=cmap, symmetric=True)
 
     @Slot(int, int, int, int)
