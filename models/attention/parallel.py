@@ -74,7 +74,7 @@ class ParallelStep:
         for f in futures:
             f.result()
 
-    def optimizer(self, make) -> "ShardedOptimizer":
+    def optimizer(self, make) -> ShardedOptimizer:
         """The optimiser make(params, grads, decay_mask) builds, stepped in chunks on every thread."""
         return ShardedOptimizer(self, make)
 

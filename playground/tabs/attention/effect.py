@@ -1,6 +1,11 @@
 """What the experiments change, in numbers: the quick score of the weights shown as trained and with
-the experiment (a job: a few hundred examples), and the sentence the Experiments box shows."""
+the experiment (a job: a few hundred examples), and the sentence the Experiments box shows.
+EffectScore runs it for the tab a moment after the weights or the experiment change (`timer`)."""
 from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QObject, QTimer
 
 from models.attention.lab import AttentionLab
 
@@ -34,3 +39,36 @@ def effect_text(task: str, scores, which: str, active: bool, causal: bool, cheat
         text += ("<br>These weights learned with the mask off: they copy the next character from "
                  "the input, so with the mask on they are lost.")
     return text
+
+
+class EffectScore(QObject):
+    """`timer.start()` asks for a score of the weights the tab shows; one runs at a time."""
+
+    def __init__(self, tab):
+        super().__init__(tab)
+        self.tab = tab
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(250)
+        self.timer.timeout.connect(tab._on_effect_timer_timeout)
+
+    def score_now(self) -> None:
+        """Say what the experiment changes, on a few hundred validation examples (a job)."""
+        tab = self.tab
+        if tab.view_model is None:
+            return
+        if tab.jobs.is_busy("score"):  # let it finish (a newer one would supersede it forever while
+            self.timer.start()  # training validates faster than a score takes), then score again
+            return
+        temperature, causal = tab.experiments.settings()
+        label = tab.checkpoints[tab.heads.scrub.value()][0] if tab.checkpoints else ""
+        found = re.search(r"step [\d,]+", label)
+        which = found.group(0) if found else label
+        tab.jobs.submit("score", score, tab.lab, tab.view_model.clone(), temperature, causal,
+                        done=lambda scores: self._on_scored(scores, which))
+
+    def _on_scored(self, scores, which: str) -> None:
+        tab = self.tab
+        causal = tab.experiments.settings()[1]
+        tab.experiments.effect.setText(effect_text(tab.lab.task, scores, which, tab.experiments.active(),
+                                                   causal, tab.run.cheated))

@@ -170,6 +170,7 @@ class Opening(QObject):
             tasks.restore(tab, replaced)
             return
         tab.show_source()
+        tab.put_text(tasks.DEFAULT_TEXT[lab.task])  # shown by set_model's one redraw, not a second
         if model is not None:
             model.causal = True
             tab.set_model(model, [(f"step {s:,}", state) for s, state in opened.snapshots],
@@ -178,4 +179,3 @@ class Opening(QObject):
             if opened.model is not None:
                 tab.show_error(f"{what} was trained on other characters than this word list uses.")
             tab.set_model(lab.new_model(seed=tab.train_form.value("seed")), [], "new random weights")
-        tab.set_text(tasks.DEFAULT_TEXT[lab.task])

@@ -5,7 +5,6 @@ experiments (attention temperature, mask off) and training with checkpoints to s
 Each task (names, sort) keeps its own model, history and settings (tasks.py)."""
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
@@ -18,8 +17,9 @@ from models.attention.walkthrough import walkthrough
 from models.core.data import default_names_path
 from playground import settings
 from playground.tabs.attention import tasks
-from playground.tabs.attention.effect import effect_text, score
+from playground.tabs.attention.effect import EffectScore
 from playground.tabs.attention.embeddings import EmbeddingsPage
+from playground.tabs.attention.generation import Generation
 from playground.tabs.attention.heads import HeadsPage
 from playground.tabs.attention.opening import Opening
 from playground.tabs.attention.output import NextCharPlot
@@ -52,7 +52,6 @@ class AttentionTab(Tab):
         self.ctx = None
         self.layer = self.head = 0
         self.query = 0
-        self.rng = np.random.default_rng(int(time.time() * 1000) % 2**32)  # Next character / Sample
         self.runner = self.make_runner()
         self.run = TrainingRun(self, self.runner)
         self.opening = Opening(self)
@@ -66,8 +65,7 @@ class AttentionTab(Tab):
         self.text_edit.textChanged.connect(self._on_text_changed)
         self.experiments.changed.connect(self._on_experiments_changed)
         self.generate.changed.connect(self._on_generate_changed)
-        self.generate.next_requested.connect(self._on_next_requested)
-        self.generate.sample_requested.connect(self._on_sample_requested)
+        self.generation = Generation(self)  # Next character, Sample 8
         self.run_controls.start_requested.connect(self._on_start_requested)
         self.run_controls.step_requested.connect(self._on_step_requested)
         side.continue_box.toggled.connect(self._on_plan_changed)
@@ -114,10 +112,8 @@ class AttentionTab(Tab):
         splitter.setSizes([400, 1200])
         QVBoxLayout(self).addWidget(splitter)
 
-        self._effect_timer = QTimer(self)
-        self._effect_timer.setSingleShot(True)
-        self._effect_timer.setInterval(250)
-        self._effect_timer.timeout.connect(self._on_effect_timer_timeout)
+        self.effect = EffectScore(self)  # the Experiments box's "as trained" score, throttled
+        self._effect_timer = self.effect.timer
         self._text_timer = QTimer(self)  # a burst of typing (or a paste) redraws once
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(TEXT_DEBOUNCE_MS)
@@ -292,6 +288,14 @@ class AttentionTab(Tab):
         self.text_edit.setText(text)
         self.refresh()
 
+    def put_text(self, text: str) -> None:
+        """Put `text` in the box as if typed, for the next refresh() to show (no redraw now)."""
+        self.text_edit.blockSignals(True)
+        self.text_edit.setText(text)
+        self.text_edit.blockSignals(False)
+        self.query = -1  # follow the last position
+        self.generate.samples.setText("")
+
     def _select_head(self, layer: int, head: int) -> None:
         self.layer, self.head = layer, head
         self.refresh()
@@ -342,23 +346,7 @@ class AttentionTab(Tab):
 
     @Slot()
     def _on_effect_timer_timeout(self) -> None:
-        """Say what the experiment changes, on a few hundred validation examples (a job)."""
-        if self.view_model is None:
-            return
-        if self.jobs.is_busy("score"):  # let it finish (a newer one would supersede it forever while
-            self._effect_timer.start()  # training validates faster than a score takes), then score again
-            return
-        temperature, causal = self.experiments.settings()
-        label = self.checkpoints[self.heads.scrub.value()][0] if self.checkpoints else ""
-        found = re.search(r"step [\d,]+", label)
-        which = found.group(0) if found else label
-        self.jobs.submit("score", score, self.lab, self.view_model.clone(), temperature, causal,
-                         done=lambda scores: self._on_scored(scores, which))
-
-    def _on_scored(self, scores, which: str) -> None:
-        causal = self.experiments.settings()[1]
-        self.experiments.effect.setText(effect_text(self.lab.task, scores, which, self.experiments.active(),
-                                                    causal, self.run.cheated))
+        self.effect.score_now()
 
     @Slot(int, int)
     def _on_head_selected(self, layer: int, head: int) -> None:
@@ -376,32 +364,6 @@ class AttentionTab(Tab):
             self.view_model.load_state_dict(self.checkpoints[index][1])
             self.refresh()
             self._effect_timer.start()
-
-    @Slot()
-    def _on_next_requested(self) -> None:
-        """Draw one character and append it: every view follows the new last position."""
-        if self.ctx is None or self.lab.task != "names":
-            return
-        if len(self.ctx.ids) >= self.view_model.block_size:
-            self.generate.samples.setText(f"The model reads at most {self.view_model.block_size} characters.")
-            return
-        c = self.lab.next_character(self.view_model, self.ctx, *self.generate.settings(), self.rng)
-        if c == 0:
-            self.generate.samples.setText(f"The model drew '.': <b>{''.join(self.ctx.tokens[1:])}</b> ends here.")
-            return
-        self.set_text(self.text_edit.text() + self.lab.itos[c])
-
-    @Slot()
-    def _on_sample_requested(self) -> None:
-        if self.ctx is None:
-            return
-        temperature, top_k, top_p = self.generate.settings()
-        rng = np.random.default_rng(self.rng.integers(2**32))
-        self.jobs.submit("sample", self.lab.sample, self.view_model.clone(), self.ctx, temperature, 8, rng,
-                         top_k, top_p, done=self._on_sampled)
-
-    def _on_sampled(self, words) -> None:
-        self.generate.samples.setText("Samples: " + ", ".join(f"<b>{w}</b>" for w in words))
 
     # -- training ----------------------------------------------------------------------------
     @Slot()
