@@ -26,7 +26,7 @@ POSITIVE, NEGATIVE, SELECTED = "#D55E00", "#0072B2", "#E69F00"  # Okabe-Ito, as 
 KEY = 0  # QGraphicsItem.data() slot holding what an item stands for
 
 
-WIDTH_STEP = 0.5  # px: a line is re-stroked only when its width moves by this much
+WIDTH_STEP = 1.0  # px: a line is re-stroked (its cache redrawn) only when its width moves this much
 
 
 def color_table(lut: np.ndarray) -> np.ndarray:
