@@ -5,7 +5,7 @@ import importlib
 import traceback
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -96,11 +96,23 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geometry)
             else:
                 self.resize(1400, 900)
+            self.fit_screen()
             self.tabs.setCurrentIndex(max(0, min(len(registry.TABS) - 1, settings.read("window/tab", 0))))
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         if build_first:
             self.build_first_tab()
+
+    def fit_screen(self) -> None:
+        """Never larger than the screen it opens on (a remembered size may be of a bigger one, and
+        without a window manager nothing else would shrink it)."""
+        screen = QGuiApplication.screenAt(self.geometry().center()) or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        if self.width() > room.width() or self.height() > room.height():
+            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
+            self.move(room.topLeft())
 
     def build_first_tab(self) -> None:
         tab = self.current_tab()

@@ -42,6 +42,9 @@ PACKAGES: dict[str, str | None] = {
 }
 # Only for the test suite: a second SVG renderer to check exported figures against.
 TEST_PACKAGES: dict[str, str | None] = {"librsvg2-bin": None}
+# Debian's own Python splits `python3 -m venv` off (and refuses `pip install` outside one, PEP 668):
+# the README's commands make a venv, so this comes too when venv cannot bootstrap pip.
+VENV_PACKAGE = "python3-venv"
 
 
 def _loadable(soname: str) -> bool:
@@ -71,7 +74,14 @@ def missing_packages(tests: bool = False) -> list[str]:
     if not sys.platform.startswith("linux"):
         return []
     wanted = {**PACKAGES, **(TEST_PACKAGES if tests else {})}
-    return [pkg for pkg, lib in wanted.items() if not (_loadable(lib) if lib else _dpkg_has(pkg))]
+    missing = [pkg for pkg, lib in wanted.items() if not (_loadable(lib) if lib else _dpkg_has(pkg))]
+    return missing + ([VENV_PACKAGE] if not _can_make_venv() else [])
+
+
+def _can_make_venv() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ensurepip") is not None or shutil.which("dpkg-query") is None
 
 
 def install_command(packages) -> list[str]:

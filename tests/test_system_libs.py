@@ -9,8 +9,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_readme_commands_and_ci_install_from_the_one_list():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "python3 -m playground.system_libs --install && pip install . && playground" in readme
-    assert "python3 -m playground.system_libs --install --tests && pip install '.[test]'" in readme
+    assert ("python3 -m playground.system_libs --install && python3 -m venv --system-site-packages .venv && .venv/bin/pip install . "
+            "&& .venv/bin/playground") in readme
+    assert ("python3 -m playground.system_libs --install --tests && python3 -m venv --system-site-packages .venv && "
+            ".venv/bin/pip install '.[test]' && .venv/bin/python -m pytest -q") in readme
     assert "apt-get install" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
@@ -38,14 +40,15 @@ def test_offscreen_needs_no_check(monkeypatch):
     assert system_libs.check_display() is None
 
 
-def test_a_display_nobody_answers_is_a_sentence_not_a_qt_abort(monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("DISPLAY", ":97")  # no X server there (a socket path nobody listens on)
+def test_a_display_nobody_answers_is_a_sentence_not_a_qt_abort(monkeypatch, capsys):
+    n = next(n for n in range(917, 999) if not Path(f"/tmp/.X11-unix/X{n}").exists())  # no X server there
+    monkeypatch.setenv("DISPLAY", f":{n}")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
-    assert not system_libs.x_server_answers(":97") and not system_libs.x_server_answers("127.0.0.1:97")
+    assert not system_libs.x_server_answers(f":{n}") and not system_libs.x_server_answers(f"127.0.0.1:{n}")
     assert cli.main(["gui"]) == 1
     err = capsys.readouterr().err
-    assert "No X server answers at DISPLAY=:97" in err and "Traceback" not in err
+    assert f"No X server answers at DISPLAY=:{n}" in err and "Traceback" not in err
 
 
 def test_a_listening_display_answers(tmp_path):
@@ -58,6 +61,24 @@ def test_a_listening_display_answers(tmp_path):
         port = server.getsockname()[1]
         if port < 6000:
             return  # the display number would be negative: nothing to check with this port
-        threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
+        def answer():
+            try:
+                server.accept()[0].close()
+            except OSError:  # closed first: nothing to answer
+                pass
+        threading.Thread(target=answer, daemon=True).start()
         assert system_libs.x_server_answers(f"127.0.0.1:{port - 6000}")
     assert system_libs.x_server_answers("not a display")  # unparsable: Qt decides
+
+
+def test_a_python_that_cannot_make_a_venv_gets_debians_venv_package(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(system_libs, "_loadable", lambda so: True)
+    monkeypatch.setattr(system_libs, "_dpkg_has", lambda pkg: True)
+    monkeypatch.setattr(system_libs.shutil, "which", lambda cmd: "/usr/bin/" + cmd)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ensurepip" else real(name, *a))
+    assert system_libs.missing_packages() == ["python3-venv"]
+    monkeypatch.setattr(importlib.util, "find_spec", real)
+    assert system_libs.missing_packages() == []

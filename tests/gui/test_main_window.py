@@ -142,3 +142,18 @@ def test_the_window_can_show_before_its_first_tab_is_built(qtbot):
         assert window.tabs.currentWidget() is window.built_tabs()[0]
     finally:
         window.shutdown()
+
+
+def test_a_window_never_opens_larger_than_its_screen(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    room = QGuiApplication.primaryScreen().availableGeometry()
+    first = MainWindow(restore=True)  # fresh settings: the default size, larger than the offscreen screen
+    qtbot.addWidget(first)
+    assert first.width() <= room.width() and first.height() <= room.height()
+    first.resize(room.width() + 400, room.height() + 300)  # remembered from a larger screen
+    first.close()
+    second = MainWindow(restore=True)
+    qtbot.addWidget(second)
+    assert second.width() <= room.width() and second.height() <= room.height()
+    second.close()
