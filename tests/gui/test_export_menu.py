@@ -60,3 +60,14 @@ def test_a_layout_of_plots_exports_each_under_its_title(qtbot, tmp_path):
         p.plot(np.arange(3), np.arange(3) * 1.0, name="train")
     table = rows(export.export(view, tmp_path / "l.csv"))
     assert {r[0] for r in table[1:]} == {"loss: train", "accuracy: train"}
+
+
+def test_the_names_embedding_exports_each_letter(qtbot, tmp_path):
+    from playground.tabs.names.plots import EmbeddingPlot
+
+    plot = EmbeddingPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_embedding(np.array([[0.5, -1.0], [2.0, 0.25]]), [".", "a"], pca=False)
+    table = rows(export.export(plot, tmp_path / "e.csv"))
+    assert sorted(r[1:] for r in table[1:]) == [["0.5", "-1", "."], ["2", "0.25", "a"]]

@@ -230,7 +230,8 @@ class EmbeddingPlot(pg.PlotWidget):
         st = app_style.current()
         # letters a little taller than the text, not 1.6x: 27 of them share a plot of ~400 px (issue 19)
         self.scatter.setData(self._xy[:, 0], self._xy[:, 1], symbol=self._symbols, size=self.letter_px(),
-                             brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None))
+                             brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None),
+                             data=self._chars)  # each point's letter: its CSV export names it
 
     def _fit(self, lo: np.ndarray, hi: np.ndarray) -> None:
         """Show the box [lo, hi] with a margin for the letters; the view changes only when a letter
