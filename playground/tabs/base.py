@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from playground import registry
 from playground.jobs import Jobs
@@ -119,6 +119,16 @@ class Tab(QWidget):
         if key not in keys:
             raise KeyError(f"The {self.title} tab has no page {key!r}; it has {', '.join(keys) or 'none'}.")
         self.pages.setCurrentIndex(keys.index(key))
+
+    def lay_out(self, side: QWidget, pages: QWidget, side_width: int = 400) -> QSplitter:
+        """The usual tab: its side panel on the left, its pages taking the rest of the width."""
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(side)
+        splitter.addWidget(pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([side_width, 1600 - side_width])
+        QVBoxLayout(self).addWidget(splitter)
+        return splitter
 
     # -- services --------------------------------------------------------------------------
     def ensure_loaded(self) -> None:

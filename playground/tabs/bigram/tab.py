@@ -6,8 +6,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QLabel,
-                               QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider, QSplitter,
-                               QTabWidget, QVBoxLayout)
+                               QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider, QTabWidget)
 
 from models.bigram.counts import names_with_pair
 from models.core.data import default_names_path
@@ -139,12 +138,7 @@ class BigramTab(Tab):
         self.pages.addTab(self.neural, "Learn W")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
 
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.side)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 1200])
-        QVBoxLayout(self).addWidget(splitter)
+        self.lay_out(self.side, self.pages, side_width=380)
         self._set_enabled(False)
 
     # -- Tab hooks ---------------------------------------------------------------------------

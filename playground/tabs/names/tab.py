@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QVBoxLayout
+from PySide6.QtCore import QEventLoop, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget
 
 from models.core.assets import asset_path
 from models.core.data import Vocab, default_names_path
@@ -95,12 +95,7 @@ class NamesTab(RunSlots, Tab):
         self.pages.addTab(self.gradcheck, "Check gradients")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
 
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.side)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 1180])
-        QVBoxLayout(self).addWidget(splitter)
+        self.lay_out(self.side, self.pages, side_width=420)
 
     # -- Tab hooks ---------------------------------------------------------------------------
     def load_defaults(self) -> None:
