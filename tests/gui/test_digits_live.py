@@ -48,3 +48,28 @@ def test_reports_update_what_shows_and_the_drawing_reads_the_live_weights(tab, q
     with qtbot.waitSignal(tab.runner.finished, timeout=30000):
         tab.runner.stop()
     assert tab.nets["mlp"] is not None and tab.nets["mlp"].config.sizes == (784, 128, 10)
+
+
+def test_mid_stroke_the_nets_read_at_a_bounded_rate_and_the_end_at_once(tab, qtbot):
+    from PySide6.QtCore import Qt
+
+    from models.digits.strokes import TEMPLATES
+    from tests.gui.test_digits_tab import move, polyline, widget_point
+
+    reads = []
+    refresh = tab.refresh
+    tab.refresh = lambda *a, **k: (reads.append(1), refresh(*a, **k))
+    points = polyline(TEMPLATES[1][0][0], step=2)  # many small moves, as a fast mouse sends them
+    canvas = tab.canvas
+    qtbot.mousePress(canvas, Qt.LeftButton, pos=widget_point(canvas, *points[0]).toPoint())
+    for x, y in points[1:]:
+        move(canvas, widget_point(canvas, x, y))
+    assert len(reads) < len(points) / 2  # coalesced: not one reading per mouse event
+    n = len(reads)
+    qtbot.waitUntil(lambda: len(reads) > n, timeout=5000)  # the pending reading comes without more input
+    assert tab.bars.top is not None  # read while the button is still down
+    qtbot.mouseRelease(canvas, Qt.LeftButton, pos=widget_point(canvas, *points[-1]).toPoint())
+    np.testing.assert_array_equal(tab.input, tab.prepared.image)
+    from models.digits.preprocess import prepare
+    np.testing.assert_allclose(tab.input, prepare(canvas.array()).image)  # the whole stroke, read at its end
+    assert tab.bars.top == 1

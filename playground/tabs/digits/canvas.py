@@ -50,6 +50,10 @@ class DrawingCanvas(QWidget):
         rows = raw.reshape(img.height(), img.bytesPerLine())[:, :img.width()]
         return rows.astype(np.float32) * (1 / 255.0)  # (H, W)
 
+    def is_drawing(self) -> bool:
+        """True while a stroke is being drawn (the button is down)."""
+        return self._drawing
+
     def is_empty(self) -> bool:
         return not self.strokes and self.background is None
 

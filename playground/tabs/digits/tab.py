@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QRadioButton, QSlider, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -25,6 +25,7 @@ from playground.widgets.explain import ExplainPanel
 from playground.widgets.side_panel import SidePanel, button, group, hrow
 from playground.widgets.weights_box import WeightsBox
 
+READ_EVERY_S = 0.04  # mid-stroke, the nets read the drawing at most 25 times a second
 IMAGES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.pgm *.ppm"
 EXPLAIN = ("Reading handwriting",
            "Your drawing is cleaned up first: specks and ticks away from the main ink are dropped "
@@ -52,6 +53,10 @@ class DigitsTab(Tab):
         self._input_of = ""  # what self.input was prepared as ("raw", "centred"; "": not yet)
         self.last_latency_ms = 0.0
         self._rng = np.random.default_rng()
+        self._read_at = 0.0  # when the nets last read the drawing (time.monotonic)
+        self._read_timer = QTimer(self)  # mid-stroke, the next reading of the drawing
+        self._read_timer.setSingleShot(True)
+        self._read_timer.timeout.connect(self._on_read_timer_timeout)
 
         # -- the drawing page ----------------------------------------------------------------
         self.canvas = DrawingCanvas(size=280, pen_width=20)
@@ -219,6 +224,7 @@ class DigitsTab(Tab):
             self._predict(raw)
         self.canvas.set_overlay(None if raw or self.prepared is None else self.prepared.dropped)
         self.last_latency_ms = (time.perf_counter() - t0) * 1e3
+        self._read_at = time.monotonic()
 
     def _predict(self, raw: bool) -> None:
         empty = not self.input.any()
@@ -294,6 +300,18 @@ class DigitsTab(Tab):
 
     @Slot()
     def _on_canvas_changed(self):
+        """Mid-stroke the nets read the drawing at most every READ_EVERY_S (mouse moves come at
+        60-120 Hz, a reading takes 5-40 ms on a busy machine); at the end of a stroke, on undo,
+        clear or a picture, at once."""
+        wait = READ_EVERY_S - (time.monotonic() - self._read_at)
+        if not self.canvas.is_drawing() or wait <= 0:
+            self._read_timer.stop()
+            self.refresh()
+        elif not self._read_timer.isActive():
+            self._read_timer.start(int(wait * 1000) + 1)
+
+    @Slot()
+    def _on_read_timer_timeout(self):
         self.refresh()
 
     @Slot(int)
