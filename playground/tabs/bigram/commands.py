@@ -1,66 +1,27 @@
 """`playground eval bigram` (the count model) and `playground train bigram` (the neural one)."""
 from __future__ import annotations
 
-import argparse
 import sys
 
+from playground.cli_types import add_names, non_negative, positive, seed
 
 
 def register(train, evaluate) -> None:
     p = evaluate.add_parser("bigram", help="count bigrams in a word list and report their NLL")
-    _add_names(p)
-    p.add_argument("--smoothing", type=_non_negative, default=0.0, metavar="K",
+    add_names(p)
+    p.add_argument("--smoothing", type=non_negative, default=0.0, metavar="K",
                    help="add-k smoothing: K is added to every count (default 0)")
     p.add_argument("--top", type=int, default=10, metavar="N", help="most common pairs to list")
     p.set_defaults(func=_eval)
 
     p = train.add_parser("bigram", help="learn the bigram model by gradient descent")
-    _add_names(p)
+    add_names(p)
     p.add_argument("--steps", type=int, default=300, help="full-batch gradient steps (default 300)")
-    p.add_argument("--lr", type=_positive, default=50.0, help="learning rate (default 50)")
-    p.add_argument("--l2", type=_non_negative, default=0.0, help="weight of mean(W^2) (default 0)")
-    p.add_argument("--seed", type=_seed, default=2147483647, help="seed of the initial W")
+    p.add_argument("--lr", type=positive, default=50.0, help="learning rate (default 50)")
+    p.add_argument("--l2", type=non_negative, default=0.0, help="weight of mean(W^2) (default 0)")
+    p.add_argument("--seed", type=seed, default=2147483647, help="seed of the initial W")
     p.add_argument("--save", metavar="FILE", help="write the learned W to this .npz checkpoint")
     p.set_defaults(func=_train)
-
-
-def _add_names(p) -> None:
-    p.add_argument("--names", metavar="FILE",
-                   help="word list, one word per line (default: the shipped names list)")
-
-
-def _non_negative(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63 - 1, not {text}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
-    return value
 
 
 def _load(args):
