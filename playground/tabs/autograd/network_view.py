@@ -108,8 +108,9 @@ class NetworkView(QGraphicsView):
         self.cells: dict[tuple, _Cell] = {}  # ("n", layer, j) -> cell
         self.wires: dict[tuple, _Wire] = {}  # ("W", k, j, i) / ("b", k, j) -> line or marker
         self.view_ = None  # the last PlaneView shown
+        self._groups: dict = {}  # weight matrix -> its lines (_index_wires)
         self._stale = False  # a view arrived while hidden: drawn when shown
-        self._looks: dict[tuple, tuple] = {}  # key -> what its pen shows now
+        self._looks: dict[str, np.ndarray] = {}  # weight matrix -> (n, 3) its lines' looks now
         self._input_bounds = None  # the plane the features' heatmaps were made for
         self.selected_weight = None  # ("W"/"b", k, index)
         self.pinned = None  # (layer, j) of the neuron shown in the big plot
@@ -242,6 +243,7 @@ class NetworkView(QGraphicsView):
                     scene.addItem(wire)
                     self.wires[("W", k, j, i)] = wire
         scene.setSceneRect(QRectF(0, 0, w, h))
+        self._index_wires()
         self.pin(self.pinned if self.pinned and tuple(("n", *self.pinned)) in self.cells else None)
         self._paint()
 
@@ -266,33 +268,59 @@ class NetworkView(QGraphicsView):
                 self.cells[("n", 0, j)].set_image(image)
         self._paint_wires()
 
+    def _index_wires(self) -> None:
+        """Per weight matrix ("W1", "b0"): where each line's weight sits and the line, in one
+        order, so that _paint_wires reads a whole matrix at once."""
+        groups: dict[str, tuple] = {}
+        for key, item in self.wires.items():
+            rows, cols, keys, items, where = groups.setdefault(f"{key[0]}{key[1]}",
+                                                               ([], [], [], [], {}))
+            where[tuple(key[2:])] = len(keys)
+            rows.append(key[2])
+            cols.append(key[3] if key[0] == "W" else 0)
+            keys.append(key)
+            items.append(item)
+        self._groups = {name: (np.array(r), np.array(c), k, i, wh)
+                        for name, (r, c, k, i, wh) in groups.items()}
+
     def _paint_wires(self) -> None:
+        """Each line's width (|w|) and colour (sign) from the view's weights. Only the lines whose
+        look changed are set (each set is a call into Qt and a re-stroke): the looks of a whole
+        matrix are computed and compared at once, with the widths quantised."""
         weights = self.view_.weights if self.view_ is not None else {}
         scale = 1.5 if self.presentation else 1.0
-        for key, item in self.wires.items():
-            if key[0] == "W":
-                _, k, j, i = key
-                w = weights[f"W{k}"][j, i] if f"W{k}" in weights else 0.0
-                selected = self.selected_weight == ("W", k, (j, i))
+        for name, (rows, cols, keys, items, where) in self._groups.items():
+            array = weights.get(name)
+            if array is None:
+                w = np.zeros(len(keys))
             else:
-                _, k, j = key
-                w = weights[f"b{k}"][j] if f"b{k}" in weights else 0.0
-                selected = self.selected_weight == ("b", k, (j,))
-            width = scale * (min(8.0, 0.6 + 2.5 * abs(w)) + (3.0 if selected else 0.0))
-            width = max(WIDTH_STEP, round(width / WIDTH_STEP) * WIDTH_STEP)  # few re-strokes
-            look = (width, selected, w >= 0)
-            if self._looks.get(key) == look:
-                continue  # each set is a call into Qt and a repaint: only what changed
-            self._looks[key] = look
-            color = QColor(SELECTED if selected else POSITIVE if w >= 0 else NEGATIVE)
-            if key[0] == "W":
-                pen = QPen(color, width)
-                pen.setStyle(Qt.SolidLine if w >= 0 or selected else Qt.DashLine)
-                pen.setCapStyle(Qt.FlatCap)
-                item.setPen(pen)
-            else:
-                item.setBrush(QBrush(color))
-                item.setPen(QPen(QColor(self.fg), 2.0 if selected else 0.5))
+                array = np.asarray(array, dtype=np.float64)
+                w = array[rows, cols] if array.ndim == 2 else array[rows]
+            chosen = np.zeros(len(keys), bool)
+            sel = self.selected_weight
+            if sel is not None and f"{sel[0]}{sel[1]}" == name and tuple(sel[2]) in where:
+                chosen[where[tuple(sel[2])]] = True
+            width = scale * (np.minimum(8.0, 0.6 + 2.5 * np.abs(w)) + 3.0 * chosen)
+            width = np.maximum(WIDTH_STEP, np.round(width / WIDTH_STEP) * WIDTH_STEP)
+            looks = np.stack([width, chosen, w >= 0], 1)  # (n, 3)
+            old = self._looks.get(name)
+            changed = (np.ones(len(keys), bool) if old is None or old.shape != looks.shape
+                       else (old != looks).any(1))
+            self._looks[name] = looks
+            for i in np.flatnonzero(changed):
+                self._style_wire(keys[i], items[i], float(width[i]), bool(chosen[i]),
+                                 bool(w[i] >= 0))
+
+    def _style_wire(self, key, item, width: float, selected: bool, positive: bool) -> None:
+        color = QColor(SELECTED if selected else POSITIVE if positive else NEGATIVE)
+        if key[0] == "W":
+            pen = QPen(color, width)
+            pen.setStyle(Qt.SolidLine if positive or selected else Qt.DashLine)
+            pen.setCapStyle(Qt.FlatCap)
+            item.setPen(pen)
+        else:
+            item.setBrush(QBrush(color))
+            item.setPen(QPen(QColor(self.fg), 2.0 if selected else 0.5))
 
     # -- events ----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
