@@ -164,6 +164,13 @@ class Opened:
     model: GPT | None = None  # the weights read, or None
     snapshots: list = field(default_factory=list)  # [(step, state_dict)] kept while they trained
     meta: dict = field(default_factory=dict)  # how they were made (steps, losses)
+    view: GPT | None = None  # a twin of `model` for a viewer to show, made by the job too (with_view)
+
+    def with_view(self) -> "Opened":
+        """Also a twin of the model (a GPT is built with fresh random weights, then loaded: tens
+        of ms better spent off the GUI thread)."""
+        self.view = self.model.clone() if self.model is not None else None
+        return self
 
 
 def open_task(task: str, words, weights=None) -> Opened:

@@ -32,7 +32,12 @@ def read_words(path) -> tuple[list[str], str]:
 
 def open_word_list(path) -> tuple[Opened, list[str], str]:
     words, source = read_words(path)
-    return open_task("names", words), words, source
+    return open_task("names", words).with_view(), words, source
+
+
+def open_with_view(fn, *args) -> Opened:
+    """fn(*args) -> Opened (open_task, open_weights), with the viewer's twin of its model."""
+    return fn(*args).with_view()
 
 
 def open_default(task: str, names_path) -> tuple[Opened, list[str], str, str]:
@@ -45,7 +50,7 @@ def open_default(task: str, names_path) -> tuple[Opened, list[str], str, str]:
         words, source, error = [], "", f"The default names list could not be loaded: {e}"
     if task == "names" and not words:
         task = "sort"
-    return open_task(task, words, shipped_weights(task)), words, source, error
+    return open_task(task, words, shipped_weights(task)).with_view(), words, source, error
 
 
 def describe(what: str, meta: dict) -> str:
@@ -90,7 +95,8 @@ class Opening(QObject):
 
     def open_task(self, task: str) -> None:
         """Make `task` current: its data and its shipped weights (or fresh ones)."""
-        self._submit(open_task, task, self.tab.words, shipped_weights(task), done=self._on_task_opened)
+        self._submit(open_with_view, open_task, task, self.tab.words, shipped_weights(task),
+                     done=self._on_task_opened)
 
     def open_word_list(self, path) -> None:
         self.tab.status_message.emit(f"Loading {path}…")
@@ -98,7 +104,7 @@ class Opening(QObject):
 
     def open_weights(self, path) -> None:
         """A weights file; one of the other task switches the task."""
-        self._submit(open_weights, path, self.tab.words, self.tab.lab,
+        self._submit(open_with_view, open_weights, path, self.tab.words, self.tab.lab,
                      done=partial(self._on_task_opened, what=Path(path).name))
 
     def open_shipped(self) -> None:
@@ -174,7 +180,7 @@ class Opening(QObject):
         if model is not None:
             model.causal = True
             tab.set_model(model, [(f"step {s:,}", state) for s, state in opened.snapshots],
-                          describe(what, opened.meta), Record.from_meta(opened.meta))
+                          describe(what, opened.meta), Record.from_meta(opened.meta), view_model=opened.view)
         else:
             if opened.model is not None:
                 tab.show_error(f"{what} was trained on other characters than this word list uses.")

@@ -184,15 +184,16 @@ class AttentionTab(Tab):
         self.opening.save(path)
 
     def set_model(self, model, snapshots, description: str, record: Record | None = None,
-                  checkpoints=None) -> None:
+                  checkpoints=None, view_model=None) -> None:
         """Show `model` with its history (`record`), its kept `snapshots` [(label, weights)] (or
-        the slider's `checkpoints` as they were, last = the current weights)."""
+        the slider's `checkpoints` as they were, last = the current weights); `view_model`: a
+        twin of it a job made (else one is made here)."""
         self.model = model
         self.run.reset()
         self.unsaved = False
         self.record = record if record is not None else Record()
         self.description = description
-        self.view_model = model.clone()
+        self.view_model = view_model if view_model is not None else model.clone()
         self.checkpoints = (list(checkpoints) if checkpoints is not None else
                             list(snapshots) + [(current_label(self.record.step), model.state_dict())])
         self.heads.set_checkpoints([label for label, _ in self.checkpoints])
