@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from playground import registry
+from models.core.assets import take_fallback_notes
 from playground.progress import format_result
 
 
@@ -104,6 +105,7 @@ def main(argv=None) -> int:
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         argv.insert(0, "gui")  # `playground FILE.playground` (and a double-click) opens a lesson
     args = build_parser().parse_args(argv)
+    take_fallback_notes()  # an earlier command's (a test's) are not this one's
     try:
         if args.command in (None, "gui"):
             lesson = getattr(args, "lesson", None)
@@ -136,6 +138,8 @@ def main(argv=None) -> int:
     except (OSError, ValueError) as e:  # unreadable files, foreign checkpoints, bad word lists
         print(f"playground: error: {e}", file=sys.stderr)
         return 2
+    for note in take_fallback_notes():  # $PLAYGROUND_DATA_DIR was set, yet shipped data stood in
+        print(f"playground: note: {note}", file=sys.stderr)
     if result is not None:
         print(format_result(result))
     return 0

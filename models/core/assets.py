@@ -37,9 +37,31 @@ def data_dir_problem() -> str | None:
     return f"{DATA_DIR_ENV}={value} is not a folder; using the shipped data instead."
 
 
+_fallbacks: list[str] = []  # why shipped data stood in for $PLAYGROUND_DATA_DIR's, said once each
+
+
+def take_fallback_notes() -> list[str]:
+    """Sentences for the user, since the last call: each time $PLAYGROUND_DATA_DIR was set but the
+    shipped copy of a file was used instead (the CLI prints them; it must not happen silently)."""
+    notes = list(_fallbacks)
+    _fallbacks.clear()
+    return notes
+
+
+def note_fallback(name: str) -> None:
+    """Remember that `name` came from the shipped data although $PLAYGROUND_DATA_DIR is set."""
+    value = os.environ.get(DATA_DIR_ENV)
+    if not value:
+        return
+    note = data_dir_problem() or f"{DATA_DIR_ENV}={value} has no {name}; using the shipped copy instead."
+    if note not in _fallbacks:
+        _fallbacks.append(note)
+
+
 def find_data(*parts: str) -> Path:
     """A data file: from $PLAYGROUND_DATA_DIR when it has it, else the shipped copy in assets/."""
     user = data_dir()
     if user is not None and user.joinpath(*parts).exists():
         return user.joinpath(*parts)
+    note_fallback("/".join(parts))
     return asset_path(*parts)

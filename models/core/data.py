@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.core.assets import find_data
+from models.core.assets import asset_path, find_data, note_fallback
 from models.core.safe_files import open_regular
 
 END = "."  # the start/end token, index 0 in every vocabulary
@@ -29,7 +29,10 @@ class WordListError(ValueError):
 
 def default_names_path() -> Path:
     """names.txt from $PLAYGROUND_DATA_DIR if present, else the list shipped in assets/names/."""
-    return find_data("names.txt") if _user_has("names.txt") else find_data("names", "names.txt")
+    if _user_has("names.txt"):
+        return find_data("names.txt")
+    note_fallback("names.txt")
+    return asset_path("names", "names.txt")
 
 
 def _user_has(name: str) -> bool:

@@ -25,11 +25,8 @@ def register(train, evaluate) -> None:
 
 
 def _load(args):
-    from models.core.assets import data_dir_problem
     from models.core.data import default_names_path, load_words
 
-    if not args.names and data_dir_problem():
-        print(f"playground: note: {data_dir_problem()}", file=sys.stderr)
     path = args.names or default_names_path()
     words = load_words(path)
     return path, words
