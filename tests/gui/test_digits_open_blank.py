@@ -70,3 +70,20 @@ def test_a_huge_picture_is_refused_from_its_header(tab, qtbot, tmp_path):
     tab.open_file(str(path))
     qtbot.waitUntil(lambda: bool(errors), timeout=20000)
     assert "too large: 10000×10000" in errors[-1]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "missing"])
+def test_a_picture_that_is_not_a_file_is_one_line_and_never_blocks(tab, qtbot, tmp_path, kind):
+    import os
+
+    path = tmp_path / "picture.png"
+    if kind == "fifo":
+        os.mkfifo(path)  # nobody writes: a plain open() would wait for ever
+    elif kind == "folder":
+        path.mkdir()
+    errors = []
+    tab.error_raised.connect(errors.append)
+    tab.open_file(str(path))
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
+    assert "picture.png" in errors[-1] and "\n" not in errors[-1]
+    assert not tab.jobs.is_busy()

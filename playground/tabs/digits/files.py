@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter
 
 from models.core import checkpoint
 from models.core.assets import asset_path
 from models.core.blas import blas_threads
+from models.core.safe_files import MB, read_bytes
 from models.digits.cnn import CNN
 from models.digits.mnist import PRETRAINED, load_mnist, load_pretrained
 from models.digits.photo import photo_to_canvas
@@ -18,6 +20,7 @@ from models.digits.train import as_float, confusion_matrix
 KINDS = ("mlp", "cnn")
 LABELS = {"mlp": "MLP", "cnn": "CNN"}
 MAX_PIXELS = 40_000_000  # pictures larger than this (a 6000×6000 photo is 36 M) are refused unread
+MAX_PICTURE_BYTES = 64 * MB  # a picture file on disk
 SCORE_CHUNK = 50  # test images a step of the scoring job: short NumPy calls (the CNN's copies hold the
 # GIL the window needs) and a quick look at cancel
 
@@ -27,11 +30,13 @@ def read_picture(path: str):
     A transparent background counts as paper (white); a picture with no ink is refused, so
     opening it never wipes the drawing."""
     name = Path(path).name
-    size = QImageReader(path).size()  # from the header: a huge picture is refused before it is decoded
+    raw = QByteArray(read_bytes(path, MAX_PICTURE_BYTES))  # never blocks on a FIFO or device
+    buffer = QBuffer(raw)  # held: the reader must not outlive it
+    size = QImageReader(buffer).size()  # from the header: a huge picture is refused before it is decoded
     if size.isValid() and size.width() * size.height() > MAX_PIXELS:
         raise ValueError(f"{name} is too large: {size.width()}×{size.height()} exceeds {MAX_PIXELS // 10**6} "
                          f"million pixels.")
-    image = QImage(path)
+    image = QImage.fromData(raw)
     if image.isNull():
         raise ValueError(f"{path} is not an image this app can read (try PNG or JPEG).")
     if image.hasAlphaChannel():  # ink on a transparent background: lay it on white paper
