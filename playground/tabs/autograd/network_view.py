@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath,
-                           QPainterPathStroker, QPen, QTransform)
+                           QPainterPathStroker, QPen)
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem,
                                QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView)
 
@@ -51,9 +51,8 @@ def heat_images(grids: np.ndarray, colors: np.ndarray, lo=-1.0, hi=1.0) -> list[
 
 
 class _Cell(QGraphicsRectItem):
-    """A neuron (or feature) box: its heatmap is the box's texture brush, scaled to the box, so
-    a new image is an update (no geometry change) and painting it needs no Python; hover tells
-    the view."""
+    """A neuron (or feature) box: its heatmap inside, painted here (a new image is an update,
+    not a geometry change as a child pixmap item's would be); hover tells the view."""
 
     def __init__(self, view, key, size):
         super().__init__(0, 0, size, size)
@@ -65,11 +64,13 @@ class _Cell(QGraphicsRectItem):
 
     def set_image(self, image: QImage) -> None:
         self.image = image
-        brush = QBrush(image)
-        size = self.rect().width()
-        brush.setTransform(QTransform.fromScale(size / max(1, image.width()),
-                                                size / max(1, image.height())))
-        self.setBrush(brush)
+        self.update()
+
+    def paint(self, painter, option, widget=None) -> None:
+        super().paint(painter, option, widget)
+        if self.image is not None:
+            painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
+            painter.drawImage(self.rect(), self.image)
 
     def hoverEnterEvent(self, event):
         self.view.neuron_hovered.emit(self.key[1], self.key[2])
@@ -97,7 +98,6 @@ class NetworkView(QGraphicsView):
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
         self.setRenderHint(QPainter.Antialiasing)
-        self.setRenderHint(QPainter.SmoothPixmapTransform)  # the heatmaps, scaled to their boxes
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setMinimumSize(320, 260)
