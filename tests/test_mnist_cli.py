@@ -72,3 +72,47 @@ def test_the_cnn_trains_and_is_scored_on_mnist_and_the_sloppy_drawings(capsys, t
     result = last_line(out)
     assert code == 0 and result["arch"] == "cnn-2-3-4"
     assert {"sloppy_neat", "sloppy_stray", "sloppy_all"} <= set(result)
+
+
+def test_init_from_a_shipped_net_in_a_fresh_process(tmp_path):
+    """--init knows both digits kinds even when nothing else imported them (a fresh process)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_set(data, n=64, split="train")
+    write_set(data, n=32, split="test")
+    shipped = Path(__file__).resolve().parents[1] / "assets" / "weights" / "mnist_mlp.npz"
+    out = subprocess.run([sys.executable, "-m", "playground", "train", "mnist", "--init", str(shipped),
+                          "--epochs", "0.25", "--batch-size", "16", "--data", str(data),
+                          "--out", str(tmp_path / "again.npz")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert last_line(out.stdout)["steps"] == "1" and (tmp_path / "again.npz").exists()
+
+
+def test_divergence_is_one_line_and_exit_1_with_nothing_saved(capsys, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_set(data, n=64, split="train")
+    write_set(data, n=32, split="test")
+    try:
+        code = run(capsys, "train", "mnist", "--arch", "784-8-10", "--lr", "1e30", "--epochs", "2",
+                   "--batch-size", "16", "--augment", "none", "--data", str(data),
+                   "--out", str(tmp_path / "nan.npz"))[0]
+    except SystemExit as e:
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 1 and "lower the learning rate" in err and "Traceback" not in err
+    assert not (tmp_path / "nan.npz").exists()
+
+
+def test_sizes_and_rates_are_refused_before_any_work(capsys):
+    import pytest
+
+    for option, value, words in [("--batch-size", "0", "at least 1"), ("--epochs", "-1", "more than 0"),
+                                 ("--lr", "nan", "finite"), ("--hidden", "100000", "at most 4,096")]:
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "mnist", option, value])
+        assert stop.value.code == 2 and words in capsys.readouterr().err

@@ -2,7 +2,10 @@
 --model cnn the small CNN), headless."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+from playground.cli_types import bounded, positive, seed
 
 AUGMENTS = ("classic", "sloppy", "none")
 
@@ -14,11 +17,11 @@ def register(train, evaluate) -> None:
                    "784-512-256-10 (default: %(default)s)")
     p.add_argument("--channels", default="16,32", help="CNN: feature maps of its two convolutions "
                    "(default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=128, help="CNN: units of its hidden layer, 0 for none "
+    p.add_argument("--hidden", type=bounded(4096, least=0), default=128, help="CNN: units of its hidden layer, 0 for none "
                    "(default: %(default)s)")
-    p.add_argument("--epochs", type=float, default=30, help="passes over the 60,000 training images")
-    p.add_argument("--batch-size", type=int, default=128, help="images per step")
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
+    p.add_argument("--epochs", type=positive, default=30, help="passes over the 60,000 training images")
+    p.add_argument("--batch-size", type=bounded(60_000), default=128, help="images per step")
+    p.add_argument("--lr", type=positive, default=0.05, help="peak learning rate")
     p.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="momentum",
                    help="plain SGD, SGD with momentum 0.9, or Adam")
     p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
@@ -27,7 +30,7 @@ def register(train, evaluate) -> None:
                    help="random distortions: classic (shifts, rotations, scales, slant, stroke weight), "
                    "sloppy (stronger, plus wobble, gaps and specks) or none")
     p.add_argument("--no-augment", action="store_true", help="the same as --augment none")
-    p.add_argument("--seed", type=int, default=0, help="initialisation, shuffling and augmentation")
+    p.add_argument("--seed", type=seed, default=0, help="initialisation, shuffling and augmentation")
     p.add_argument("--init", help="start from the weights in this file (a second stage of a recipe) instead of "
                    "a fresh initialisation; its architecture wins over --arch / --channels / --hidden")
     p.add_argument("--data", help="folder with the four MNIST IDX files (default: "
@@ -42,10 +45,10 @@ def register(train, evaluate) -> None:
                    help="which shipped net, when no --weights is given")
     p.add_argument("--data", help="folder with the MNIST IDX files (default: $PLAYGROUND_DATA_DIR/mnist, "
                    "else the shipped copy)")
-    p.add_argument("--sloppy", type=int, default=0, metavar="N",
+    p.add_argument("--sloppy", type=bounded(1000, least=0), default=0, metavar="N",
                    help="also score the synthetic sloppy drawings (models/digits/sloppy.py): N per digit "
                    "and category (100 for the figures in assets/README.md)")
-    p.add_argument("--sloppy-seed", type=int, default=1, help="seed of the sloppy drawings (default: %(default)s)")
+    p.add_argument("--sloppy-seed", type=seed, default=1, help="seed of the sloppy drawings (default: %(default)s)")
     p.add_argument("--old-preprocess", action="store_true",
                    help="read the sloppy drawings without dropping specks or evening out the pen (as before issue 14)")
     p.set_defaults(func=_eval)
@@ -82,13 +85,13 @@ def _train(args) -> dict:
 
     from models.core import checkpoint
     from models.digits.augment import SLOPPY, AugmentConfig
-    from models.digits.mnist import load_mnist
+    from models.digits.mnist import load_mnist, load_pretrained
     from models.digits.train import DigitsData, DigitsTrainConfig, evaluate, train
 
     check_output(args.out, example="mnist_mlp.npz")  # before loading or training anything
     if args.init:
         try:
-            net = checkpoint.load_model(args.init).model
+            net = load_pretrained(args.init).model  # a digits model of either kind
         except checkpoint.CheckpointError as e:
             raise CommandError(str(e)) from None
         args.model = "cnn" if type(net).__name__ == "CNN" else "mlp"
@@ -115,7 +118,11 @@ def _train(args) -> dict:
             text += f" train {evals[-1]['train_acc']:.4f} test {evals[-1]['test_acc']:.4f}"
         return text
 
-    last = drive(train(net, data, config), config.steps, "train mnist", describe)
+    try:
+        last = drive(train(net, data, config), config.steps, "train mnist", describe)
+    except FloatingPointError as e:  # divergence: a message and exit status 1, no NaN saved
+        print(f"playground: error: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
     if last is None:
         raise CommandError("training stopped before the first step")
     final = evaluate(net, data)  # the weights as they are now: the recipe is the full schedule, no picking
