@@ -46,6 +46,9 @@ class DigitsTrainConfig(TrainConfig):
     def for_epochs(cls, epochs: float, n_train: int, **fields) -> "DigitsTrainConfig":
         """A config whose `steps` make `epochs` passes over n_train images."""
         config = cls(**fields)
+        if not (config.batch_size >= 1 and epochs > 0 and n_train >= 1):
+            raise ValueError(f"need a batch size of 1 or more, epochs above 0 and training images "
+                             f"(got {config.batch_size}, {epochs}, {n_train})")
         config.steps = max(1, math.ceil(epochs * n_train / config.batch_size))
         return config
 
