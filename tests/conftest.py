@@ -11,3 +11,13 @@ sys.path.insert(0, str(ROOT))
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch, tmp_path_factory):
+    """Each test remembers settings in its own folder: one test's choices (a folded panel, a
+    page, presentation mode) must not become the next test's defaults."""
+    monkeypatch.setenv("PLAYGROUND_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
