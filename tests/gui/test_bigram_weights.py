@@ -19,8 +19,9 @@ from tests.gui.test_bigram_tab import SMALL, open_and_wait
 @pytest.fixture
 def tab(open_tab):
     tab = open_tab(BigramTab)
-    assert tab.wait_until_loaded() and tab.data is not None
-    tab.set_data(BigramData.build(SMALL, "small.txt"))  # small: a step takes a millisecond
+    assert tab.wait_until_loaded(job=None) and tab.data is not None  # every job: a late one would
+    tab.set_data(BigramData.build(SMALL, "small.txt"))  # replace the small data (a step: a millisecond)
+    assert tab.wait_until_loaded(job=None)
     return tab
 
 
