@@ -209,22 +209,29 @@ def relay(make_generator, snapshot, min_interval, max_steps, model, live, emit, 
             gc.unfreeze()
     child_conn.close()
     told_paused, stop_at, steps = False, None, 0
+
+    def tell(message) -> None:
+        try:
+            conn.send(message)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the child has ended: what it sent last is still in the pipe, read below
+
     handoff.take()  # the child starts with its turn; the next "ready" is the GUI's
     try:
         while True:
             if stop.is_set() and stop_at is None:
-                conn.send(("stop", None))
+                tell(("stop", None))
                 stop_at = time.monotonic()
             if (not unpaused.is_set()) != told_paused:
                 told_paused = not told_paused
-                conn.send(("pause" if told_paused else "resume", None))
+                tell(("pause" if told_paused else "resume", None))
             ready, cost = handoff.take()
             if ready:
-                conn.send(("ready", cost))
+                tell(("ready", cost))
             if live is not None:
                 changes = live.take()
                 if changes:
-                    conn.send(("live", changes))
+                    tell(("live", changes))
             if closing.is_set():  # the window closes: nobody waits for the trained state
                 proc.kill()  # (a process may be ended mid-step; a thread never). Not joined here:
                 return steps  # unmapping a forked GB takes ~0.2 s; multiprocessing reaps it at exit

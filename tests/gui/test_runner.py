@@ -325,3 +325,38 @@ class TestProcessMode:
         assert sink.reports[-1]["nice"] == os.nice(0) + drive.CHILD_NICE
         with qtbot.waitSignal(runner.finished, timeout=2000):
             runner.stop()
+
+
+@pytest.mark.skipif(not runner_module.can_fork(), reason="needs fork")
+def test_a_child_that_ends_first_still_hands_back_its_weights(qtbot, monkeypatch):
+    """The child may finish (a single step) while the relay is still telling it things: the
+    broken pipe must not lose the trained state the child left in it."""
+    class Weights:
+        w = 0
+
+        def state_dict(self):
+            return {"w": np.array(self.w)}
+
+        def load_state_dict(self, state):
+            self.w = int(state["w"])
+
+    model = Weights()
+
+    def one_step():
+        model.w += 1
+        yield {"step": model.w, "loss": 1.0}
+
+    slow_emit = runner_module._Worker._emit
+
+    def emit_then_stall(self, report):  # the relay thread descheduled right after a report
+        slow_emit(self, report)
+        time.sleep(0.1)
+
+    monkeypatch.setattr(runner_module._Worker, "_emit", emit_then_stall)
+    runner = Runner(how="process")
+    failures = []
+    runner.failed.connect(failures.append)
+    for expected in (1, 2, 3):
+        with qtbot.waitSignal(runner.finished, timeout=20_000):
+            assert runner.start(one_step, model=model, max_steps=1)
+        assert model.w == expected and not failures
