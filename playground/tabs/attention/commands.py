@@ -6,9 +6,8 @@ names (a language model) or on the sorting task.
 """
 from __future__ import annotations
 
-import argparse
-
 from models.attention.limits import LIMITS
+from playground.cli_types import add_names, bounded, fraction, positive
 
 
 # Per task: model shape and training recipe used when the flags are not given. The names recipe
@@ -36,22 +35,22 @@ def register(train, evaluate) -> None:
     p = train.add_parser("attention", help="train the character transformer (names or sort)")
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="names: a language model of a word list; sort: sort 6 letters (default names)")
-    _add_names(p)
-    p.add_argument("--steps", type=_bounded(MAX_STEPS), help="training steps (names 60000, sort 3000)")
-    p.add_argument("--batch-size", type=_bounded(MAX_BATCH), help="sequences per step (default 64)")
-    p.add_argument("--lr", type=_positive, help="peak learning rate (names 1e-3, sort 2e-3)")
-    p.add_argument("--layers", type=_bounded(LIMITS["n_layer"][1]), help="transformer blocks (names 4, sort 2)")
-    p.add_argument("--heads", type=_bounded(LIMITS["n_head"][1]), help="attention heads per block (default 4)")
-    p.add_argument("--embd", type=_bounded(LIMITS["n_embd"][1]), help="embedding width (default 64)")
-    p.add_argument("--eval-every", type=_bounded(MAX_STEPS), help="steps between validation checks")
-    p.add_argument("--dropout", type=_fraction, help="dropout while training (names 0.2, sort 0)")
-    p.add_argument("--weight-decay", type=_fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
-    p.add_argument("--ema", type=_fraction, metavar="DECAY",
+    add_names(p)
+    p.add_argument("--steps", type=bounded(MAX_STEPS), help="training steps (names 60000, sort 3000)")
+    p.add_argument("--batch-size", type=bounded(MAX_BATCH), help="sequences per step (default 64)")
+    p.add_argument("--lr", type=positive, help="peak learning rate (names 1e-3, sort 2e-3)")
+    p.add_argument("--layers", type=bounded(LIMITS["n_layer"][1]), help="transformer blocks (names 4, sort 2)")
+    p.add_argument("--heads", type=bounded(LIMITS["n_head"][1]), help="attention heads per block (default 4)")
+    p.add_argument("--embd", type=bounded(LIMITS["n_embd"][1]), help="embedding width (default 64)")
+    p.add_argument("--eval-every", type=bounded(MAX_STEPS), help="steps between validation checks")
+    p.add_argument("--dropout", type=fraction, help="dropout while training (names 0.2, sort 0)")
+    p.add_argument("--weight-decay", type=fraction, help="AdamW weight decay (names 0.1, sort 0.01)")
+    p.add_argument("--ema", type=fraction, metavar="DECAY",
                    help="evaluate and save a running average of the weights with this decay "
                         "(names 0.999, sort 0: off)")
-    p.add_argument("--workers", type=_bounded(MAX_WORKERS), default=2,
+    p.add_argument("--workers", type=bounded(MAX_WORKERS), default=2,
                    help="threads each step is split over (default 2)")
-    p.add_argument("--seed", type=_bounded(MAX_SEED, 0), default=0,
+    p.add_argument("--seed", type=bounded(MAX_SEED, 0), default=0,
                    help="initial weights and batch order (default 0)")
     p.add_argument("--no-mask", action="store_true",
                    help="lift the causal mask: the future leaks in and the loss drops by cheating")
@@ -65,52 +64,14 @@ def register(train, evaluate) -> None:
                    help="weights file (default: the shipped model of --task)")
     p.add_argument("--task", choices=tuple(DEFAULTS), default="names",
                    help="which shipped weights to use when --weights is not given")
-    _add_names(p)
+    add_names(p)
     _add_heldout(p)
     p.set_defaults(func=_eval)
 
 
-def _add_names(p) -> None:
-    p.add_argument("--names", metavar="FILE",
-                   help="word list, one word per line (default: the shipped names list)")
-
-
 def _add_heldout(p) -> None:
-    p.add_argument("--heldout", type=_bounded(MAX_HELDOUT), default=2000, metavar="N",
+    p.add_argument("--heldout", type=bounded(MAX_HELDOUT), default=2000, metavar="N",
                    help=f"sort: held-out sequences scored for exact_match (default 2000, at most {MAX_HELDOUT:,})")
-
-
-def _fraction(text: str) -> float:
-    value = _positive(text) if text.strip() not in ("0", "0.0") else 0.0
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be below 1, not {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
-
-
-def _bounded(most: int, least: int = 1):
-    """An argparse type: a whole number from `least` to `most`, the limit named when refused."""
-    def whole(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}, not {text}")
-        if value > most:
-            raise argparse.ArgumentTypeError(f"must be at most {most:,}, not {value:,}")
-        return value
-    whole.__name__ = "whole number"  # what argparse calls it in its messages
-    return whole
 
 
 def _words(args):

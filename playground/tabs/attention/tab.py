@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget
 
 from models.attention.history import Record
 from models.attention.lab import AttentionLab, embedding_views
@@ -105,12 +105,7 @@ class AttentionTab(Tab):
         self.pages.addTab(self.embeddings, "Embeddings")
         self.pages.addTab(self.loss_plot, "Training")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(side)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 1200])
-        QVBoxLayout(self).addWidget(splitter)
+        self.lay_out(side, self.pages, side_width=400)
 
         self.effect = EffectScore(self)  # the Experiments box's "as trained" score, throttled
         self._effect_timer = self.effect.timer
