@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 
 from playground import style as app_style
-from playground.widgets.plot_style import style_plot_item
+from playground.widgets.plot_style import ReadableAxis, style_plot_item
 
 
 class _Column:
@@ -49,7 +49,7 @@ class LossPlot(pg.PlotWidget):
 
     def __init__(self, parent=None, title: str = "Loss", x_label: str = "step", y_label: str = "loss",
                  log_y: bool = False, smoothing: float = 0.0, smoothed=("train",)):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": ReadableAxis("left")})
         self._title = title
         self.smoothing, self.smoothed = smoothing, set(smoothed)
         self._data: dict[str, tuple[_Column, _Column]] = {}
