@@ -20,6 +20,7 @@ from playground.tabs.placeholder import PlaceholderTab
 from playground.widgets.side_panel import SidePanel
 
 SHUTDOWN_WAIT_MS = 3000
+PRESENTATION_PANEL_SHARE = 0.36  # in presentation mode, side panels wider than this share fold
 
 
 def make_tab(spec: TabSpec) -> Tab:
@@ -357,9 +358,10 @@ class MainWindow(QMainWindow):
             return
         if tab.name not in self._auto_folded:
             need = page.minimumSizeHint()
-            # on a projector the figure is what the back row reads: controls taking almost half
+            # on a projector the figure is what the back row reads: controls taking over a third
             # of the window fold too (one click on the strip, or Ctrl+H twice, brings them back)
-            crowded = app_style.current().presentation and sum(p.width() for p in panels) > self.width() * 0.45
+            crowded = (app_style.current().presentation
+                       and sum(p.width() for p in panels) > self.width() * PRESENTATION_PANEL_SHARE)
             if need.width() > page.width() + 2 or need.height() > page.height() + 2 or crowded:
                 unfolded = sum(p.width() for p in panels)
                 for p in panels:
