@@ -61,6 +61,41 @@ def main_window(qtbot):
 
 
 @pytest.fixture
+def projector(main_window):
+    """The main window in presentation mode (turned off again after the test)."""
+    main_window.presentation_action.trigger()
+    yield main_window
+    main_window.presentation_action.trigger()
+
+
+@pytest.fixture
+def digits_tab(open_tab, qtbot):
+    """The Digits tab with both shipped nets and the MNIST test set loaded."""
+    from playground.tabs.digits.tab import DigitsTab
+
+    tab = open_tab(DigitsTab)
+    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.train_page.x_test is not None, timeout=20000)
+    return tab
+
+
+@pytest.fixture
+def attention_tab(qtbot):
+    """The Attention tab on the names task with its shipped model, every opening job done."""
+    from playground import settings
+    from playground.tabs.attention.tab import AttentionTab
+
+    settings.write("attention/task", "names")
+    tab = AttentionTab()
+    qtbot.addWidget(tab)
+    tab.resize(1500, 950)
+    tab.show()
+    tab.ensure_loaded()
+    assert tab.wait_for_jobs()
+    yield tab
+    assert tab.shutdown(3000)
+
+
+@pytest.fixture
 def open_tab(qtbot):
     """open_tab(TabClass) -> the tab shown at 1400x900 with its defaults loaded; every tab it
     opened must shut down (no thread left) when the test ends."""

@@ -11,25 +11,16 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from playground import settings, theme
+from playground import theme
 from playground import style as app_style
 from playground.tabs.attention.grid import MIN_SIDE_EM
-from playground.tabs.attention.tab import AttentionTab
 
 GREEK = "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\ntheta\niota\nkappa\n" * 3
 
 
 @pytest.fixture
-def tab(qtbot):
-    settings.write("attention/task", "names")
-    tab = AttentionTab()
-    qtbot.addWidget(tab)
-    tab.resize(1500, 950)
-    tab.show()
-    tab.ensure_loaded()
-    assert tab.wait_for_jobs()
-    yield tab
-    assert tab.shutdown(3000)
+def tab(attention_tab):
+    return attention_tab
 
 
 def switch(tab, task):

@@ -5,22 +5,12 @@ import numpy as np
 import pytest
 
 from playground import runner as runner_module
-from playground import settings
-from playground.tabs.attention.tab import AttentionTab
 
 
 @pytest.fixture
-def tab(qtbot):
-    settings.write("attention/task", "names")
-    tab = AttentionTab()
-    qtbot.addWidget(tab)
-    tab.resize(1500, 950)
-    tab.show()
-    tab.ensure_loaded()
-    assert tab.wait_for_jobs()
-    tab.set_model(tab.lab.new_model(n_layer=1, n_head=2, n_embd=16), [], "tiny")
-    yield tab
-    assert tab.shutdown(3000)
+def tab(attention_tab):
+    attention_tab.set_model(attention_tab.lab.new_model(n_layer=1, n_head=2, n_embd=16), [], "tiny")
+    return attention_tab
 
 
 def weights_now(tab):

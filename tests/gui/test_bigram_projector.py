@@ -13,12 +13,6 @@ from playground.tabs.bigram.matrix import MatrixView
 SIZES = [(1280, 720), (1024, 768)]
 
 
-@pytest.fixture
-def projector(main_window):
-    main_window.presentation_action.trigger()
-    yield main_window
-    main_window.presentation_action.trigger()
-
 
 def settle():
     for _ in range(4):  # the layout, the window folding the controls, the views fitting

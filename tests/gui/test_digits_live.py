@@ -4,15 +4,12 @@ drawing is read with the newest weights while the run goes on."""
 import numpy as np
 import pytest
 
-from playground.tabs.digits.tab import DigitsTab
 from tests.gui.test_digits_tab import tiny_data
 
 
 @pytest.fixture
-def tab(open_tab, qtbot):
-    tab = open_tab(DigitsTab)
-    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.train_page.x_test is not None, timeout=20000)
-    return tab
+def tab(digits_tab):
+    return digits_tab
 
 
 def test_reports_update_what_shows_and_the_drawing_reads_the_live_weights(tab, qtbot):

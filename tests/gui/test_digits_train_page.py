@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 
 from models.digits.mnist import SIZES
-from playground.tabs.digits.tab import DigitsTab
 
 
 @pytest.fixture
-def tab(open_tab, qtbot):
-    tab = open_tab(DigitsTab)
-    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.train_page.x_test is not None, timeout=20000)
-    return tab
+def tab(digits_tab):
+    return digits_tab
 
 
 def test_the_shipped_mlp_is_scored_on_first_view(tab, qtbot):

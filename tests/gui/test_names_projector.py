@@ -7,12 +7,6 @@ from PySide6.QtWidgets import QApplication
 SIZES = [(1280, 720), (1024, 768)]
 
 
-@pytest.fixture
-def projector(main_window):
-    main_window.presentation_action.trigger()
-    yield main_window
-    main_window.presentation_action.trigger()
-
 
 def show(window, size, page, qtbot):
     window.resize(*size)
