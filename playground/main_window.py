@@ -4,12 +4,13 @@ from __future__ import annotations
 import importlib
 import traceback
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSizePolicy, QTabWidget, QVBoxLayout,
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from playground import settings, shortcuts, theme, wheel_guard
+from playground.fitting import Fitter, fit_pages, fit_screen
 from playground import style as app_style
 from playground.about import about_html
 from playground.lessons.menus import LessonMenus
@@ -20,7 +21,6 @@ from playground.tabs.placeholder import PlaceholderTab
 from playground.widgets.side_panel import SidePanel
 
 SHUTDOWN_WAIT_MS = 3000
-PRESENTATION_PANEL_SHARE = 0.36  # in presentation mode, side panels wider than this share fold
 
 
 def make_tab(spec: TabSpec) -> Tab:
@@ -37,27 +37,6 @@ def make_tab(spec: TabSpec) -> Tab:
         return PlaceholderTab(name, title, f"it failed to start ({type(e).__name__}: {e})")
     tab.name, tab.title = name, title
     return tab
-
-
-def fit_pages(tab: Tab) -> None:
-    """A hidden page must not make the window wider than the screen: a QTabWidget is as large as
-    its largest page, so each page (and each tab) ignores its size hint when it is not shown."""
-    tab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
-    pages = getattr(tab, "pages", None)
-    if pages is not None:
-        for i in range(pages.count()):
-            pages.widget(i).setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
-
-
-class _LayoutWatcher(QObject):
-    """Tells the window when a page's layout changed (its size needs may have grown)."""
-
-    def eventFilter(self, obj, event):
-        # a resize too: a splitter may give the page its new width only after the window's own
-        # resize was checked, and a page squeezed then must still fold the controls
-        if event.type() in (QEvent.LayoutRequest, QEvent.Resize):
-            self.parent().fit_later()
-        return False
 
 
 class UnbuiltTab(QWidget):
@@ -77,9 +56,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Playground — see neural networks learn")
         self.last_error = ""
-        self._auto_folded: dict[str, int] = {}  # tab -> window width at which its panels unfold
-        self._fit_pending = False
-        self._layout_watcher = _LayoutWatcher(self)
+        self.fitter = Fitter(self, built=lambda tab: not isinstance(tab, UnbuiltTab))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
@@ -97,23 +74,12 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geometry)
             else:
                 self.resize(1400, 900)
-            self.fit_screen()
+            fit_screen(self)
             self.tabs.setCurrentIndex(max(0, min(len(registry.TABS) - 1, settings.read("window/tab", 0))))
         self.set_style(style)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         if build_first:
             self.build_first_tab()
-
-    def fit_screen(self) -> None:
-        """Never larger than the screen it opens on (a remembered size may be of a bigger one, and
-        without a window manager nothing else would shrink it)."""
-        screen = QGuiApplication.screenAt(self.geometry().center()) or QGuiApplication.primaryScreen()
-        if screen is None:
-            return
-        room = screen.availableGeometry()
-        if self.width() > room.width() or self.height() > room.height():
-            self.resize(min(self.width(), room.width()), min(self.height(), room.height()))
-            self.move(room.topLeft())
 
     def build_first_tab(self) -> None:
         tab = self.current_tab()
@@ -168,7 +134,7 @@ class MainWindow(QMainWindow):
             pages.setProperty("fit_connected", True)
             pages.currentChanged.connect(self._on_page_changed)
             for i in range(pages.count()):  # content that grows later (a job's result) re-fits
-                pages.widget(i).installEventFilter(self._layout_watcher)
+                self.fitter.watch(pages.widget(i))
         self.fit_later()
         from playground import export  # here: it loads pyqtgraph, which the window need not wait for
 
@@ -298,12 +264,7 @@ class MainWindow(QMainWindow):
         settings.write("view/theme", style.theme)
         settings.write("view/zoom", style.zoom)
         settings.write("view/presentation", style.presentation)
-        for name in list(self._auto_folded):  # sizes change with the style: fit afresh
-            del self._auto_folded[name]
-            tab = self.tab(name)
-            for p in tab.findChildren(SidePanel):
-                p.set_collapsed(bool(settings.read(f"view/clean/{name}", False)))
-        self.fit_later()
+        self.fitter.refit(self.tab)  # sizes change with the style: fit afresh
 
     def _zoom_to(self, zoom: float):
         self.set_style(app_style.current().with_(zoom=zoom))
@@ -331,48 +292,16 @@ class MainWindow(QMainWindow):
     def _apply_clean(self, tab: Tab) -> None:
         """The tab's side panels folded or not, as remembered for this tab."""
         on = bool(settings.read(f"view/clean/{tab.name}", False))
-        self._auto_folded.pop(tab.name, None)
+        self.fitter.forget(tab.name)
         for panel in tab.findChildren(SidePanel):
             panel.set_collapsed(on)
         self.clean_action.blockSignals(True)
         self.clean_action.setChecked(on)
         self.clean_action.blockSignals(False)
 
-    # -- fitting the screen: fold the controls when the figure would be squeezed -------------
+    # -- fitting the screen (playground/fitting.py) -----------------------------------------
     def fit_later(self) -> None:
-        """Check, once the layout has settled, whether the shown page fits (debounced)."""
-        if not self._fit_pending:
-            self._fit_pending = True
-            QTimer.singleShot(0, self, self._fit_now)
-
-    @Slot()
-    def _fit_now(self) -> None:
-        self._fit_pending = False
-        tab = self.tabs.currentWidget()
-        if isinstance(tab, UnbuiltTab) or settings.read(f"view/clean/{tab.name}", False):
-            return
-        panels = tab.findChildren(SidePanel)
-        pages = getattr(tab, "pages", None)
-        page = pages.currentWidget() if pages is not None else tab
-        if not panels or page is None:
-            return
-        if tab.name not in self._auto_folded:
-            need = page.minimumSizeHint()
-            # on a projector the figure is what the back row reads: controls taking over a third
-            # of the window fold too (one click on the strip, or Ctrl+H twice, brings them back)
-            crowded = (app_style.current().presentation
-                       and sum(p.width() for p in panels) > self.width() * PRESENTATION_PANEL_SHARE)
-            if need.width() > page.width() + 2 or need.height() > page.height() + 2 or crowded:
-                unfolded = sum(p.width() for p in panels)
-                for p in panels:
-                    p.set_collapsed(True)
-                self._auto_folded[tab.name] = self.width() + unfolded - SidePanel.STRIP * len(panels)
-                self.statusBar().showMessage("The controls are folded so the figure fits: "
-                                             f"press {shortcuts.text('clean_view')} twice to show them.", 8000)
-        elif self.width() >= self._auto_folded[tab.name]:  # room again for the controls
-            del self._auto_folded[tab.name]
-            for p in panels:
-                p.set_collapsed(False)
+        self.fitter.later()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

@@ -4,7 +4,7 @@ Next/Back and a block diagram that shows where you are and can be clicked. The n
 models.attention.walkthrough's: read from the model's own forward pass."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from models.attention.walkthrough import Stage
@@ -71,7 +71,6 @@ class WalkthroughPage(QWidget):
         self.numbers = QLabel("")
         self.numbers.setWordWrap(True)
         self.strips = StripsView()
-        self._strips_need = 0  # the tallest stage's strips at their smallest (minimumSizeHint)
         self.scroll = scroll = QScrollArea()
         scroll.setWidget(self.strips)
         scroll.setWidgetResizable(True)
@@ -99,17 +98,7 @@ class WalkthroughPage(QWidget):
         self.position_box.addItems([f"{i}: '{c}'" for i, c in enumerate(tokens)])
         self.position_box.setCurrentIndex(self.position)
         self.position_box.blockSignals(False)
-        need = max(self.strips.minimum_height(stage_rows(s, self.position, self.tokens)) for s in stages)
-        if need != self._strips_need:
-            self._strips_need = need
-            self.updateGeometry()
         self._render()
-
-    def minimumSizeHint(self) -> QSize:
-        """Room for every stage's strips without a scroll bar (a scroll area asks for none), so
-        that the window folds its controls on a projector rather than cut a stage's output."""
-        base = super().minimumSizeHint()
-        return QSize(base.width(), base.height() - self.scroll.minimumSizeHint().height() + self._strips_need)
 
     @property
     def stage(self) -> Stage:
