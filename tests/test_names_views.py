@@ -36,3 +36,33 @@ def test_a_change_travels_through_take_and_put():
     gui.set_detail(True)
     child.put(gui.take())
     assert child.detail
+
+
+def _child_sets_detail(views, conn):
+    views.set_detail(False)  # blocks for ever if the inherited lock is still held
+    conn.send(views.take())
+
+
+def test_a_fork_while_the_gui_holds_the_lock_leaves_the_child_a_free_lock():
+    """The same fork safety as Autograd's Live: both are models/core/live.py channels."""
+    import multiprocessing
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("fork")
+    views = Views(detail=True)
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    with views._lock:
+        proc = ctx.Process(target=_child_sets_detail, args=(views, child), daemon=True)
+        proc.start()
+    try:
+        assert parent.poll(20), "the child blocked on the lock it inherited"
+        assert parent.recv() == {"detail": False}
+    finally:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+    assert views.detail and views.take() == {}

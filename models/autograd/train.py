@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import random
-import threading
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +22,7 @@ from models.autograd.engine import abs_total, dot
 from models.autograd.model import LOSSES, PlaneMLP, accuracy, loss_numpy, scores_numpy
 from models.autograd.plane import boundary_segments, neuron_grids, thumbnails
 from models.autograd.toy_data import MAX_POINTS, PlaneData
+from models.core.live import LiveChannel
 from models.core.training import Report, TrainConfig
 
 
@@ -51,19 +49,16 @@ class AutogradTrainConfig(TrainConfig):
 LIVE_FIELDS = ("lr", "weight_decay", "l1")  # what may change while a run goes on
 
 
-class Live:
+class Live(LiveChannel):
     """Settings the GUI changes while a run goes on: the learning rate and the regularisation
     rates, edited weights, and the part of the plane the page shows. The GUI thread calls
     set() / edit() / set_bounds(); the run calls take() before each step and bounds() in
-    snapshot(). In a child process (playground/runner.py) the parent's runner take()s what
-    changed and put()s it into the child's copy. A lock guards both sides; nothing else is
-    shared."""
+    snapshot(). take() gives {"values": {name: value}, "edits": [(name, index, value)],
+    "bounds": (x0, x1, y0, y1)}, each only when it changed (models/core/live.py)."""
 
     def __init__(self, bounds=(-1.5, 1.5, -1.5, 1.5)):
-        self._lock = threading.Lock()
-        self._changes: dict = {}  # since the last take(): "values", "edits", "bounds"
+        super().__init__()
         self._bounds = tuple(float(b) for b in bounds)
-        _LIVES.add(self)
 
     def set_bounds(self, bounds) -> None:
         """(x0, x1, y0, y1) the next snapshots cover (the plot was resized or re-ranged)."""
@@ -83,37 +78,13 @@ class Live:
         """Set weight `name`[index] (state_dict names, e.g. "W1", (2, 0)) before the next step."""
         self.put({"edits": [(name, tuple(index), float(value))]})
 
-    def take(self) -> dict:
-        """What changed since the last take() ({} when nothing did), then forgotten:
-        {"values": {name: value}, "edits": [(name, index, value)], "bounds": (x0, x1, y0, y1)}."""
-        with self._lock:
-            taken, self._changes = self._changes, {}
-            return taken
-
-    def put(self, changes: dict) -> None:
-        """Add changes (what another Live's take() gave) to those not yet taken."""
-        with self._lock:
-            mine = self._changes
-            if changes.get("values"):
-                mine.setdefault("values", {}).update(changes["values"])
-            if changes.get("edits"):
-                mine.setdefault("edits", []).extend(changes["edits"])
-            if changes.get("bounds") is not None:
-                self._bounds = mine["bounds"] = tuple(float(b) for b in changes["bounds"])
-
-
-_LIVES: "weakref.WeakSet[Live]" = weakref.WeakSet()
-
-
-def _unlock_in_child() -> None:
-    """A fork copies a lock as it was: one that a GUI thread held at that instant would block
-    the child for ever. The child has one thread: a fresh lock is right."""
-    for live in list(_LIVES):
-        live._lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_unlock_in_child)
+    def merge(self, pending: dict, changes: dict) -> None:
+        if changes.get("values"):
+            pending.setdefault("values", {}).update(changes["values"])
+        if changes.get("edits"):
+            pending.setdefault("edits", []).extend(changes["edits"])
+        if changes.get("bounds") is not None:
+            self._bounds = pending["bounds"] = tuple(float(b) for b in changes["bounds"])
 
 
 def set_weight(model: PlaneMLP, name: str, index: tuple, value: float) -> None:

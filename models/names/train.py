@@ -10,13 +10,13 @@ sleeps or knows about Qt. `snapshot(report)` turns a report into what the tab's 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from models.core.blas import blas_threads
 from models.core.layers import BatchNorm1d
+from models.core.live import LiveChannel
 from models.core.optim import SGD, Adam
 from models.core.training import Report, TrainConfig, copy_report
 from models.names import diagnostics
@@ -160,33 +160,25 @@ def snapshot(report: Report, weights: bool = True, detail: bool = True) -> Repor
     return dataclasses.replace(report, metrics=dict(report.metrics), payload=health)
 
 
-class Views:
+class Views(LiveChannel):
     """Whether a run's snapshots measure the histograms (`detail`): only while a view that shows
-    them is open. The GUI thread calls set_detail(); snapshot() reads it between two steps. In a
-    child process (playground/runner.py, `live=`) the parent's runner take()s the change and
-    put()s it into the child's copy. A lock guards both sides."""
+    them is open. The GUI thread calls set_detail(); snapshot() reads it between two steps; a run
+    in a child process gets the change through the runner (`live=`, models/core/live.py)."""
 
     def __init__(self, detail: bool = True):
-        self._lock = threading.Lock()
-        self._detail, self._changes = bool(detail), {}
+        super().__init__()
+        self._detail = bool(detail)
 
     @property
     def detail(self) -> bool:
         return self._detail
 
     def set_detail(self, on: bool) -> None:
-        with self._lock:
-            self._detail = self._changes["detail"] = bool(on)
+        self.put({"detail": bool(on)})
 
-    def take(self) -> dict:
-        with self._lock:
-            taken, self._changes = self._changes, {}
-            return taken
-
-    def put(self, changes: dict) -> None:
-        with self._lock:
-            if "detail" in changes:
-                self._detail = bool(changes["detail"])
+    def merge(self, pending: dict, changes: dict) -> None:
+        if "detail" in changes:
+            self._detail = pending["detail"] = bool(changes["detail"])
 
     def snapshot(self, report: Report) -> Report:
         return snapshot(report, detail=self._detail)
