@@ -129,7 +129,7 @@ def test_sort_task_answers_and_attends(tab):
     tab.wait_for_jobs()
     assert tab.lab.task == "sort" and tab.ctx.answer == "abcdfh" and "(right)" in tab.text_status.text()
     assert tab.heads.grid.tokens[:7] == list("hcfadb|")
-    tab._on_effect_timer_timeout()
+    tab.effect.score_now()
     tab.wait_for_jobs()
     assert "100%" in tab.experiments.effect.text()
     tab.set_text("abc")

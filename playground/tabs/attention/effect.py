@@ -42,7 +42,7 @@ def effect_text(task: str, scores, which: str, active: bool, causal: bool, cheat
 
 
 class EffectScore(QObject):
-    """`timer.start()` asks for a score of the weights the tab shows; one runs at a time."""
+    """request() asks for a score of the weights the tab shows, 250 ms later; one runs at a time."""
 
     def __init__(self, tab):
         super().__init__(tab)
@@ -50,7 +50,16 @@ class EffectScore(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(250)
-        self.timer.timeout.connect(tab._on_effect_timer_timeout)
+        self.timer.timeout.connect(self.score_now)
+
+    def request(self, throttled: bool = False) -> None:
+        """A score soon: each request postpones it (the user is still moving a control), or, when
+        `throttled` (a run's validations), one already asked for is not postponed for ever."""
+        if not (throttled and self.timer.isActive()):
+            self.timer.start()
+
+    def pending(self) -> bool:
+        return self.timer.isActive()
 
     def score_now(self) -> None:
         """Say what the experiment changes, on a few hundred validation examples (a job)."""

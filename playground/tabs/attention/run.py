@@ -105,8 +105,8 @@ class TrainingRun(QObject):
             self._last_view = now
             self._show_latest()
             tab.show_weights_status(running=step - plan.offset - plan.start_step)
-            if new_val and not tab._effect_timer.isActive():  # throttled, never postponed for ever
-                tab._effect_timer.start()  # the "as trained" score follows the weights
+            if new_val:
+                tab.effect.request(throttled=True)  # the "as trained" score follows the weights
         tab.status_message.emit(f"step {step:,}: loss {report.loss:.3f}")
 
     @Slot(int)
@@ -126,7 +126,7 @@ class TrainingRun(QObject):
         tab.set_training(False)
         tab.side.set_trained(record.step > 0)
         tab.show_weights_status()
-        tab._effect_timer.start()
+        tab.effect.request()
 
     def _set_checkpoints(self, new: list, current: dict, step: int) -> None:
         tab = self.tab

@@ -108,7 +108,6 @@ class AttentionTab(Tab):
         self.lay_out(side, self.pages, side_width=400)
 
         self.effect = EffectScore(self)  # the Experiments box's "as trained" score, throttled
-        self._effect_timer = self.effect.timer
         self._text_timer = QTimer(self)  # a burst of typing (or a paste) redraws once
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(TEXT_DEBOUNCE_MS)
@@ -131,7 +130,7 @@ class AttentionTab(Tab):
             self._select_head(int(layer), int(head))
 
     def busy(self) -> bool:
-        return super().busy() or self._text_timer.isActive() or self._effect_timer.isActive()
+        return super().busy() or self._text_timer.isActive() or self.effect.pending()
 
     def wait_for_jobs(self, timeout_s: float = 60.0) -> bool:
         """Process events until every job of the tab has finished and its result has arrived
@@ -202,7 +201,7 @@ class AttentionTab(Tab):
         self.show_weights_status()
         self.show_plan()
         self.refresh()
-        self._effect_timer.start()
+        self.effect.request()
 
     def show_weights_status(self, note: str = "", running: int | None = None) -> None:
         """Where the weights came from, what was trained here since (`running`: steps of the run
@@ -330,7 +329,7 @@ class AttentionTab(Tab):
     @Slot()
     def _on_experiments_changed(self) -> None:
         self.refresh()
-        self._effect_timer.start()
+        self.effect.request()
 
     @Slot()
     def _on_generate_changed(self) -> None:
@@ -339,10 +338,6 @@ class AttentionTab(Tab):
     @Slot()
     def _on_plan_changed(self, *_) -> None:
         self.show_plan()
-
-    @Slot()
-    def _on_effect_timer_timeout(self) -> None:
-        self.effect.score_now()
 
     @Slot(int, int)
     def _on_head_selected(self, layer: int, head: int) -> None:
@@ -359,7 +354,7 @@ class AttentionTab(Tab):
         if 0 <= index < len(self.checkpoints):
             self.view_model.load_state_dict(self.checkpoints[index][1])
             self.refresh()
-            self._effect_timer.start()
+            self.effect.request()
 
     # -- training ----------------------------------------------------------------------------
     @Slot()
