@@ -199,8 +199,8 @@ class PlaneView:
     grads: dict  # the same names: each weight's gradient at this step
     neurons: list  # [(F, R, R) inputs, (h1, R, R), ..., (1, R, R) score] over the plane
     bounds: tuple  # (x0, x1, y0, y1) the grids cover; row r is y
+    thumbs: list  # per layer (n, T, T) uint8: the network view's (plane.thumbnails)
     boundary: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2)))  # score-0 line
-    thumbs: list = field(default_factory=list)  # per layer (n, T, T) uint8: the network view's
 
     @property
     def grid(self) -> np.ndarray:
@@ -216,7 +216,7 @@ def view_of(model: PlaneMLP, bounds, resolution: int = 80) -> PlaneView:
                 else np.zeros((0, 2, 2)))
     thumbs = thumbnails(neurons)
     neurons = [g.astype(np.float32) for g in neurons[:-1]] + neurons[-1:]
-    return PlaneView(arrays, model.grad_dict(), neurons, tuple(bounds), boundary, thumbs)
+    return PlaneView(arrays, model.grad_dict(), neurons, tuple(bounds), thumbs, boundary)
 
 
 def snapshot(report: Report, bounds, resolution: int = 80) -> Report:

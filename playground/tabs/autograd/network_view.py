@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsPathItem, QGraphicsRectIt
                                QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView)
 
 from models.autograd import features as feats
-from models.autograd.plane import THUMB, grid_points, thumbnails
+from models.autograd.plane import THUMB, grid_points
 from playground import style as app_style
 
 POSITIVE, NEGATIVE, SELECTED = "#D55E00", "#0072B2", "#E69F00"  # Okabe-Ito, as the plane
@@ -254,8 +254,7 @@ class NetworkView(QGraphicsView):
             self._paint_wires()
             return
         names = list(feats.FEATURES)
-        thumbs = view.thumbs or thumbnails(view.neurons)  # made with the snapshot, off this thread
-        for c, idx in enumerate(thumbs[1:], 1):  # the layers: they change with every step
+        for c, idx in enumerate(view.thumbs[1:], 1):  # made with the snapshot, off this thread  # the layers: they change with every step
             for j, image in enumerate(index_images(idx, self.colors)):
                 cell = self.cells.get(("n", c, j))
                 if cell is not None:
