@@ -74,7 +74,8 @@ def digits_tab(open_tab, qtbot):
     from playground.tabs.digits.tab import DigitsTab
 
     tab = open_tab(DigitsTab)
-    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.train_page.x_test is not None, timeout=20000)
+    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.nets["cnn"] is not None
+                    and tab.train_page.x_test is not None, timeout=20000)
     return tab
 
 

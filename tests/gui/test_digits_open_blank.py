@@ -7,15 +7,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from models.digits.strokes import TEMPLATES
-from playground.tabs.digits.tab import DigitsTab
 from tests.gui.test_digits_tab import draw, polyline
 
 
 @pytest.fixture
-def tab(open_tab, qtbot):
-    tab = open_tab(DigitsTab)
-    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.nets["cnn"] is not None, timeout=20000)
-    return tab
+def tab(digits_tab):
+    return digits_tab
 
 
 def filled(path, fmt, colour):

@@ -15,10 +15,8 @@ from playground.tabs.digits.tab import DigitsTab
 
 
 @pytest.fixture
-def tab(open_tab, qtbot):
-    tab = open_tab(DigitsTab)
-    qtbot.waitUntil(lambda: tab.nets["mlp"] is not None and tab.nets["cnn"] is not None, timeout=10000)
-    return tab
+def tab(digits_tab):
+    return digits_tab
 
 
 def widget_point(canvas, x, y):
