@@ -38,7 +38,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from gui_probe import (  # noqa: E402  (after the path and platform are set)
-    build_meters, click, load, make_probes, make_window, open_for_training, page_of, pct, pump, watch_stalls)
+    build_meters, click, load, make_probes, make_window, open_for_training, page_of, pct, pump, slow_count,
+    slow_since, watch_stalls)
 
 
 # -- the phases -----------------------------------------------------------------------------------
@@ -95,20 +96,6 @@ def wait_idle(runners, seconds=60.0) -> float:
     t0 = time.perf_counter()
     pump(seconds, until=lambda: not any(r.is_busy() for r in runners))
     return (time.perf_counter() - t0) * 1000
-
-
-def slow_since(n: int, top: int = 4) -> list[str]:
-    """The slowest GUI events logged since entry n (with $PLAYGROUND_SLOW_SLOTS set)."""
-    from PySide6.QtWidgets import QApplication
-
-    slow = getattr(QApplication.instance(), "slow", [])[n:]
-    return [line for _, line in sorted(slow, key=lambda x: -x[0])[:top]]
-
-
-def slow_count() -> int:
-    from PySide6.QtWidgets import QApplication
-
-    return len(getattr(QApplication.instance(), "slow", []))
 
 
 def one_tab(window, name, args, meters, started) -> dict:

@@ -1,5 +1,5 @@
 """The probes of bench_gui.py: the real window offscreen, its lag and stall meters, the inputs a
-user sends, and finding each tab's Train button and training page."""
+user sends, finding each tab's Train button and training page, and the slow-slot log."""
 from __future__ import annotations
 
 import os
@@ -296,3 +296,17 @@ def build_meters():
             self._handled("stroke")
 
     return Lag, Steps, Inputs
+
+
+def slow_since(n: int, top: int = 4) -> list[str]:
+    """The slowest GUI events logged since entry n (with $PLAYGROUND_SLOW_SLOTS set)."""
+    from PySide6.QtWidgets import QApplication
+
+    slow = getattr(QApplication.instance(), "slow", [])[n:]
+    return [line for _, line in sorted(slow, key=lambda x: -x[0])[:top]]
+
+
+def slow_count() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    return len(getattr(QApplication.instance(), "slow", []))
