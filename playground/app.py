@@ -91,6 +91,8 @@ def take_shot(tab: str, out, size=(1600, 1000), presentation=False, theme="light
         except KeyError as e:
             window.shutdown()
             raise ValueError(e.args[0]) from None
+    if lesson is None:
+        shown.wait_for_jobs()  # what the page started on being shown (a shipped net's scores) is in
     for _ in range(5):  # let layouts and deferred paints settle
         app.processEvents()
         QTimer.singleShot(20, lambda: None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QSplitter, QVBoxLayout, QWidget
 
 from playground import registry
 from playground.jobs import Jobs
@@ -83,6 +83,20 @@ class Tab(QWidget):
     def busy(self) -> bool:
         """True while one-shot work is still to come back (a lesson waits for it to settle)."""
         return self.jobs.is_busy()
+
+    def wait_for_jobs(self, timeout_s: float = 60.0, job: str | None = None) -> bool:
+        """Process events until every job (or the job named `job`) has finished and its result
+        has been applied (for `playground shot` and the tests). True when idle."""
+        deadline = time.monotonic() + timeout_s
+        waiting = (lambda: self.jobs.is_busy(job)) if job else self.busy
+        while time.monotonic() < deadline:
+            QApplication.processEvents()
+            if not waiting():
+                QApplication.processEvents()  # a result that just arrived may start more work
+                if not waiting():
+                    return True
+            time.sleep(0.005)
+        return False
 
     def is_training(self) -> bool:
         return any(r.is_busy() for r in self.runners)

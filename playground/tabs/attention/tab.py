@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget
 
 from models.attention.history import Record
 from models.attention.lab import AttentionLab, embedding_views
@@ -131,19 +131,6 @@ class AttentionTab(Tab):
 
     def busy(self) -> bool:
         return super().busy() or self._text_timer.isActive() or self.effect.pending()
-
-    def wait_for_jobs(self, timeout_s: float = 60.0) -> bool:
-        """Process events until every job of the tab has finished and its result has arrived
-        (for `shot` and the tests). True when idle."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            QApplication.processEvents()
-            if not self.busy():
-                QApplication.processEvents()  # a result that just arrived may start more work
-                if not self.busy():
-                    return True
-            time.sleep(0.005)
-        return False
 
     def open_file(self, path: str) -> None:
         if self.runner.is_busy():

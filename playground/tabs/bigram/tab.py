@@ -2,10 +2,9 @@
 names with it, and learn the same table by gradient descent."""
 from __future__ import annotations
 
-import time
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QLabel,
+from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QGridLayout, QGroupBox, QLabel,
                                QMessageBox, QProgressBar, QPushButton, QRadioButton, QSlider, QTabWidget)
 
 from models.bigram.counts import names_with_pair
@@ -169,14 +168,8 @@ class BigramTab(Tab):
         self.load_timer.start()
 
     def wait_until_loaded(self, timeout_s: float = 30.0, job: str | None = "load") -> bool:
-        """Let the load job (or, with job=None, every job) finish and its result arrive (for
-        `shot` and tests). True when idle."""
-        deadline = time.monotonic() + timeout_s
-        while self.jobs.is_busy(job) and time.monotonic() < deadline:
-            QApplication.processEvents()
-            time.sleep(0.005)
-        QApplication.processEvents()  # deliver the result
-        return not self.jobs.is_busy(job)
+        """Let the load job (or, with job=None, every job) finish and its result arrive."""
+        return self.wait_for_jobs(timeout_s, job)
 
     def export_targets(self):
         return [("count matrix", self.matrix.figure()), ("loss", self.neural.loss_plot),

@@ -160,7 +160,6 @@ class DigitsTab(Tab):
         self.ensure_loaded()
         self.jobs.cancel("shipped")
         self._on_shipped_read(read_shipped())  # a screenshot is synchronous
-        self.train_page.blocking_scores = True
         self.canvas.set_image(draw_digit(4, np.random.default_rng(4), size=280, variant=1, height=0.7,
                                          width=20.0, slant=0.15))
         self.saliency_box.setChecked(True)

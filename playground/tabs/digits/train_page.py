@@ -75,7 +75,6 @@ class TrainPage(QWidget):
         self.net = None  # the net the page describes when no run is on (the tab's predictor)
         self.scores: dict[int, tuple] = {}  # id(net) -> (net, its evaluation on the test set)
         self.cancel_scoring = threading.Event()  # the running scoring job's
-        self.blocking_scores = False  # score on the GUI thread (a screenshot is synchronous)
         self.run_net = None  # the net a run trains (in the child: its state comes back at the end)
         self.live_net = None  # the GUI's copy of the net in training, filled from snapshots
         self.live_state: dict | None = None  # the newest weights from a report, not yet in live_net
@@ -226,10 +225,7 @@ class TrainPage(QWidget):
         self.cancel_scoring.set()  # an older job's net is not shown any more
         self.cancel_scoring = threading.Event()
         args = (type(net), net.get_config(), net.state_dict(), self.x_test, self.y_test, self.cancel_scoring)
-        if self.blocking_scores:
-            self._on_scored(net, evaluate_weights(*args))
-        else:
-            self.jobs.submit("evaluate", evaluate_weights, *args, done=functools.partial(self._on_scored, net))
+        self.jobs.submit("evaluate", evaluate_weights, *args, done=functools.partial(self._on_scored, net))
 
     def _on_scored(self, net, result):
         if self.scores.get(id(net), (None,))[0] is not net or result is None:

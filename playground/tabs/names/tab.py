@@ -8,12 +8,11 @@ GUI thread only applies their results.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QTabWidget
 
 from models.core.assets import asset_path
 from models.core.data import Vocab, default_names_path
@@ -106,14 +105,6 @@ class NamesTab(RunSlots, Tab):
         self.ensure_loaded()
         self.wait_for_jobs()
         self.pages.setCurrentIndex(0)
-
-    def wait_for_jobs(self, timeout_s: float = 60.0) -> None:
-        """Block (processing events) until every job's result is applied: for `playground shot`."""
-        app, deadline = QApplication.instance(), time.monotonic() + timeout_s
-        while self.busy() and time.monotonic() < deadline:
-            app.processEvents(QEventLoop.AllEvents, 20)
-            time.sleep(0.005)
-        app.processEvents()
 
     def busy(self) -> bool:
         """True while a job's result is still to come (and be applied)."""
