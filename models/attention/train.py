@@ -33,7 +33,7 @@ class AttentionTrainConfig(TrainConfig):
     weight_decay: float = 0.01  # AdamW decay, on weight matrices and embeddings only
     eval_every: int = 500  # steps between validation losses (and at the last step); 0 = never
     beta2: float = 0.99  # AdamW second-moment decay (beta1 is 0.9)
-    workers: int = 2  # threads each step's batch is split over (models.attention.parallel)
+    workers: int = 2  # processes each step's batch is split over (models.attention.parallel)
     ema: float = 0.0  # decay of a running average of the weights, evaluated instead (0 = off)
     keep_at: tuple = ()  # steps after which a copy of the weights is kept (report.payload["kept"])
 
@@ -52,14 +52,15 @@ class TrainData:
     evaluate: Callable | None = None  # evaluate(model) -> the held-out loss, or None: no val_loss
 
 
-def make_optimizer(model: GPT, config: AttentionTrainConfig, threads: ParallelStep | None = None):
+def make_optimizer(model: GPT, config: AttentionTrainConfig, step: ParallelStep | None = None):
     """AdamW, in place over the model's two flat buffers (decay on the matrices only); given the
-    step's `threads`, stepped in chunks on all of them (the same updates, sooner)."""
+    training `step`, one part per process of the step, each over its chunk (the same updates,
+    sooner). Make it before the step's first call."""
     def make(params, grads, mask):
         return AdamW(params, grads, lr=config.lr, betas=(0.9, config.beta2),
                      weight_decay=config.weight_decay, decay_mask=mask, in_place=True)
-    if threads is not None and threads.pool is not None:
-        return threads.optimizer(make)
+    if step is not None:
+        return step.optimizer(make)
     return make(*model.param_groups())
 
 
