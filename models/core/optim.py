@@ -1,6 +1,8 @@
 """Optimisers over lists of (param, grad) NumPy arrays, updated in place."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -60,7 +62,8 @@ class Adam:
 
     `in_place=True` is the fused variant for a model kept in a few large flat buffers (the
     transformer): the same arithmetic written into one scratch array per parameter made once, so
-    a step allocates nothing (no L2 decay through the gradient then: use decoupled)."""
+    a step allocates nothing (no L2 decay through the gradient then: use decoupled). It keeps
+    `m` and `v` divided by (1 - b1) and (1 - b2) (see _step_in_place)."""
 
     def __init__(self, params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
                  decoupled=False, decay_mask=None, in_place=False):
@@ -94,25 +97,27 @@ class Adam:
             p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
 
     def _step_in_place(self):
+        # The in-place variant keeps its moments scaled: m = (plain m) / (1 - b1) and
+        # v = (plain v) / (1 - b2), so each update is m = b1 m + g, v = b2 v + g^2 (two passes
+        # less), and the step lr m_hat / (sqrt(v_hat) + eps) becomes k m / (sqrt(v) + eps / r)
+        # with r = sqrt((1 - b2) / c2), k = lr (1 - b1) / (c1 r): the constants fold into scalars.
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        r = math.sqrt((1 - b2) / c2)
+        k, eps = self.lr * (1 - b1) / (c1 * r), self.eps / r
         for p, g, m, v, decay, tmp in zip(self.params, self.grads, self.m, self.v, self.decay_mask,
                                           self.scratch):
             if self.weight_decay and decay:
                 p *= 1 - self.lr * self.weight_decay
             m *= b1
-            np.multiply(g, 1 - b1, out=tmp)
-            m += tmp  # m = b1 m + (1 - b1) g
+            m += g
             v *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            v += tmp  # v = b2 v + (1 - b2) g^2
-            np.multiply(v, 1 / c2, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp += self.eps
+            v += np.square(g, out=tmp)
+            np.sqrt(v, out=tmp)
+            tmp += eps
             np.divide(m, tmp, out=tmp)
-            tmp *= self.lr / c1
-            p -= tmp  # p -= lr m_hat / (sqrt(v_hat) + eps)
+            tmp *= k
+            p -= tmp
 
 
 def AdamW(params, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, decay_mask=None,
