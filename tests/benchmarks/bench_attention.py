@@ -6,7 +6,7 @@ Runs ../shared/bench/torch_reference.py attention-step with the reference interp
 same workload with models.attention.model in a process of its own, alternating `rounds` times:
 vocab 27, block 16, 4 layers x 4 heads x 64 dims, batch 32 of random tokens, cross-entropy over
 every position, AdamW (lr 5e-4, weight decay 0.01, betas 0.9/0.99, eps 1e-8), float32. Ours is
-the step models.attention.train.train takes: the batch split over TrainConfig.workers threads
+the step models.attention.train.train takes: the batch split over TrainConfig.workers processes
 (models.attention.parallel; --workers W to change it, e.g. 1 for one core against one core on a
 busy machine), single-threaded BLAS in each; torch uses its default threads.
 Each process reports the median over 5 rounds of 50 steps after a warm-up round, as the
@@ -43,7 +43,7 @@ def our_workload(rounds: int = 5, steps: int = 50, workers: int | None = None) -
     config = AttentionTrainConfig(lr=5e-4, weight_decay=0.01, beta2=0.99)
     config.workers = workers or config.workers
     forward_backward = ParallelStep(model, config.workers)
-    opt = make_optimizer(model, config, forward_backward)  # stepped on the same threads
+    opt = make_optimizer(model, config, forward_backward)  # stepped in parts by the same processes
     rng = np.random.default_rng(2)
     times = []
     for r in range(rounds + 1):  # the first round is a warm-up
@@ -57,7 +57,7 @@ def our_workload(rounds: int = 5, steps: int = 50, workers: int | None = None) -
             times.append((time.perf_counter() - t0) / steps * 1e3)
     forward_backward.close()
     print(f"attention-step: {statistics.median(times):.4g} ms per step (models.attention.model, "
-          f"{config.workers} threads, loss {loss:.3f})")
+          f"{config.workers} processes, loss {loss:.3f})")
 
 
 TORCH_SIDE = r"""
@@ -121,7 +121,7 @@ def cross_check(ref_python: str) -> None:
 def main():
     parser = benchlib.parser(__doc__)
     parser.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--workers", type=int, help="threads our step is split over (default: the training default)")
+    parser.add_argument("--workers", type=int, help="processes our step is split over (default: the training default)")
     args = parser.parse_args()
     if args.ours:
         return our_workload(workers=args.workers)

@@ -25,7 +25,7 @@ SNAPSHOT_FRACTIONS = (0.0, 0.02, 0.1, 0.4)  # when to keep a copy of the weights
 # limits, models.attention.model.LIMITS, and the memory a run needs are checked after these).
 MAX_BATCH = 4096  # sequences per step
 MAX_HELDOUT = 20_000  # sort: held-out sequences scored (2,000 take a few seconds)
-MAX_WORKERS = 16  # threads a step is split over
+MAX_WORKERS = 16  # processes a step is split over
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 10_000_000  # as models.core.training.MAX_STEPS (not imported: no NumPy to build the parser)
 HISTORY_POINTS = 1000  # training-loss points kept in the weights file's history
@@ -49,7 +49,7 @@ def register(train, evaluate) -> None:
                    help="evaluate and save a running average of the weights with this decay "
                         "(names 0.999, sort 0: off)")
     p.add_argument("--workers", type=bounded(MAX_WORKERS), default=2,
-                   help="threads each step is split over (default 2)")
+                   help="processes each step is split over (default 2; Linux only, else 1)")
     p.add_argument("--seed", type=bounded(MAX_SEED, 0), default=0,
                    help="initial weights and batch order (default 0)")
     p.add_argument("--no-mask", action="store_true",

@@ -13,7 +13,7 @@ from models.attention.train import check_memory, snapshot, train
 from models.core.training import Report
 
 VIEW_INTERVAL = 0.35  # seconds between redraws of the heads while training (the GUI stays responsive)
-WORKERS = 2  # threads a step is split over
+WORKERS = 2  # processes a step is split over (models.attention.parallel)
 
 
 class TrainingRun(QObject):
