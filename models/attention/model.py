@@ -310,8 +310,10 @@ class GPT:
             loss, self._dlogits = cross_entropy(logits, targets)
         return logits.reshape(B, T, -1).copy(), loss
 
-    def backward(self) -> None:
-        """Gradients of the last forward's loss with respect to every parameter."""
+    def backward(self, scale: float = 1.0) -> None:
+        """Gradients of the last forward's loss (times `scale`) with respect to every parameter."""
+        if scale != 1.0:  # the gradients are linear in dlogits: scaling it scales them all
+            self._dlogits *= scale
         with blas_threads(1):
             dx = self.ln_f.backward(self.head.backward(self._dlogits))  # (B*T, C)
             for block in reversed(self.blocks):

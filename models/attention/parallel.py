@@ -34,8 +34,8 @@ import numpy as np
 from models.attention.model import GPT
 
 _STEP, _OPTIMISE = 1, 2
-_ORDER = struct.Struct("<BqqBBdd")  # what, rows, T, causal, training, temperature, lr
-_DONE = struct.Struct("<dqB")  # loss, targets counted, ok
+_ORDER = struct.Struct("<BqqBBdd")  # what, rows, T, causal, training, temperature, lr or weight
+_DONE = struct.Struct("<dB")  # loss, ok
 
 
 def can_fork() -> bool:
@@ -129,21 +129,29 @@ class ParallelStep:
         B = len(x)
         parts = min(len(self.replicas) + 1, B)
         if parts == 1:
-            return _forward_backward(model, x, y)[0]
+            return _forward_backward(model, x, y)
         self._start()
         bounds = np.linspace(0, B, parts + 1).round().astype(int)
-        helpers = self.helpers[:parts - 1]
-        for h, lo, hi in zip(helpers, bounds[1:-1], bounds[2:]):
-            h.order(_STEP, x[lo:hi], y[lo:hi], model)
-        loss0, n0 = _forward_backward(model, x[:bounds[1]], y[:bounds[1]])
-        results = [(loss0, n0)] + [h.result() for h in helpers]
-        total = sum(n for _, n in results)
-        if total == 0:
+        counts = [int((y[lo:hi] >= 0).sum()) for lo, hi in zip(bounds, bounds[1:])]
+        total = sum(counts)
+        if total == 0:  # nothing to learn from: no gradient
+            for g in model.flat_grads.values():
+                g[...] = 0.0
             return 0.0
-        # each part's loss is a mean over its own targets: weight parts by their target counts
-        theirs = [(n / total, list(h.twin.flat_grads.values())) for (_, n), h in zip(results[1:], helpers) if n]
-        _merge(list(model.flat_grads.values()), n0 / total, theirs)
-        return sum(loss * n for loss, n in results) / total
+        # Each part's loss is a mean over its own targets; the batch's is their mean weighted by
+        # the parts' target counts, and so are its gradients: each part scales its own in its
+        # backward, and the sum of the parts' gradients is the batch's.
+        helpers = self.helpers[:parts - 1]
+        for h, lo, hi, n in zip(helpers, bounds[1:-1], bounds[2:], counts[1:]):
+            h.order(_STEP, x[lo:hi], y[lo:hi], model, weight=n / total)
+        loss = _forward_backward(model, x[:bounds[1]], y[:bounds[1]], counts[0] / total)
+        losses = [loss] + [h.result() for h in helpers]
+        grads = list(model.flat_grads.values())
+        for h, n in zip(helpers, counts[1:]):
+            if n:  # a part without targets has no gradient (nor a finite loss)
+                for g, theirs in zip(grads, h.twin.flat_grads.values()):
+                    g += theirs
+        return sum(part * n / total for part, n in zip(losses, counts) if n)
 
     def optimizer(self, make):
         """The optimiser make(params, grads, decay_mask) builds: with helpers, one part per process
@@ -194,23 +202,12 @@ class ShardedOptimizer:
             h.result()
 
 
-def _merge(grads, own: float, theirs) -> None:
-    """grads = own * grads + the sum of w * their grads (in place: their gradients are scaled
-    where they are, no temporary of the parameters' size)."""
-    for i, g in enumerate(grads):
-        g *= own
-        for w, other in theirs:
-            o = other[i]
-            o *= w
-            g += o
-
-
-def _forward_backward(model: GPT, x, y) -> tuple[float, int]:
-    count = int((np.asarray(y) >= 0).sum())
+def _forward_backward(model: GPT, x, y, weight: float = 1.0) -> float:
+    """The loss of (x, y), and its gradients times `weight` left in the model's grads."""
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught by its loss, quietly
         _, loss = model.forward(x, y)
-        model.backward()
-    return loss, count
+        model.backward(weight)
+    return loss
 
 
 class _Helper:
@@ -234,23 +231,26 @@ class _Helper:
         os.close(results_w)
         return cls(pid, orders_w, results_r, twin)
 
-    def order(self, what: int, x=None, y=None, model: GPT | None = None, lr: float = 0.0) -> None:
+    def order(self, what: int, x=None, y=None, model: GPT | None = None, weight: float = 1.0,
+              lr: float = 0.0) -> None:
+        """_STEP: forward and backward of (x, y) as `model` is set up, gradients times `weight`;
+        _OPTIMISE: step the helper's part of the optimiser at rate `lr`."""
         if what == _STEP:
             x, y = np.ascontiguousarray(x, np.int64), np.ascontiguousarray(y, np.int64)
             head = _ORDER.pack(_STEP, x.shape[0], x.shape[1], model.causal, model.training,
-                               model.attention_temperature, 0.0)
+                               model.attention_temperature, weight)
             _write(self.orders, head + x.tobytes() + y.tobytes())
         else:
             _write(self.orders, _ORDER.pack(what, 0, 0, 0, 0, 0.0, lr))
 
-    def result(self) -> tuple[float, int]:
+    def result(self) -> float:
         try:
-            loss, count, ok = _DONE.unpack(_read(self.results, _DONE.size))
+            loss, ok = _DONE.unpack(_read(self.results, _DONE.size))
         except EOFError:
             raise RuntimeError("a training helper process ended unexpectedly") from None
         if not ok:
             raise RuntimeError("a training helper process failed (its error is on standard error)")
-        return loss, count
+        return loss
 
 
 def _serve(twin: GPT, part, orders: int, results: int) -> None:
@@ -262,23 +262,23 @@ def _serve(twin: GPT, part, orders: int, results: int) -> None:
         _close_other_files((orders, results))
         while True:
             try:
-                what, rows, T, causal, training, temperature, lr = _ORDER.unpack(_read(orders, _ORDER.size))
+                what, rows, T, causal, training, temperature, number = _ORDER.unpack(_read(orders, _ORDER.size))
             except EOFError:
                 break
             try:
                 if what == _STEP:
                     xy = np.frombuffer(_read(orders, 2 * rows * T * 8), np.int64).reshape(2, rows, T)
                     twin.causal, twin.attention_temperature, twin.training = bool(causal), temperature, bool(training)
-                    done = _DONE.pack(*_forward_backward(twin, xy[0], xy[1]), 1)
+                    done = _DONE.pack(_forward_backward(twin, xy[0], xy[1], number), 1)
                 else:
-                    part.lr = lr
+                    part.lr = number
                     part.step()
-                    done = _DONE.pack(0.0, 0, 1)
+                    done = _DONE.pack(0.0, 1)
             except EOFError:
                 break
             except Exception:
                 _tell_stderr(traceback.format_exc())
-                done = _DONE.pack(0.0, 0, 0)
+                done = _DONE.pack(0.0, 0)
             _write(results, done)
     except BaseException:  # e.g. the parent gone mid-write: nothing to report to
         code = 1
