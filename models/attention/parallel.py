@@ -1,5 +1,6 @@
 """One training step split over processes: each helper process runs forward and backward on its
-share of the batch with a replica of the model, and the gradients are averaged.
+share of the batch with a replica of the model, and the parts' gradients are added up (each
+weighted by its share of the batch's targets).
 
 Why processes, not threads: a step of this small transformer is hundreds of short NumPy calls.
 Threads run the arithmetic at the same time but take turns for the Python between the calls
@@ -10,7 +11,7 @@ How they share: before the first step, the model's flat parameter buffer and eve
 gradient buffer move into memory shared with the forked helpers (an anonymous shared mapping).
 A helper reads the weights the optimiser has just written, with no copying; the parent reads its
 gradients where it wrote them. Each step sends a helper its rows of the batch through a pipe
-and gets back its loss and target count. Each process then steps its own chunk of the flat
+and gets back its loss. Each process then steps its own chunk of the flat
 buffers with its own part of the optimiser (each element's update depends on that element alone).
 
 Helpers are forked, so they need Linux (fork after Qt or Accelerate is unsafe on macOS, and
