@@ -134,8 +134,8 @@ class GELU(Layer):
 
     def forward(self, x):
         shape, dt = x.shape, x.dtype
-        a = np.abs(x, out=self.buffer("a", shape, dt))
-        u = np.add(a, _SQRT2 / _ERF_P, out=self.buffer("t", shape, dt))
+        u = np.abs(x, out=self.buffer("u", shape, dt))
+        u += _SQRT2 / _ERF_P
         np.divide(_GELU_U, u, out=u)  # u = t / s, t = 1 / (1 + p |x| / sqrt 2)
         h = np.add(u, _GELU_B[3], out=self.buffer("h", shape, dt))
         h *= u
@@ -147,15 +147,16 @@ class GELU(Layer):
         np.exp2(e, out=e)  # e = exp(-x^2 / 2)
         h *= e  # h = Phi(-|x|)
         phi = np.subtract(0.5, h, out=h)  # Phi(|x|) - 0.5, >= 0
-        bits, uint = phi.view(_UINT[dt]), _UINT[dt]
-        bits ^= x.view(uint)
-        bits ^= a.view(uint)  # x ^ |x| is x's sign bit alone: phi is now Phi(x) - 0.5
+        uint, out = _UINT[dt], self.buffer("out", shape, dt)  # (out holds x's sign bits for a moment)
+        sign = np.bitwise_and(x.view(uint), uint(1 << (8 * dt.itemsize - 1)), out=out.view(uint))
+        bits = phi.view(uint)
+        bits ^= sign  # phi is now Phi(x) - 0.5
         phi += 0.5  # Phi(x)
         e *= x
         e *= 1.0 / _SQRT_2PI
         e += phi  # d/dx [x Phi(x)] = Phi(x) + x phi(x), kept for backward
         self.grad = e
-        self.out = np.multiply(x, phi, out=self.buffer("out", shape, dt))
+        self.out = np.multiply(x, phi, out=out)
         return self.out
 
     def backward(self, dout):
