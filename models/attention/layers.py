@@ -81,20 +81,22 @@ class LayerNorm(Layer):
 
     def backward(self, dout):
         N, C = dout.shape
-        mv = self._mean_vec.astype(dout.dtype, copy=False)
         ones = self._ones(N, dout.dtype)  # (1, N): column sums by matmul
         tmp = np.multiply(dout, self.xhat, out=self.buffer("tmp", (N, C), dout.dtype))
         np.matmul(ones, tmp, out=self.grads["g"].reshape(1, C))  # (C,) sum of dout * xhat
         np.matmul(ones, dout, out=self.grads["b"].reshape(1, C))  # (C,) sum of dout
-        dxhat = np.multiply(dout, self.g, out=self.buffer("dxhat", (N, C), dout.dtype))  # (N, C)
-        mean_d = np.matmul(dxhat, mv, out=self.buffer("mean_d", (N,), dout.dtype))  # (N,)
-        np.multiply(dxhat, self.xhat, out=tmp)
-        mean_dx = np.matmul(tmp, mv, out=self.buffer("mean_dx", (N,), dout.dtype))  # (N,)
+        # the row means of dxhat = dout * g and of dxhat * xhat, as products with g / C (so dxhat
+        # itself is never made), then scaled by rstd: (N,) vectors, cheap
+        gm = np.multiply(self.g, 1.0 / C, out=self.buffer("g_mean", (C,), dout.dtype))
+        mean_d = np.matmul(dout, gm, out=self.buffer("mean_d", (N,), dout.dtype))  # (N,)
+        mean_dx = np.matmul(tmp, gm, out=self.buffer("mean_dx", (N,), dout.dtype))  # (N,)
+        mean_d *= self.rstd
+        mean_dx *= self.rstd
         # dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-        dx = np.multiply(self.xhat, mean_dx[:, None], out=self.buffer("dx", (N, C), dout.dtype))
-        np.subtract(dxhat, dx, out=dx)
-        dx -= mean_d[:, None]
+        dx = np.multiply(dout, self.g, out=self.buffer("dx", (N, C), dout.dtype))
         dx *= self.rstd[:, None]
+        dx -= np.multiply(self.xhat, mean_dx[:, None], out=tmp)
+        dx -= mean_d[:, None]
         return dx
 
 
