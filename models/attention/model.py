@@ -86,31 +86,33 @@ class Embeddings(Layer):
         return x  # (B*T, C)
 
     def backward(self, dx):
-        V = self.wte.shape[0]
+        (V, C), N, T = self.wte.shape, len(self.idx), self.T
         dwte, dwpe = self.grads["wte"], self.grads["wpe"]
-        onehot = (self.idx[None, :] == np.arange(V)[:, None]).astype(dx.dtype)  # (V, B*T)
+        onehot = self.buffer("onehot", (V, N), dx.dtype)  # (V, B*T)
+        onehot[...] = 0.0
+        onehot[self.idx, np.arange(N)] = 1.0
         np.matmul(onehot, dx, out=dwte)  # (V, C): rows summed per token
-        dwpe[self.T:] = 0.0  # positions beyond this context got no gradient
-        np.sum(dx.reshape(-1, self.T, dx.shape[1]), axis=0, out=dwpe[:self.T])  # (T, C)
+        dwpe[T:] = 0.0  # positions beyond this context got no gradient
+        # (T, C) sums over the batch, as one (1, B) @ (B, T*C) product
+        np.matmul(self._ones(N // T, dx.dtype), dx.reshape(N // T, T * C), out=dwpe[:T].reshape(1, T * C))
 
 
 def cross_entropy(logits, targets):
     """Mean negative log-likelihood over the targets that are not -1, and its gradient.
-    logits (N, V), targets (N,) -> (loss float, dlogits (N, V)). Softmax and loss fused."""
+    logits (N, V), targets (N,) -> (loss float, dlogits (N, V)). Softmax and loss fused.
+    Row maxima and sums avoid NumPy's reductions over a short last axis (V), which crawl."""
     N, V = logits.shape
     valid = targets >= 0  # (N,)
-    count = int(valid.sum())
-    rows = np.arange(N)
-    picked = np.where(valid, targets, 0)  # (N,)
-    z = logits - logits.max(axis=1, keepdims=True)  # (N, V)
-    target_z = z[rows, picked]  # (N,)
+    weight = valid / max(int(valid.sum()), 1)  # (N,) float64: each row's share of the mean
+    picked = np.arange(0, N * V, V) + np.where(valid, targets, 0)  # each row's target in the flat (N * V)
+    z = logits - np.ascontiguousarray(logits.T).max(axis=0)[:, None]  # (N, V); the max of (V, N) rows
+    target_z = z.ravel()[picked]  # (N,)
     probs = np.exp(z, out=z)
-    sums = probs.sum(axis=1)  # (N,)
+    sums = probs @ np.ones(V, probs.dtype)  # (N,) row sums
     nll = np.log(sums) - target_z  # (N,)
-    loss = float(np.sum(nll[valid], dtype=np.float64) / max(count, 1))
-    probs /= sums[:, None]
-    probs[rows, picked] -= 1.0
-    probs *= (valid / max(count, 1)).astype(DTYPE)[:, None]
+    loss = float(nll @ weight)  # (in float64)
+    probs *= (weight / sums).astype(probs.dtype)[:, None]  # softmax, times each row's weight
+    probs.ravel()[picked] -= weight.astype(probs.dtype)
     return loss, probs  # probs is now dloss/dlogits
 
 
