@@ -123,7 +123,8 @@ _GELU_S = (0.5 * _ERF_A[4]) ** -0.2
 _GELU_B = tuple(0.5 * a * _GELU_S ** k for k, a in enumerate(_ERF_A[:4], start=1))  # b1..b4
 _GELU_U = _SQRT2 / (_ERF_P * _GELU_S)  # u = t / s = _GELU_U / (|x| + sqrt 2 / p)
 _HALF_LOG2E = -0.5 / math.log(2.0)  # exp(-x^2 / 2) = exp2(x^2 * this): exp2 is the faster ufunc
-_UINT = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}  # same-width bit views
+_UINT = {np.dtype(f): u for f, u in ((np.float16, np.uint16), (np.float32, np.uint32),
+                                     (np.float64, np.uint64))}  # same-width views of the bits
 
 
 class GELU(Layer):
