@@ -61,12 +61,19 @@ class Layer:
 
     def buffer(self, key: str, shape: tuple, dtype) -> np.ndarray:
         """A scratch array of this shape: a view of storage kept from call to call and grown when
-        a larger shape asks for it (shorter batches reuse the memory of the long ones)."""
+        a larger shape asks for it (shorter batches reuse the memory of the long ones). The view
+        of each shape is kept too: a training step asks for the same ones ~170 times."""
+        view = self._scratch.get((key, shape, dtype))
+        if view is not None:
+            return view
         size = math.prod(shape)  # (np.prod of a tuple costs more than the rest of this call)
         store = self._scratch.get(key)
         if store is None or store.size < size or store.dtype != np.dtype(dtype):
             store = self._scratch[key] = np.empty(size, dtype)
-        return store[:size].reshape(shape)
+            for old in [k for k in self._scratch if isinstance(k, tuple) and k[0] == key]:
+                del self._scratch[old]  # views of the storage just replaced
+        view = self._scratch[(key, shape, dtype)] = store[:size].reshape(shape)
+        return view
 
     def named_leaves(self, prefix: str = ""):
         """(dotted name, layer) of every layer at or below this one that owns parameters."""
