@@ -60,13 +60,39 @@ def test_whole_model_gradients_match_finite_differences(preset):
         assert row["checked"] > 0
 
 
-def test_gradient_check_catches_a_wrong_backward(monkeypatch):
+@pytest.mark.parametrize("preset", ["mlp", "batchnorm"])  # the hand-written step and the layers
+def test_gradient_check_catches_a_wrong_backward(monkeypatch, preset):
     from models.core import layers
-    model = NamesModel(replace(PRESETS["mlp"], n_hidden=8), VOCAB, seed=1)
+    from models.names import fused
+    model = NamesModel(replace(PRESETS[preset], n_hidden=8), VOCAB, seed=1)
+    assert (model.fused is not None) == (preset == "mlp")
     xb, yb = random_batch(model)
     monkeypatch.setattr(layers.Tanh, "backward", lambda self, dout: dout)  # forgets tanh'
+    monkeypatch.setattr(fused, "tanh_backward", lambda h, dh, out: dh)
     rows = check_gradients(model, xb, yb, per_param=10)
     assert max(r["max_abs_diff"] for r in rows) > 1e-4
+
+
+@pytest.mark.parametrize("n_layers, scale", [(1, 1.0), (3, 1.0), (1, 1e4), (1, -1e4)])
+def test_hand_written_step_matches_the_layers(n_layers, scale):
+    """FusedMLP against the layer objects: the loss, every gradient and what the diagnostics read,
+    also when the logits are huge (exp overflows or underflows: the shifted cross-entropy)."""
+    model = NamesModel(replace(PRESETS["mlp"], n_hidden=16, n_layers=n_layers), VOCAB, seed=3)
+    model.layers[-1].weight *= scale
+    xb, yb = random_batch(model, B=20, seed=4)
+    logits, loss = model(xb, yb)
+    model.backward()
+    fused_grads = model.grads.copy()
+    tanh_out = [(t.out.copy(), t.dout.copy()) for t in model.layers if type(t).__name__ == "Tanh"]
+    ref_logits = model.net.forward(xb)
+    ref_loss = model.criterion.forward(ref_logits, yb)
+    model.net.backward(model.criterion.backward())
+    assert np.isfinite(loss) and loss == pytest.approx(ref_loss, rel=1e-5)
+    assert np.allclose(logits, ref_logits, rtol=1e-5, atol=1e-5 * abs(scale))
+    assert np.allclose(fused_grads, model.grads, rtol=1e-4, atol=1e-6)
+    tanhs = [t for t in model.layers if type(t).__name__ == "Tanh"]
+    for (out, dout), t in zip(tanh_out, tanhs):
+        assert np.allclose(out, t.out, atol=1e-6) and np.allclose(dout, t.dout, rtol=1e-4, atol=1e-7)
 
 
 def test_batchnorm_eval_output_does_not_depend_on_the_batch():

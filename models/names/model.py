@@ -21,6 +21,7 @@ from models.core.data import Vocab, context_windows
 from models.core.layers import (BatchNorm1d, CrossEntropy, Embedding, Flatten, FlattenConsecutive, Linear,
                                 Sequential, Tanh, pack_parameters)
 from models.core.sampling import evaluating, next_token_probs
+from models.names.fused import FusedMLP
 
 KIND = "names-mlp"
 TANH_GAIN = 5 / 3  # Kaiming gain for tanh (as torch.nn.init.calculate_gain("tanh"))
@@ -150,6 +151,8 @@ class NamesModel:
         self.infer.train(False)
         self.criterion = CrossEntropy()
         self.eval_criterion = CrossEntropy()
+        # the plain MLP trains through a hand-written step (fused.py): the same math, less Python
+        self.fused = FusedMLP(self.net.layers) if FusedMLP.fits(self.net.layers) else None
         self.training = True
         self._backward_ready = False
 
@@ -177,11 +180,27 @@ class NamesModel:
     # -- the math --------------------------------------------------------------------------
     def forward(self, idx, targets=None):
         """idx (B, block_size) ids -> (logits (B, V) (a fresh array), mean loss or None)."""
-        net, criterion = (self.net, self.criterion) if self.training else (self.infer, self.eval_criterion)
-        logits = net.forward(np.asarray(idx))  # (B, V)
-        loss = criterion.forward(logits, np.asarray(targets)) if targets is not None else None
-        self._backward_ready = self.training and targets is not None
+        if self.training and targets is not None:
+            with np.errstate(over="ignore"):  # an overflowing exp is redone (FusedMLP._cross_entropy)
+                loss = self.train_loss(np.asarray(idx), np.asarray(targets))
+            return self._logits.copy(), loss
+        logits = (self.net if self.training else self.infer).forward(np.asarray(idx))  # (B, V)
+        loss = None if targets is None else self.eval_criterion.forward(logits, np.asarray(targets))
+        self._backward_ready = False
         return logits.copy(), loss
+
+    def train_loss(self, xb: np.ndarray, yb: np.ndarray) -> float:
+        """The training step's forward: the loss of (xb, yb) in training mode, ready for
+        backward(); forward(xb, yb) without the copy of the logits. NumPy's overflow warnings
+        are the caller's to silence (the training loop does)."""
+        if self.fused:
+            loss = self.fused.forward(xb, yb)
+            self._logits = self.fused.logits
+        else:
+            self._logits = self.net.forward(xb)
+            loss = self.criterion.forward(self._logits, yb)
+        self._backward_ready = True
+        return loss
 
     __call__ = forward
 
@@ -190,7 +209,10 @@ class NamesModel:
         if not self._backward_ready:
             raise RuntimeError("backward() needs a training-mode forward(idx, targets) just before it.")
         self._backward_ready = False  # the loss's backward consumes its softmax buffer
-        self.net.backward(self.criterion.backward())
+        if self.fused:
+            self.fused.backward()
+        else:
+            self.net.backward(self.criterion.backward())
 
     def eval_loss(self, X, Y, chunk: int = 8192) -> float:
         """Eval-mode mean cross-entropy over a whole split, in chunks (no gradients)."""

@@ -10,6 +10,7 @@ sleeps or knows about Qt. `snapshot(report)` turns a report into what the tab's 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,8 @@ def make_optimizer(model: NamesModel, config: NamesTrainConfig):
     # One flat parameter array and one flat gradient array: a single vectorised update.
     if config.optimizer == "adam":
         return Adam([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay)
-    return SGD([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay)
+    # in_place: the same update written into a scratch array made once (no allocation per step)
+    return SGD([model.params], [model.grads], lr=config.lr, weight_decay=config.weight_decay, in_place=True)
 
 
 @dataclass
@@ -109,7 +111,7 @@ def train(model: NamesModel, data: NamesData, config: NamesTrainConfig, start_st
         xval, yval = xval[pick], yval[pick]
     model.train()
     # overflow on the way to a divergence is quiet: the non-finite loss is reported, once
-    with blas_threads(1), np.errstate(over="ignore", invalid="ignore"):
+    with blas_threads(1), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         yield from _steps(model, opt, data.Xtr, data.Ytr, xval, yval, config, start_step, rng)
 
 
@@ -117,6 +119,8 @@ def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
     state = TrainState(model, opt, Xtr[:0], Ytr[:0])
     ema, ema_weight, last_val = 0.0, 0.0, {}
     backup = np.empty_like(model.params)  # the weights before the step being taken
+    ones = np.ones_like(model.params)  # ones @ params: a sum that is not finite if any weight is not (one BLAS call)
+    evals = len(yval) and config.eval_every
     # Draw and gather the minibatches of ~32k examples at once: one fancy index per chunk, not per step.
     chunk = max(16, 32768 // config.batch_size)
     for step in range(start_step, config.steps):
@@ -126,19 +130,19 @@ def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
             xchunk, ychunk = Xtr[batches], Ytr[batches]  # (chunk, B, T), (chunk, B)
         xb, yb = xchunk[k], ychunk[k]  # (B, T), (B,)
         opt.lr = config.lr_at(step)
-        _, loss = model.forward(xb, yb)
-        if not np.isfinite(loss):  # before the update: the model keeps its last finite weights
+        loss = model.train_loss(xb, yb)
+        if not math.isfinite(loss):  # before the update: the model keeps its last finite weights
             raise FloatingPointError(_diverged(step + 1, opt.lr))
         model.backward()
         np.copyto(backup, model.params)  # one memcpy: a step that overflows the weights is undone
         opt.step()
-        if not np.isfinite(model.params.sum()):
+        if not math.isfinite(np.dot(ones, model.params)):
             np.copyto(model.params, backup)
             raise FloatingPointError(_diverged(step + 1, opt.lr))
         state.xb, state.yb = xb, yb
         ema, ema_weight = 0.99 * ema + 0.01 * loss, 0.99 * ema_weight + 0.01
         val = None
-        if len(yval) and config.eval_every and ((step + 1) % config.eval_every == 0 or step + 1 == config.steps):
+        if evals and ((step + 1) % config.eval_every == 0 or step + 1 == config.steps):
             val = model.eval_loss(xval, yval)
             last_val = {"val_step": float(step + 1), "val_loss": val}
         yield Report(step + 1, loss, opt.lr, val, {"loss_ema": ema / ema_weight, **last_val}, state)
