@@ -1,55 +1,24 @@
-"""One training step split over processes: each helper process runs forward and backward on its
-share of the batch with a replica of the model, and the parts' gradients are added up (each
-weighted by its share of the batch's targets).
+"""One training step of the transformer split over processes: each helper process runs forward
+and backward on its share of the batch with a replica of the model, and the parts' gradients
+are added up (each weighted by its share of the batch's targets).
 
-Why processes, not threads: a step of this small transformer is hundreds of short NumPy calls.
-Threads run the arithmetic at the same time but take turns for the Python between the calls
-(the interpreter lock), so two threads made a step only ~1.2x faster than one; two processes
-make it ~1.9x faster, as fast as two cores can.
-
-How they share: before the first step, the model's flat parameter buffer and every replica's
-gradient buffer move into memory shared with the forked helpers (an anonymous shared mapping).
-A helper reads the weights the optimiser has just written, with no copying; the parent reads its
-gradients where it wrote them. Each step sends a helper its rows of the batch through a pipe
-and gets back its loss. Each process then steps its own chunk of the flat
+The processes and their shared memory are models/core/helpers.py's (why processes: see there).
+Before the first step, the model's flat parameter buffer and every replica's gradient buffer
+move into shared memory: a helper reads the weights the optimiser has just written, with no
+copying, and the parent reads its gradients where it wrote them. Each step sends a helper its
+rows of the batch and gets back its loss. Each process then steps its own chunk of the flat
 buffers with its own part of the optimiser (each element's update depends on that element alone).
-
-Helpers are forked, so they need Linux (fork after Qt or Accelerate is unsafe on macOS, and
-Windows has no fork); elsewhere the whole batch runs in the one process. A helper ends when the
-step is closed, or when the pipe from its parent closes (the parent ended).
 """
 from __future__ import annotations
 
-import gc
-import mmap
-import os
-import select
-import signal
-import struct
-import sys
-import time
-import traceback
 import weakref
 
 import numpy as np
 
 from models.attention.model import GPT
+from models.core.helpers import Helper, can_fork, end, shared_zeros
 
-_STEP, _OPTIMISE = 1, 2
-SPIN_S = 0.002  # how long a process waiting for the other polls before it sleeps
-_ORDER = struct.Struct("<BqqBBdd")  # what, rows, T, causal, training, temperature, lr or weight
-_DONE = struct.Struct("<dB")  # loss, ok
-
-
-def can_fork() -> bool:
-    """Helper processes by fork(): Linux only (see the module's docstring)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
-
-
-def shared_zeros(size: int, dtype) -> np.ndarray:
-    """A flat array of zeros in memory that processes forked later share with this one."""
-    nbytes = max(int(size) * np.dtype(dtype).itemsize, 1)
-    return np.frombuffer(mmap.mmap(-1, nbytes), dtype, count=int(size))  # anonymous: MAP_SHARED
+_STEP, _OPTIMISE = 1, 2  # the orders a helper takes
 
 
 def move_buffers(model: GPT, alloc, groups=("flat_params", "flat_grads")) -> None:
@@ -101,7 +70,7 @@ class ParallelStep:
 
     def __init__(self, model: GPT, workers: int = 2):
         self.model = model
-        self.helpers: list[_Helper] = []
+        self.helpers: list[Helper] = []
         self.replicas: list[GPT] = []
         self.parts = None  # the optimiser, one part per process, once optimizer() made it
         self.closed = False
@@ -113,7 +82,7 @@ class ParallelStep:
         # each flat buffer cut into one contiguous chunk per process, for the element-wise work
         cuts = [np.linspace(0, f.size, len(self.replicas) + 2).astype(int) for f in model.flat_params.values()]
         self.chunks = [tuple(slice(c[i], c[i + 1]) for c in cuts) for i in range(len(self.replicas) + 1)]
-        self._finalizer = weakref.finalize(self, _end, self.helpers)
+        self._finalizer = weakref.finalize(self, end, self.helpers)
 
     @property
     def parallel(self) -> bool:
@@ -124,7 +93,8 @@ class ParallelStep:
         if self.closed:
             raise RuntimeError("this training step was closed")
         if self.replicas and not self.helpers:
-            self.helpers.extend(_Helper.fork(r, i + 1, self.parts) for i, r in enumerate(self.replicas))
+            self.helpers.extend(Helper.fork(_server(r, self.parts[i + 1] if self.parts else None))
+                                for i, r in enumerate(self.replicas))
 
     def __call__(self, x, y) -> float:
         model = self.model
@@ -145,14 +115,16 @@ class ParallelStep:
         # the parts' target counts, and so are its gradients: each part scales its own in its
         # backward, and the sum of the parts' gradients is the batch's.
         helpers = self.helpers[:parts - 1]
+        setup = (model.causal, model.training, model.attention_temperature)
         for h, lo, hi, n in zip(helpers, bounds[1:-1], bounds[2:], counts[1:]):
-            h.order(_STEP, x[lo:hi], y[lo:hi], model, weight=n / total)
+            xy = np.ascontiguousarray([x[lo:hi], y[lo:hi]], np.int64)  # (2, rows, T)
+            h.order(_STEP, (n / total, hi - lo, xy.shape[2], *setup), xy.tobytes())
         loss = _forward_backward(model, x[:bounds[1]], y[:bounds[1]], counts[0] / total)
         losses = [loss] + [h.result() for h in helpers]
         grads = list(model.flat_grads.values())
-        for h, n in zip(helpers, counts[1:]):
+        for r, n in zip(self.replicas, counts[1:]):
             if n:  # a part without targets has no gradient (nor a finite loss)
-                for g, theirs in zip(grads, h.twin.flat_grads.values()):
+                for g, theirs in zip(grads, r.flat_grads.values()):
                     g += theirs
         return sum(part * n / total for part, n in zip(losses, counts) if n)
 
@@ -173,7 +145,7 @@ class ParallelStep:
         if self.closed:
             return
         self.closed = True
-        _end(self.helpers)
+        end(self.helpers)
         if self.replicas:
             move_buffers(self.model, np.zeros)
 
@@ -199,7 +171,7 @@ class ShardedOptimizer:
         step = self.step_processes
         step._start()
         for h in step.helpers:
-            h.order(_OPTIMISE, lr=self.lr)
+            h.order(_OPTIMISE, (self.lr,))
         self.parts[0].step()
         for h in step.helpers:
             h.result()
@@ -213,146 +185,16 @@ def _forward_backward(model: GPT, x, y, weight: float = 1.0) -> float:
     return loss
 
 
-class _Helper:
-    """The parent's handle on one helper process: its pid, its two pipes, its replica."""
-
-    def __init__(self, pid: int, orders: int, results: int, twin: GPT):
-        self.pid, self.orders, self.results, self.twin = pid, orders, results, twin
-
-    @classmethod
-    def fork(cls, twin: GPT, index: int, parts) -> "_Helper":
-        orders_r, orders_w = os.pipe()
-        results_r, results_w = os.pipe()
-        for fd in (orders_r, results_r):  # read by polling first (see _read)
-            os.set_blocking(fd, False)
-        gc.freeze()  # the child's collector leaves the parent's objects (and any Qt wrappers) alone
-        try:
-            pid = os.fork()
-        finally:
-            gc.unfreeze()
-        if pid == 0:  # the helper: never returns
-            _serve(twin, parts[index] if parts else None, orders_r, results_w)
-        os.close(orders_r)
-        os.close(results_w)
-        return cls(pid, orders_w, results_r, twin)
-
-    def order(self, what: int, x=None, y=None, model: GPT | None = None, weight: float = 1.0,
-              lr: float = 0.0) -> None:
-        """_STEP: forward and backward of (x, y) as `model` is set up, gradients times `weight`;
-        _OPTIMISE: step the helper's part of the optimiser at rate `lr`."""
-        if what == _STEP:
-            x, y = np.ascontiguousarray(x, np.int64), np.ascontiguousarray(y, np.int64)
-            head = _ORDER.pack(_STEP, x.shape[0], x.shape[1], model.causal, model.training,
-                               model.attention_temperature, weight)
-            _write(self.orders, head + x.tobytes() + y.tobytes())
-        else:
-            _write(self.orders, _ORDER.pack(what, 0, 0, 0, 0, 0.0, lr))
-
-    def result(self) -> float:
-        try:
-            loss, ok = _DONE.unpack(_read(self.results, _DONE.size))
-        except EOFError:
-            raise RuntimeError("a training helper process ended unexpectedly") from None
-        if not ok:
-            raise RuntimeError("a training helper process failed (its error is on standard error)")
-        return loss
-
-
-def _serve(twin: GPT, part, orders: int, results: int) -> None:
-    """The helper's loop: carry out orders until the pipe closes, then exit (never returns)."""
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-        gc.disable()
-        _close_other_files((orders, results))
-        while True:
-            try:
-                what, rows, T, causal, training, temperature, number = _ORDER.unpack(_read(orders, _ORDER.size))
-            except EOFError:
-                break
-            try:
-                if what == _STEP:
-                    xy = np.frombuffer(_read(orders, 2 * rows * T * 8), np.int64).reshape(2, rows, T)
-                    twin.causal, twin.attention_temperature, twin.training = bool(causal), temperature, bool(training)
-                    done = _DONE.pack(_forward_backward(twin, xy[0], xy[1], number), 1)
-                else:
-                    part.lr = number
-                    part.step()
-                    done = _DONE.pack(0.0, 1)
-            except EOFError:
-                break
-            except Exception:
-                _tell_stderr(traceback.format_exc())
-                done = _DONE.pack(0.0, 0)
-            _write(results, done)
-    except BaseException:  # e.g. the parent gone mid-write: nothing to report to
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _tell_stderr(text: str) -> None:
-    """Write to descriptor 2 itself: sys.stderr may wrap a descriptor the helper closed."""
-    try:
-        os.write(2, text.encode("utf-8", "replace"))
-    except OSError:
-        pass
-
-
-def _close_other_files(keep) -> None:
-    """Close every inherited descriptor but stdin/out/err and `keep`: a helper holding another
-    helper's pipe would keep that one from seeing its parent close it."""
-    edges = [2, *sorted(keep), os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096]
-    for lo, hi in zip(edges, edges[1:]):
-        os.closerange(lo + 1, hi)
-
-
-def _end(helpers) -> None:
-    """Close the helpers' pipes (each exits when it sees that) and reap them; one that does not
-    exit within a second is killed."""
-    for h in helpers:
-        for fd in (h.orders, h.results):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-    deadline = time.monotonic() + 1.0
-    for h in helpers:
-        while True:
-            try:
-                pid, _ = os.waitpid(h.pid, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                os.kill(h.pid, signal.SIGKILL)
-                os.waitpid(h.pid, 0)
-                break
-            time.sleep(0.001)
-    helpers.clear()
-
-
-def _write(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _read(fd: int, n: int) -> bytes:
-    """n bytes from a pipe whose reading end is non-blocking. The reader first polls for up to
-    SPIN_S, then sleeps in select(): an answer due within a millisecond is taken without the
-    cost of being put to sleep and woken (~0.1 ms a message in a virtual machine)."""
-    parts, spin_until = [], time.perf_counter() + SPIN_S
-    while n:
-        try:
-            chunk = os.read(fd, n)
-        except BlockingIOError:
-            if time.perf_counter() > spin_until:
-                select.select([fd], [], [])
-            continue
-        if not chunk:
-            raise EOFError("the other process closed the pipe")
-        parts.append(chunk)
-        n -= len(chunk)
-    return b"".join(parts)
+def _server(twin: GPT, part):
+    """What a helper does with an order: forward and backward of its rows on `twin` (set up as
+    the parent's model is), or a step of its `part` of the optimiser."""
+    def serve(kind, numbers, payload) -> float:
+        if kind == _OPTIMISE:
+            part.lr = numbers[0]
+            part.step()
+            return 0.0
+        weight, rows, T, causal, training, temperature = numbers
+        x, y = np.frombuffer(payload, np.int64).reshape(2, int(rows), int(T))
+        twin.causal, twin.training, twin.attention_temperature = bool(causal), bool(training), temperature
+        return _forward_backward(twin, x, y, weight)
+    return serve

@@ -89,7 +89,6 @@ class MLP(DigitClassifier, Layer):
             setattr(self, f"W{i}", (rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)).astype(np.float32))
             setattr(self, f"b{i}", np.zeros(fan_out, np.float32))
         self._init_grads()
-        self._bind()
         self._bufs: dict[int, dict] = {}  # per batch size: activations and gradient buffers
         self._eye = np.eye(sizes[-1], dtype=np.float32)  # one-hot rows to gather
         self.x = None  # the input of the last forward (a view, not a copy)
@@ -124,13 +123,23 @@ class MLP(DigitClassifier, Layer):
             getattr(self, n)[...] = arrays[n]
 
     # ---- parameters -------------------------------------------------------------------------
-    def _bind(self) -> None:
-        """W and b: the lists of the same arrays as W1, W2, ... and b1, b2, ..., in order."""
-        n = len(self.config.sizes)
-        self.W = [getattr(self, f"W{i}") for i in range(1, n)]
-        self.b = [getattr(self, f"b{i}") for i in range(1, n)]
-        self.dW = [self.grads[f"W{i}"] for i in range(1, n)]
-        self.db = [self.grads[f"b{i}"] for i in range(1, n)]
+    # W and b: the arrays W1, W2, ... and b1, b2, ..., in order; dW, db their gradients (looked
+    # up each time, so that whoever replaces an array, as the parallel step does, is followed)
+    @property
+    def W(self) -> list[np.ndarray]:
+        return [getattr(self, n) for n in self.param_names[0::2]]
+
+    @property
+    def b(self) -> list[np.ndarray]:
+        return [getattr(self, n) for n in self.param_names[1::2]]
+
+    @property
+    def dW(self) -> list[np.ndarray]:
+        return [self.grads[n] for n in self.param_names[0::2]]
+
+    @property
+    def db(self) -> list[np.ndarray]:
+        return [self.grads[n] for n in self.param_names[1::2]]
 
     @property
     def dtype(self):
@@ -142,7 +151,6 @@ class MLP(DigitClassifier, Layer):
         for n in self.param_names:
             setattr(self, n, getattr(self, n).astype(dtype))
         self._init_grads()
-        self._bind()
         self._bufs.clear()
         self._eye = self._eye.astype(dtype)
         return self
@@ -230,12 +238,12 @@ class MLP(DigitClassifier, Layer):
         if scale != 1.0:
             buf["d"][-1] *= scale  # (B, 10): the cheapest place to scale every gradient
         acts = [self.x] + buf["a"][:-1]
-        W = self.W
+        W, dW, db = self.W, self.dW, self.db
         for i in range(len(W) - 1, -1, -1):
             d = buf["d"][i]  # (B, n_out)
             if param_grads:
-                _matmul(acts[i], d, self.dW[i], "bi,bj->ij")  # (n_in, n_out)
-                np.matmul(buf["ones_b"], d, out=self.db[i])  # (n_out,) column sums
+                _matmul(acts[i], d, dW[i], "bi,bj->ij")  # (n_in, n_out)
+                np.matmul(buf["ones_b"], d, out=db[i])  # (n_out,) column sums
             if i > 0:
                 _matmul(d, W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
                 np.multiply(buf["d"][i - 1], buf["mask"][i - 1], out=buf["d"][i - 1])  # ReLU'(z)

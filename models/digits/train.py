@@ -20,6 +20,7 @@ from models.core.blas import ThreadTuner
 from models.core.optim import SGD, Adam
 from models.core.training import Report, TrainConfig, copy_arrays
 from models.digits.augment import AugmentConfig, augment
+from models.digits.parallel import ParallelStep
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -35,12 +36,15 @@ class DigitsTrainConfig(TrainConfig):
     augment: bool = True  # random rotations, slant, scale, stroke weight, wobble, gaps, specks
     augment_config: AugmentConfig = field(default_factory=AugmentConfig)  # its ranges
     eval_train_samples: int = 10000  # training images scored for the train-accuracy curve
-    tune_threads: bool = True  # time 1 vs the default BLAS threads now and then, keep the faster
+    tune_threads: bool = True  # in one process: time 1 vs the default BLAS threads now and then
+    workers: int = 2  # processes each step's batch is split over (models.digits.parallel)
 
     def validate(self) -> None:
         super().validate()
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be sgd, momentum or adam, not {self.optimizer!r}")
+        if not (1 <= self.workers <= 64):
+            raise ValueError("Workers must be between 1 and 64.")
 
     @classmethod
     def for_epochs(cls, epochs: float, n_train: int, **fields) -> "DigitsTrainConfig":
@@ -123,19 +127,21 @@ def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0)
     to the GUI loses nothing."""
     config.validate()
     rng = np.random.default_rng(config.seed)
+    step = ParallelStep(net, config.batch_size, config.workers)  # before the optimiser: it moves the weights
     opt = make_optimizer(net, config)
-    tuner = ThreadTuner() if config.tune_threads else None
+    tuner = ThreadTuner() if config.tune_threads and not step.parallel else None
     try:
-        yield from _steps(net, data, config, start_step, rng, opt, tuner)
+        yield from _steps(net, data, config, start_step, rng, opt, tuner, step)
     finally:
+        step.close()
         if tuner is not None:
             tuner.restore()
 
 
-def _steps(net, data, config, start_step, rng, opt, tuner):
+def _steps(net, data, config, start_step, rng, opt, tuner, forward_backward):
     N, B = len(data.x), config.batch_size
     fold = config.optimizer == "sgd" and not config.weight_decay
-    xb = np.empty((B, data.x.shape[1]), np.float32)  # the batch, gathered in place
+    xb, yb = forward_backward.x, forward_backward.y  # the batch, gathered in place
     evals: list[dict] = []
     last_eval = None  # the latest evaluation on the evaluation set, with its arrays
     best = {"acc": -1.0, "state": net.state_dict(), "step": 0}
@@ -152,18 +158,18 @@ def _steps(net, data, config, start_step, rng, opt, tuner):
             np.take(data.x, idx, axis=0, out=x, mode="clip")
         else:
             np.multiply(data.x[idx], np.float32(1 / 255.0), out=x)
-        y = data.y[idx]
+        y = yb[:len(idx)]
+        np.take(data.y, idx, out=y, mode="clip")
         if tuner is not None:
             tuner.before_step()
         if config.augment:
-            x = augment(x.reshape(-1, 28, 28), rng, config.augment_config, y).reshape(len(idx), -1)
+            x[...] = augment(x.reshape(-1, 28, 28), rng, config.augment_config, y).reshape(len(idx), -1)
         lr = config.lr_at(step)
-        _, loss = net.forward(x, y)
         if fold:  # plain SGD: the rate scales the logits' gradient, the update is p -= grad
-            net.backward(scale=lr)
+            loss = forward_backward(len(idx), scale=lr)
             opt.step(1.0)
         else:
-            net.backward()
+            loss = forward_backward(len(idx))
             opt.lr = lr
             opt.step()
         if tuner is not None:
