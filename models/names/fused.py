@@ -35,30 +35,31 @@ class FusedMLP:
 
     def __init__(self, layers):
         self.emb = layers[0]
-        self.linears = layers[2::2]  # the hidden ones and the output layer
-        self.tanhs = layers[3::2]
-        self.batch = 0  # the batch size the buffers are made for
+        self.hidden = list(zip(layers[2:-1:2], layers[3:-1:2]))  # (Linear, Tanh) pairs
+        self.out = layers[-1]
+        self.batch = self.T = 0  # the batch shape the buffers are made for
 
     def _buffers(self, B: int, T: int) -> None:
         """Every array a step writes, for batches of B examples of T characters."""
         V, E = self.emb.weight.shape
         dt = self.emb.weight.dtype
         self.batch, self.T = B, T
-        self.x = np.empty((B, T, E), dt)  # the embedded context (B, T, E)
-        self.hs = [np.empty((B, lin.weight.shape[1]), dt) for lin in self.linears]  # each layer's output
-        self.dhs = [np.empty_like(h) for h in self.hs[:-1]]  # gradient at each tanh's output
-        self.dpre = [np.empty_like(h) for h in self.hs[:-1]]  # ... and at its input
+        self.x = np.empty((B, T, E), dt)  # the embedded context
+        self.hs = [np.empty((B, lin.weight.shape[1]), dt) for lin, _ in self.hidden]  # each tanh's output
+        self.dhs = [np.empty_like(h) for h in self.hs]  # gradient at each tanh's output ...
+        self.dpre = [np.empty_like(h) for h in self.hs]  # ... and at its input
         self.dx = np.empty((B, T * E), dt)  # gradient at the embedded context
-        self.total = np.empty((B, 1), dt)  # each row's sum of exp(logits)
-        self.terms = np.empty(2 * B, dt)  # log(total) of each row, then the logit of each target
-        self.signs = np.concatenate([np.full(B, 1.0 / B, dt), np.full(B, -1.0 / B, dt)])  # mean(first - second)
-        self.rows = np.arange(B) * V  # flat offset of each row of the logits
-        self.targets = np.empty(B, np.intp)  # flat index of each target logit
+        self.logits = np.empty((V, B), dt)  # transposed (see forward)
+        self.probs = np.empty((V, B), dt)  # exp(logits), then dlogits
+        self.total = np.empty((1, B), dt)  # each example's sum of exp(logits)
+        self.onehot = np.empty((V, B), dt)  # column b: the one-hot of target b, divided by B
+        self.eye_B = np.eye(V, dtype=dt) / B
+        self.mean_B = np.full(B, 1.0 / B, dt)  # dot(a, mean_B) = mean(a)
         self.ones_B = np.ones((1, B), dt)  # ones @ A sums A's rows (a BLAS call: faster than sum(axis=0))
-        self.ones_V = np.ones((V, 1), dt)  # A @ ones sums A's columns
+        self.ones_Bcol = np.ones((B, 1), dt)
+        self.ones_V = np.ones((1, V), dt)
         self.eye = np.eye(V, dtype=dt)
-        self.onehot = np.empty((B * T, V), dt)
-        self.probs = np.empty((B, V), dt)
+        self.ids = np.empty((B * T, V), dt)  # row i: the one-hot of the batch's i-th id
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, idx: np.ndarray, targets: np.ndarray) -> float:
@@ -68,61 +69,62 @@ class FusedMLP:
         if B != self.batch or T != self.T:
             self._buffers(B, T)
         self.idx = idx
-        self.emb.weight.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E) ids are valid: no check
+        self.emb.weight.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E); the ids are valid: no check
         h = self.x.reshape(B, -1)  # (B, T*E)
-        for lin, tanh, out in zip(self.linears, self.tanhs, self.hs):
+        for (lin, tanh), out in zip(self.hidden, self.hs):
             np.dot(h, lin.weight, out=out)
             out += lin.bias
             h = tanh.out = np.tanh(out, out=out)  # kept for backward (tanh' = 1 - tanh^2) and the diagnostics
-        self.h_last = h
-        logits = self.logits = self.hs[-1]
-        np.dot(h, self.linears[-1].weight, out=logits)
-        logits += self.linears[-1].bias  # (B, V)
-        return self._cross_entropy(logits, targets)
+        # The logits are kept transposed, (V, B): the backward's product dlogits @ W.T is then one
+        # BLAS does 2 us faster at these shapes, and the softmax works as well down the columns.
+        np.dot(self.out.weight.T, h.T, out=self.logits)
+        self.logits += self.out.bias[:, None]
+        return self._cross_entropy(self.logits, targets)
 
     def _cross_entropy(self, logits, targets) -> float:
+        """Mean over the columns b of log(sum exp(logits[:, b])) - logits[targets[b], b]."""
+        self.eye_B.take(targets, axis=1, out=self.onehot, mode="clip")  # (V, B) one-hot / B
+        picked = float(np.dot(self.onehot.reshape(-1), logits.reshape(-1)))  # mean target logit
         # exp of the logits themselves: at sane logits nothing over- or underflows, so the usual
         # max subtraction (two passes) is left to the rare batch that needs it (_shifted)
-        np.add(self.rows, targets, out=self.targets)
         np.exp(logits, out=self.probs)
-        np.dot(self.probs, self.ones_V, out=self.total)  # (B, 1) row sums
+        np.dot(self.ones_V, self.probs, out=self.total)  # (1, B) column sums
         if self.total.min() < TINY:
             return self._shifted(logits)
-        np.log(self.total[:, 0], out=self.terms[:self.batch])
-        logits.reshape(-1).take(self.targets, out=self.terms[self.batch:], mode="clip")
-        loss = float(np.dot(self.terms, self.signs))  # mean(log(sum exp) - target logit), one call
+        loss = float(np.dot(np.log(self.total[0]), self.mean_B)) - picked
         return loss if math.isfinite(loss) else self._shifted(logits)
 
     def _shifted(self, logits) -> float:
-        """The same loss with each row's max subtracted first: no exp over- or underflows."""
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        """The same loss with each column's max subtracted first: no exp over- or underflows."""
+        shifted = logits - logits.max(axis=0, keepdims=True)
         np.exp(shifted, out=self.probs)
-        np.dot(self.probs, self.ones_V, out=self.total)
-        picked = shifted.reshape(-1)[self.targets]
-        return float(np.log(self.total).sum() - picked.sum()) / self.batch
+        np.dot(self.ones_V, self.probs, out=self.total)
+        return float(np.log(self.total).mean() - np.dot(self.onehot.reshape(-1), shifted.reshape(-1)))
 
     # -- backward --------------------------------------------------------------------------
     def backward(self) -> None:
         """Fill every layer's gradients for the last forward (its softmax buffer becomes dlogits)."""
         B = self.batch
-        d = self.probs  # (B, V): dlogits = (softmax - onehot) / B
+        d = self.probs  # (V, B) dlogits, transposed: softmax / B - onehot / B
         self.total *= B
         np.divide(d, self.total, out=d)
-        d.reshape(-1)[self.targets] -= 1.0 / B
-        hs = [self.x.reshape(B, -1)] + self.hs[:-1]  # each Linear's input
-        for k in range(len(self.linears) - 1, -1, -1):
-            lin, x = self.linears[k], hs[k]
+        d -= self.onehot
+        grads = self.out.grads
+        np.dot(self.hs[-1].T, d.T, out=grads["weight"])  # (H, V)
+        np.dot(d, self.ones_Bcol, out=grads["bias"].reshape(-1, 1))  # (V, 1) row sums of d
+        dh = np.dot(d.T, self.out.weight.T, out=self.dhs[-1])  # (B, H)
+        for k in range(len(self.hidden) - 1, -1, -1):
+            lin, tanh = self.hidden[k]
+            tanh.dout = dh  # kept for the diagnostics
+            d = tanh_backward(self.hs[k], dh, self.dpre[k])  # (B, H)
+            x = self.hs[k - 1] if k else self.x.reshape(B, -1)  # this Linear's input
             np.dot(x.T, d, out=lin.grads["weight"])
             np.dot(self.ones_B, d, out=lin.grads["bias"].reshape(1, -1))
-            if k == 0:
-                np.dot(d, lin.weight.T, out=self.dx)
-                break
-            dh = self.tanhs[k - 1].dout = np.dot(d, lin.weight.T, out=self.dhs[k - 1])  # kept for the diagnostics
-            d = tanh_backward(x, dh, self.dpre[k - 1])
+            dh = np.dot(d, lin.weight.T, out=self.dhs[k - 1] if k else self.dx)
         # dC[v] sums the rows of dx whose id is v: a one-hot (B*T, V) matrix times dx (B*T, E)
-        V, E = self.emb.weight.shape
-        self.eye.take(self.idx.reshape(-1), axis=0, out=self.onehot, mode="clip")
-        np.dot(self.onehot.T, self.dx.reshape(-1, E), out=self.emb.grads["weight"])
+        E = self.emb.weight.shape[1]
+        self.eye.take(self.idx.reshape(-1), axis=0, out=self.ids, mode="clip")
+        np.dot(self.ids.T, self.dx.reshape(-1, E), out=self.emb.grads["weight"])
 
 
 def tanh_backward(h, dh, out):

@@ -195,7 +195,7 @@ class NamesModel:
         are the caller's to silence (the training loop does)."""
         if self.fused:
             loss = self.fused.forward(xb, yb)
-            self._logits = self.fused.logits
+            self._logits = self.fused.logits.T  # (B, V)
         else:
             self._logits = self.net.forward(xb)
             loss = self.criterion.forward(self._logits, yb)
