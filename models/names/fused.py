@@ -22,6 +22,20 @@ from models.core.layers import Embedding, Flatten, Linear, Tanh
 TINY = 1e-30  # a row whose exps sum below this lost its precision to underflow: redo it shifted
 
 
+class Hidden:
+    """One Linear -> Tanh block of a FusedMLP: its arrays and views, looked up once, not per step."""
+
+    def __init__(self, lin: Linear, tanh: Tanh, x: np.ndarray, dx: np.ndarray):
+        B, H = x.shape[0], lin.weight.shape[1]
+        self.tanh = tanh
+        self.W, self.WT, self.b = lin.weight, lin.weight.T, lin.bias
+        self.dW, self.db = lin.grads["weight"], lin.grads["bias"].reshape(1, H)
+        self.xT, self.dx = x.T, dx  # the block's input (transposed) and the gradient there
+        self.h = np.empty((B, H), x.dtype)  # pre-activation, then tanh (in place)
+        self.dh = np.empty_like(self.h)  # gradient at the tanh's output ...
+        self.dpre = np.empty_like(self.h)  # ... and at its input
+
+
 class FusedMLP:
     """Embedding -> Flatten -> (Linear -> Tanh) x n -> Linear, with the mean cross-entropy."""
 
@@ -34,21 +48,29 @@ class FusedMLP:
                 and kinds[2:-1] == [Linear, Tanh] * n and all(layer.bias is not None for layer in layers[2::2]))
 
     def __init__(self, layers):
-        self.emb = layers[0]
-        self.hidden = list(zip(layers[2:-1:2], layers[3:-1:2]))  # (Linear, Tanh) pairs
-        self.out = layers[-1]
+        # the layers' parameter and gradient arrays are views of the model's flat arrays, which
+        # are updated in place and never rebound: the views taken here stay valid
+        self.layers = layers
         self.batch = self.T = 0  # the batch shape the buffers are made for
 
     def _buffers(self, B: int, T: int) -> None:
         """Every array a step writes, for batches of B examples of T characters."""
-        V, E = self.emb.weight.shape
-        dt = self.emb.weight.dtype
+        emb, out = self.layers[0], self.layers[-1]
+        V, E = emb.weight.shape
+        dt = emb.weight.dtype
         self.batch, self.T = B, T
+        self.C, self.dC = emb.weight, emb.grads["weight"]
         self.x = np.empty((B, T, E), dt)  # the embedded context
-        self.hs = [np.empty((B, lin.weight.shape[1]), dt) for lin, _ in self.hidden]  # each tanh's output
-        self.dhs = [np.empty_like(h) for h in self.hs]  # gradient at each tanh's output ...
-        self.dpre = [np.empty_like(h) for h in self.hs]  # ... and at its input
-        self.dx = np.empty((B, T * E), dt)  # gradient at the embedded context
+        self.dx = np.empty((B * T, E), dt)  # gradient there, a row per character
+        x, dx = self.x.reshape(B, T * E), self.dx.reshape(B, T * E)
+        self.blocks = []
+        for lin, tanh in zip(self.layers[2:-1:2], self.layers[3:-1:2]):
+            block = Hidden(lin, tanh, x, dx)
+            self.blocks.append(block)
+            x, dx = block.h, block.dh
+        self.x_last, self.hT = x, x.T  # the output layer's input
+        self.WoT, self.bo = out.weight.T, out.bias[:, None]  # (V, H), (V, 1)
+        self.dWo, self.dbo = out.grads["weight"], out.grads["bias"].reshape(-1, 1)
         self.logits = np.empty((V, B), dt)  # transposed (see forward)
         self.probs = np.empty((V, B), dt)  # exp(logits), then dlogits
         self.total = np.empty((1, B), dt)  # each example's sum of exp(logits)
@@ -69,16 +91,16 @@ class FusedMLP:
         if B != self.batch or T != self.T:
             self._buffers(B, T)
         self.idx = idx
-        self.emb.weight.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E); the ids are valid: no check
+        self.C.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E); the ids are valid: no check
         h = self.x.reshape(B, -1)  # (B, T*E)
-        for (lin, tanh), out in zip(self.hidden, self.hs):
-            np.dot(h, lin.weight, out=out)
-            out += lin.bias
-            h = tanh.out = np.tanh(out, out=out)  # kept for backward (tanh' = 1 - tanh^2) and the diagnostics
+        for block in self.blocks:
+            np.dot(h, block.W, out=block.h)
+            block.h += block.b
+            h = block.tanh.out = np.tanh(block.h, out=block.h)  # kept for backward (tanh' = 1 - tanh^2) and the diagnostics
         # The logits are kept transposed, (V, B): the backward's product dlogits @ W.T is then one
         # BLAS does 2 us faster at these shapes, and the softmax works as well down the columns.
-        np.dot(self.out.weight.T, h.T, out=self.logits)
-        self.logits += self.out.bias[:, None]
+        np.dot(self.WoT, self.hT, out=self.logits)
+        self.logits += self.bo
         return self._cross_entropy(self.logits, targets)
 
     def _cross_entropy(self, logits, targets) -> float:
@@ -104,27 +126,22 @@ class FusedMLP:
     # -- backward --------------------------------------------------------------------------
     def backward(self) -> None:
         """Fill every layer's gradients for the last forward (its softmax buffer becomes dlogits)."""
-        B = self.batch
         d = self.probs  # (V, B) dlogits, transposed: softmax / B - onehot / B
-        self.total *= B
+        self.total *= self.batch
         np.divide(d, self.total, out=d)
         d -= self.onehot
-        grads = self.out.grads
-        np.dot(self.hs[-1].T, d.T, out=grads["weight"])  # (H, V)
-        np.dot(d, self.ones_Bcol, out=grads["bias"].reshape(-1, 1))  # (V, 1) row sums of d
-        dh = np.dot(d.T, self.out.weight.T, out=self.dhs[-1])  # (B, H)
-        for k in range(len(self.hidden) - 1, -1, -1):
-            lin, tanh = self.hidden[k]
-            tanh.dout = dh  # kept for the diagnostics
-            d = tanh_backward(self.hs[k], dh, self.dpre[k])  # (B, H)
-            x = self.hs[k - 1] if k else self.x.reshape(B, -1)  # this Linear's input
-            np.dot(x.T, d, out=lin.grads["weight"])
-            np.dot(self.ones_B, d, out=lin.grads["bias"].reshape(1, -1))
-            dh = np.dot(d, lin.weight.T, out=self.dhs[k - 1] if k else self.dx)
+        np.dot(self.hT, d.T, out=self.dWo)  # (H, V)
+        np.dot(d, self.ones_Bcol, out=self.dbo)  # (V, 1) row sums of d
+        dh = np.dot(d.T, self.WoT, out=self.blocks[-1].dh)  # (B, H)
+        for block in reversed(self.blocks):
+            block.tanh.dout = dh  # kept for the diagnostics
+            d = tanh_backward(block.h, dh, block.dpre)  # (B, H)
+            np.dot(block.xT, d, out=block.dW)
+            np.dot(self.ones_B, d, out=block.db)
+            dh = np.dot(d, block.WT, out=block.dx)
         # dC[v] sums the rows of dx whose id is v: a one-hot (B*T, V) matrix times dx (B*T, E)
-        E = self.emb.weight.shape[1]
         self.eye.take(self.idx.reshape(-1), axis=0, out=self.ids, mode="clip")
-        np.dot(self.ids.T, self.dx.reshape(-1, E), out=self.emb.grads["weight"])
+        np.dot(self.ids.T, self.dx, out=self.dC)
 
 
 def tanh_backward(h, dh, out):
