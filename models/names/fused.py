@@ -23,17 +23,36 @@ TINY = 1e-30  # a row whose exps sum below this lost its precision to underflow:
 
 
 class Hidden:
-    """One Linear -> Tanh block of a FusedMLP: its arrays and views, looked up once, not per step."""
+    """One Linear -> Tanh block of a FusedMLP: its arrays and views, looked up once, not per step.
+    With `joined`, the input x carries a last column of ones and the weights their bias as a last
+    row ([W; b], as the model's flat arrays hold them anyway): the bias costs no pass of its own,
+    forward (x @ [W; b] = x @ W + b) or backward (x.T @ d gives dW and db at once)."""
 
-    def __init__(self, lin: Linear, tanh: Tanh, x: np.ndarray, dx: np.ndarray):
+    def __init__(self, lin: Linear, tanh: Tanh, x: np.ndarray, dx: np.ndarray, joined: bool = False):
         B, H = x.shape[0], lin.weight.shape[1]
         self.tanh = tanh
-        self.W, self.WT, self.b = lin.weight, lin.weight.T, lin.bias
-        self.dW, self.db = lin.grads["weight"], lin.grads["bias"].reshape(1, H)
+        self.WT = lin.weight.T
+        if joined:
+            self.W, self.b = _with_bias(lin.weight, lin.bias), None
+            self.dW, self.db = _with_bias(lin.grads["weight"], lin.grads["bias"]), None
+        else:
+            self.W, self.b = lin.weight, lin.bias
+            self.dW, self.db = lin.grads["weight"], lin.grads["bias"].reshape(1, H)
         self.xT, self.dx = x.T, dx  # the block's input (transposed) and the gradient there
         self.h = np.empty((B, H), x.dtype)  # pre-activation, then tanh (in place)
         self.dh = np.empty_like(self.h)  # gradient at the tanh's output ...
         self.dpre = np.empty_like(self.h)  # ... and at its input
+
+
+def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray | None:
+    """[weight; bias] (I + 1, O) as one view, when bias sits right after weight in memory (as
+    pack_parameters puts them), else None."""
+    flat = weight.base
+    if (flat is None or bias.base is not flat or flat.ndim != 1 or not weight.flags.c_contiguous
+            or bias.ctypes.data != weight.ctypes.data + weight.nbytes):
+        return None
+    start = (weight.ctypes.data - flat.ctypes.data) // flat.itemsize
+    return flat[start:start + weight.size + bias.size].reshape(-1, weight.shape[1])
 
 
 class FusedMLP:
@@ -45,7 +64,9 @@ class FusedMLP:
         kinds = [type(layer) for layer in layers]
         n = (len(kinds) - 3) // 2
         return (len(kinds) >= 5 and kinds[:2] == [Embedding, Flatten] and kinds[-1] is Linear
-                and kinds[2:-1] == [Linear, Tanh] * n and all(layer.bias is not None for layer in layers[2::2]))
+                and kinds[2:-1] == [Linear, Tanh] * n and all(layer.bias is not None for layer in layers[2::2])
+                and _with_bias(layers[2].weight, layers[2].bias) is not None
+                and _with_bias(layers[2].grads["weight"], layers[2].grads["bias"]) is not None)
 
     def __init__(self, layers):
         # the layers' parameter and gradient arrays are views of the model's flat arrays, which
@@ -60,12 +81,13 @@ class FusedMLP:
         dt = emb.weight.dtype
         self.batch, self.T = B, T
         self.C, self.dC = emb.weight, emb.grads["weight"]
-        self.x = np.empty((B, T, E), dt)  # the embedded context
+        self.x1 = np.ones((B, T * E + 1), dt)  # the embedded context and a column of ones (Hidden)
+        self.x = self.x1[:, :-1].reshape(B, T, E)  # the embedded context
         self.dx = np.empty((B * T, E), dt)  # gradient there, a row per character
-        x, dx = self.x.reshape(B, T * E), self.dx.reshape(B, T * E)
+        x, dx = self.x1, self.dx.reshape(B, T * E)
         self.blocks = []
         for lin, tanh in zip(self.layers[2:-1:2], self.layers[3:-1:2]):
-            block = Hidden(lin, tanh, x, dx)
+            block = Hidden(lin, tanh, x, dx, joined=not self.blocks)
             self.blocks.append(block)
             x, dx = block.h, block.dh
         self.x_last, self.hT = x, x.T  # the output layer's input
@@ -76,6 +98,8 @@ class FusedMLP:
         self.total = np.empty((1, B), dt)  # each example's sum of exp(logits)
         self.onehot = np.empty((V, B), dt)  # column b: the one-hot of target b, divided by B
         self.eye_B = np.eye(V, dtype=dt) / B
+        self.flat = (self.onehot.reshape(-1), self.logits.reshape(-1))  # dot(*flat) = mean target logit
+        self.total_row = self.total[0]
         self.mean_B = np.full(B, 1.0 / B, dt)  # dot(a, mean_B) = mean(a)
         self.ones_B = np.ones((1, B), dt)  # ones @ A sums A's rows (a BLAS call: faster than sum(axis=0))
         self.ones_Bcol = np.ones((B, 1), dt)
@@ -92,10 +116,11 @@ class FusedMLP:
             self._buffers(B, T)
         self.idx = idx
         self.C.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E); the ids are valid: no check
-        h = self.x.reshape(B, -1)  # (B, T*E)
+        h = self.x1  # (B, T*E + 1)
         for block in self.blocks:
             np.dot(h, block.W, out=block.h)
-            block.h += block.b
+            if block.b is not None:
+                block.h += block.b
             h = block.tanh.out = np.tanh(block.h, out=block.h)  # kept for backward (tanh' = 1 - tanh^2) and the diagnostics
         # The logits are kept transposed, (V, B): the backward's product dlogits @ W.T is then one
         # BLAS does 2 us faster at these shapes, and the softmax works as well down the columns.
@@ -106,14 +131,14 @@ class FusedMLP:
     def _cross_entropy(self, logits, targets) -> float:
         """Mean over the columns b of log(sum exp(logits[:, b])) - logits[targets[b], b]."""
         self.eye_B.take(targets, axis=1, out=self.onehot, mode="clip")  # (V, B) one-hot / B
-        picked = float(np.dot(self.onehot.reshape(-1), logits.reshape(-1)))  # mean target logit
+        picked = float(np.dot(*self.flat))  # the mean target logit
         # exp of the logits themselves: at sane logits nothing over- or underflows, so the usual
         # max subtraction (two passes) is left to the rare batch that needs it (_shifted)
         np.exp(logits, out=self.probs)
         np.dot(self.ones_V, self.probs, out=self.total)  # (1, B) column sums
         if self.total.min() < TINY:
             return self._shifted(logits)
-        loss = float(np.dot(np.log(self.total[0]), self.mean_B)) - picked
+        loss = float(np.dot(np.log(self.total_row), self.mean_B)) - picked
         return loss if math.isfinite(loss) else self._shifted(logits)
 
     def _shifted(self, logits) -> float:
@@ -137,7 +162,8 @@ class FusedMLP:
             block.tanh.dout = dh  # kept for the diagnostics
             d = tanh_backward(block.h, dh, block.dpre)  # (B, H)
             np.dot(block.xT, d, out=block.dW)
-            np.dot(self.ones_B, d, out=block.db)
+            if block.db is not None:
+                np.dot(self.ones_B, d, out=block.db)
             dh = np.dot(d, block.WT, out=block.dx)
         # dC[v] sums the rows of dx whose id is v: a one-hot (B*T, V) matrix times dx (B*T, E)
         self.eye.take(self.idx.reshape(-1), axis=0, out=self.ids, mode="clip")
