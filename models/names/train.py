@@ -127,7 +127,8 @@ def _steps(model, opt, Xtr, Ytr, xval, yval, config, start_step, rng):
         k = (step - start_step) % chunk
         if k == 0:
             batches = rng.integers(0, len(Ytr), (chunk, config.batch_size))  # (chunk, B)
-            xchunk, ychunk = Xtr[batches], Ytr[batches]  # (chunk, B, T), (chunk, B)
+            # take() gathers rows ~3x faster than Xtr[batches]
+            xchunk, ychunk = Xtr.take(batches, axis=0), Ytr.take(batches)  # (chunk, B, T), (chunk, B)
         xb, yb = xchunk[k], ychunk[k]  # (B, T), (B,)
         opt.lr = config.lr_at(step)
         loss = model.train_loss(xb, yb)
