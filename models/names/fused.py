@@ -109,19 +109,22 @@ class FusedMLP:
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, idx: np.ndarray, targets: np.ndarray) -> float:
-        """idx (B, T) ids, targets (B,) -> mean cross-entropy. The caller silences overflow
-        warnings: an overflowing exp shows up as a non-finite loss, which is then redone."""
+        """idx (B, T) ids, targets (B,) -> mean cross-entropy. The caller checks that the ids and
+        targets are in range (a training set is, by construction) and silences overflow warnings:
+        an overflowing exp shows up as a non-finite loss, which is then redone."""
         B, T = idx.shape
         if B != self.batch or T != self.T:
             self._buffers(B, T)
         self.idx = idx
-        self.C.take(idx, axis=0, out=self.x, mode="clip")  # (B, T, E); the ids are valid: no check
+        # (B, T, E); mode "clip": no bounds check (which would buffer the output), the ids are in range
+        self.C.take(idx, axis=0, out=self.x, mode="clip")
         h = self.x1  # (B, T*E + 1)
         for block in self.blocks:
             np.dot(h, block.W, out=block.h)
             if block.b is not None:
                 block.h += block.b
-            h = block.tanh.out = np.tanh(block.h, out=block.h)  # kept for backward (tanh' = 1 - tanh^2) and the diagnostics
+            # kept for backward (tanh' = 1 - tanh^2) and for the diagnostics
+            h = block.tanh.out = np.tanh(block.h, out=block.h)
         # The logits are kept transposed, (V, B): the backward's product dlogits @ W.T is then one
         # BLAS does 2 us faster at these shapes, and the softmax works as well down the columns.
         np.dot(self.WoT, self.hT, out=self.logits)

@@ -181,8 +181,12 @@ class NamesModel:
     def forward(self, idx, targets=None):
         """idx (B, block_size) ids -> (logits (B, V) (a fresh array), mean loss or None)."""
         if self.training and targets is not None:
+            idx, targets = np.asarray(idx), np.asarray(targets)
+            V = self.config.vocab_size
+            if idx.size and not (0 <= idx.min() and idx.max() < V and 0 <= targets.min() and targets.max() < V):
+                raise IndexError(f"character ids must be in [0, {V})")
             with np.errstate(over="ignore"):  # an overflowing exp is redone (FusedMLP._cross_entropy)
-                loss = self.train_loss(np.asarray(idx), np.asarray(targets))
+                loss = self.train_loss(idx, targets)
             return self._logits.copy(), loss
         logits = (self.net if self.training else self.infer).forward(np.asarray(idx))  # (B, V)
         loss = None if targets is None else self.eval_criterion.forward(logits, np.asarray(targets))
