@@ -19,7 +19,7 @@ import numpy as np
 
 from models.core.layers import Embedding, Flatten, Linear, Tanh
 
-TINY = 1e-30  # a row whose exps sum below this lost its precision to underflow: redo it shifted
+TINY = 1e-30  # an example whose exps sum below this lost precision to underflow: redo it shifted
 
 
 class Hidden:
@@ -90,7 +90,7 @@ class FusedMLP:
             block = Hidden(lin, tanh, x, dx, joined=not self.blocks)
             self.blocks.append(block)
             x, dx = block.h, block.dh
-        self.x_last, self.hT = x, x.T  # the output layer's input
+        self.hT = x.T  # the output layer's input, transposed
         self.WoT, self.bo = out.weight.T, out.bias[:, None]  # (V, H), (V, 1)
         self.dWo, self.dbo = out.grads["weight"], out.grads["bias"].reshape(-1, 1)
         self.logits = np.empty((V, B), dt)  # transposed (see forward)
