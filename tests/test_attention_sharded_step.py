@@ -1,12 +1,12 @@
 """The training step split over helper processes changes no number, and leaves nothing behind."""
-import os
-
 import numpy as np
 import pytest
 
 from models.attention.model import GPT, GPTConfig
-from models.attention.parallel import ParallelStep, ShardedOptimizer, can_fork
+from models.attention.parallel import ParallelStep, ShardedOptimizer
 from models.attention.train import AttentionTrainConfig, make_optimizer
+from models.core.helpers import can_fork
+from tests.processes import alive
 
 CONFIG = GPTConfig(vocab_size=7, block_size=6, n_layer=1, n_head=2, n_embd=8, seed=2)
 needs_fork = pytest.mark.skipif(not can_fork(), reason="helper processes need Linux")
@@ -25,14 +25,6 @@ def batch(seed=4, rows=7):
     x, y = rng.integers(0, 7, (rows, 6)), rng.integers(0, 7, (rows, 6))
     y[:3, 2:] = -1  # parts with different numbers of targets must be weighted by them
     return x, y
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @needs_fork

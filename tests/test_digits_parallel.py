@@ -1,7 +1,6 @@
 """A digit classifier's step split over helper processes gives the whole batch's loss and
 gradients, and leaves nothing behind."""
 import functools
-import os
 
 import numpy as np
 import pytest
@@ -12,20 +11,13 @@ from models.digits.net import MLP, MLPConfig
 from models.digits.parallel import ParallelStep, worth_splitting
 import models.digits.train as digits_train
 from models.digits.train import DigitsData, DigitsTrainConfig, train
+from tests.processes import alive
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="helper processes need Linux")
 
 
 def nets():
     return [MLP(MLPConfig(sizes=(784, 16, 10), seed=1)), CNN.from_config({"c1": 2, "c2": 3, "hidden": 8})]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @needs_fork

@@ -7,17 +7,9 @@ import numpy as np
 import pytest
 
 from models.core.helpers import Helper, can_fork, end, shared_zeros
+from tests.processes import alive
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="helper processes need Linux")
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie that nobody has reaped yet has ended: PID 1 may be slow to reap it)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def test_a_helper_answers_orders_and_writes_into_shared_memory():
