@@ -5,22 +5,33 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from playground import style as app_style
 from playground.widgets.heatmap import Heatmap
+from playground.widgets.label_spread import spread
 from playground.widgets.plot_style import font, style_plot_item
 
 
 class TokenMap(pg.PlotWidget):
-    """Characters as labels at 2-D points (one TextItem each: a vocabulary is a few dozen)."""
+    """Characters as labels at 2-D points (one TextItem each: a vocabulary is a few dozen). Each
+    point is a dot; labels that would cover each other are moved apart (label_spread), with a
+    thin line back to a dot at their point, and placed again whenever the view's scale changes."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._title = "Characters (PCA)"
         self.labels: list[pg.TextItem] = []
+        self.texts: list[str] = []
         self.xy = np.zeros((0, 2))
+        self.leaders = pg.PlotDataItem(connect="pairs")  # dot -> moved label
+        self.dots = pg.ScatterPlotItem(size=6)
+        self.addItem(self.leaders)
+        self.addItem(self.dots)
         item = self.getPlotItem()
+        item.getViewBox().sigRangeChanged.connect(self._place)
+        item.getViewBox().sigResized.connect(self._place)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "component 1")
         item.setLabel("left", "component 2")
@@ -44,9 +55,9 @@ class TokenMap(pg.PlotWidget):
             for label in self.labels:
                 self.addItem(label)
         self.xy = np.asarray(xy, float)
-        for label, c, (x, y) in zip(self.labels, chars, self.xy):
+        self.texts = chars
+        for label, c in zip(self.labels, chars):
             label.setText(c)
-            label.setPos(x, y)
         item = self.getPlotItem()
         item.setLabel("bottom", f"component 1 ({100 * explained[0]:.0f}%)")
         item.setLabel("left", f"component 2 ({100 * explained[1]:.0f}%)")
@@ -55,12 +66,42 @@ class TokenMap(pg.PlotWidget):
                       yRange=(self.xy[:, 1].min() - pad, self.xy[:, 1].max() + pad), padding=0)
         self._apply(app_style.current())
 
+    @Slot()
+    def _place(self, *_) -> None:
+        """Labels at their points, moved apart where they would overlap (in pixels)."""
+        if not self.labels:
+            return
+        scale = np.array(self.getPlotItem().getViewBox().viewPixelSize())  # data units per pixel
+        if not np.all(np.isfinite(scale) & (scale > 0)):
+            return
+        metrics = QFontMetricsF(self.labels[0].textItem.font())
+        half = np.array([[metrics.horizontalAdvance(t) / 2 + 1, metrics.height() / 2 - 2] for t in self.texts])
+        anchors = self.xy / scale
+        centres = spread(anchors, half, gap=3)
+        for label, (x, y) in zip(self.labels, centres * scale):
+            label.setPos(x, y)
+        # a moved label gets a dot where its point is and a line from its edge back to it (one
+        # left in place marks its point itself)
+        d = centres - anchors
+        reach = np.min(half / np.maximum(np.abs(d), 1e-9), axis=1)  # the edge, as a share of d
+        moved = reach < 1
+        self.dots.setData(pos=self.xy[moved])
+        ends = (centres - d * reach[:, None])[moved]
+        segments = np.empty((2 * moved.sum(), 2))
+        segments[0::2], segments[1::2] = anchors[moved], ends
+        segments *= scale
+        self.leaders.setData(segments[:, 0], segments[:, 1])
+
     def _apply(self, st) -> None:
         self.setBackground(st.background)
         style_plot_item(self.getPlotItem(), st, self._title)
         for label in self.labels:
             label.setColor(st.foreground)
             label.setFont(font(st, 1.3, bold=True))
+        self.dots.setBrush(pg.mkBrush(st.foreground))
+        self.dots.setPen(None)
+        self.leaders.setPen(pg.mkPen(st.foreground, width=1))
+        self._place()
 
     @Slot(object)
     def _on_style_changed(self, st) -> None:
