@@ -26,6 +26,41 @@ def test_conv2d_is_the_textbook_sum():
     np.testing.assert_allclose(out, expected, atol=1e-10)
 
 
+@pytest.mark.parametrize("channels, width", [(1, 9), (3, 4)])  # the two im2col layouts
+def test_conv2d_in_chunks_is_the_textbook_sum_and_its_backward_matches_finite_differences(
+        channels, width, monkeypatch):
+    import models.digits.conv as conv_module
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)  # one image per chunk: chunk edges get tested
+    rng = np.random.default_rng(4)
+    for pad in (0, 1, 2):
+        conv = Conv2d(channels, 2, kernel=3 + 2 * (pad == 2), pad=pad, rng=rng, dtype=np.float64)
+        conv.bias[...] = rng.normal(size=2)
+        K = conv.k
+        x = rng.normal(size=(3, 5, width, channels))
+        out = conv.forward(x).copy()
+        xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        Ho, Wo = xp.shape[1] - K + 1, xp.shape[2] - K + 1
+        assert out.shape == (3, Ho, Wo, 2)
+        expected = np.empty_like(out)
+        for i in range(Ho):
+            for j in range(Wo):
+                expected[:, i, j] = np.einsum("bklc,klco->bo", xp[:, i:i + K, j:j + K], conv.weight) + conv.bias
+        np.testing.assert_allclose(out, expected, atol=1e-10)
+        g = rng.normal(size=out.shape)  # loss = sum(out * g): linear in x and in each parameter, so
+        # central differences are exact up to rounding, even with a large eps
+
+        def loss():
+            return float((conv.forward(x) * g).sum())
+
+        conv.forward(x)
+        dx = conv.backward(g).copy()
+        grads = {n: conv.grads[n].copy() for n in conv.param_names}
+        for name in conv.param_names:
+            num = numerical_grad(loss, getattr(conv, name), eps=1e-3, max_entries=40)
+            assert max_relative_error(grads[name], num) < 1e-8, (pad, name)
+        assert max_relative_error(dx, numerical_grad(loss, x, eps=1e-3, max_entries=40)) < 1e-8, pad
+
+
 def test_max_pool_sends_the_gradient_to_one_maximum_even_on_ties():
     pool = MaxPool2()
     x = np.zeros((1, 2, 4, 1))

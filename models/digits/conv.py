@@ -3,16 +3,19 @@
 Images are NHWC: (B, H, W, C), channels last, so that a convolution is one matrix product.
 `Conv2d` lays every K x K patch of the (zero-padded) input out as a row, im2col: (B*H*W, K*K*C)
 rows times the (K*K*C, O) weights give (B*H*W, O), which is already the NHWC output. The patches
-are K*K copies of the whole (channel-major) input shifted by each kernel offset, no loop over
-pixels; backward scatters the patch gradients back with one add of a whole shifted array per
-kernel offset (K*K adds, col2im). Each layer derives from models.core.layers.Layer: its
-gradients land in `grads[name]` and its scratch arrays are reused from step to step.
+are one copy of a strided view of all windows (sliding_window_view), no loop over pixels.
+Backward needs no scatter of patch gradients: the input's gradient is itself a convolution (of
+the output's gradient with the flipped kernel), so it is one more im2col and product. Each layer
+derives from models.core.layers.Layer: its gradients land in `grads[name]` and its scratch
+arrays are reused from step to step.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from models.core.layers import Layer
+
+CHUNK_BYTES = 1 << 20  # im2col matrices of about this size: a core's cache holds them
 
 
 class Conv2d(Layer):
@@ -25,6 +28,8 @@ class Conv2d(Layer):
         super().__init__()
         rng = rng if rng is not None else np.random.default_rng()
         self.k, self.pad = kernel, kernel // 2 if pad is None else pad
+        if not 0 <= self.pad < kernel:
+            raise ValueError(f"pad must be 0 .. {kernel - 1}, not {self.pad}")
         fan_in = kernel * kernel * in_channels
         # He et al.: variance 2 / fan_in for a ReLU net
         self.weight = (rng.standard_normal((kernel, kernel, in_channels, out_channels))
@@ -34,52 +39,89 @@ class Conv2d(Layer):
         self.need_dw = True  # False for saliency: only d logit / d image is wanted
         self._init_grads()
 
+    def _padded(self, key, x, pad):
+        """x (B, H, W, C) with `pad` zeros around, (B, H + 2 pad, W + 2 pad, C), in a kept buffer."""
+        B, H, W, C = x.shape
+        xp = self._buffer(key, (B, H + 2 * pad, W + 2 * pad, C), x.dtype)
+        if pad:
+            xp[:, :pad], xp[:, -pad:], xp[:, :, :pad], xp[:, :, -pad:] = 0, 0, 0, 0  # the zero border
+        xp[:, pad:pad + H, pad:pad + W] = x
+        return xp
+
+    def _windows(self, xp):
+        """Every K x K window of the padded images xp (B, Hp, Wp, C) as a strided view, no copy:
+        (B, Ho, Wo, K, K, C). Made once per call: slicing it per chunk is cheap, making it is not."""
+        K = self.k
+        return np.lib.stride_tricks.sliding_window_view(xp, (K, K), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+
+    def _im2col(self, key, windows):
+        """Windows (b, Ho, Wo, K, K, C) copied out as a (b*Ho*Wo, K*K*C) matrix, im2col: row
+        (n, i, j) holds the window at (i, j) of image n in (dy, dx, c) order."""
+        b, Ho, Wo, K, _, C = windows.shape
+        if K * C >= Wo:
+            # many channels: copy row by row, (n, i, j, dy) each a run of K*C contiguous floats
+            cols = self.buffer(key, windows.shape, windows.dtype)
+            np.copyto(cols, windows)
+            return cols.reshape(b * Ho * Wo, K * K * C)
+        # few channels (the image itself): copy plane by plane, each (dy, dx, c) a shifted image
+        # whose rows are Wo contiguous floats, and hand BLAS the transpose (a view)
+        cols = self.buffer(key, (K, K, C, b, Ho, Wo), windows.dtype)
+        np.copyto(cols, windows.transpose(3, 4, 5, 0, 1, 2))
+        return cols.reshape(K * K * C, b * Ho * Wo).T
+
+    def _chunks(self, xp):
+        """Slices of a few images each, so that their im2col matrix (about CHUNK_BYTES) stays in
+        the core's cache between being written and being multiplied: the matrix of a whole batch
+        is 25x its input and would travel to main memory and back."""
+        B, Hp, Wp, C = xp.shape
+        K = self.k
+        per_image = (Hp - K + 1) * (Wp - K + 1) * K * K * C * xp.itemsize
+        step = max(1, CHUNK_BYTES // per_image)
+        return [slice(b, min(b + step, B)) for b in range(0, B, step)]
+
     def forward(self, x):
         B, H, W, C = x.shape
         K, p = self.k, self.pad
-        O = self.weight.shape[-1]
+        O = self.weight.shape[3]
         Ho, Wo = H + 2 * p - K + 1, W + 2 * p - K + 1
-        # the padded input channel-major, (C, B, Hp, Wp): every shifted window below is then a
-        # copy of whole image rows, not a gather of single floats C apart
-        xp = self._buffer("xp", (C, B, H + 2 * p, W + 2 * p), x.dtype)
-        if p:
-            xp[:, :, :p], xp[:, :, -p:], xp[:, :, :, :p], xp[:, :, :, -p:] = 0, 0, 0, 0  # the zero border
-        xp[:, :, p:p + H, p:p + W] = x.transpose(3, 0, 1, 2)
-        # im2col, stored transposed: row (dy, dx, c) holds pixel (i + dy, j + dx) of channel c for
-        # every output position (b, i, j); K*K copies of shifted images, and BLAS reads the
-        # transpose without a copy
-        cols = self._buffer("cols", (K, K, C, B, Ho, Wo), x.dtype)
-        for dy in range(K):
-            for dx in range(K):
-                cols[dy, dx] = xp[:, :, dy:dy + Ho, dx:dx + Wo]
-        self.cols = cols.reshape(K * K * C, B * Ho * Wo)  # (K*K*C, N)
+        self.xp = self._padded("xp", x, p)  # kept: backward makes the patches again, chunk by chunk
         self.in_shape = x.shape
-        out = self._buffer("out", (B * Ho * Wo, O), x.dtype)
-        np.matmul(self.cols.T, self.weight.reshape(K * K * C, O), out=out)  # (N, O)
+        out = self._buffer("out", (B, Ho, Wo, O), x.dtype)
+        weight = self.weight.reshape(K * K * C, O)
+        windows = self._windows(self.xp)
+        for rows in self._chunks(self.xp):
+            np.matmul(self._im2col("cols", windows[rows]), weight, out=out[rows].reshape(-1, O))  # (n, O)
         out += self.bias
-        return out.reshape(B, Ho, Wo, O)
+        return out
 
     def backward(self, dout):
-        B, H, W, C = self.in_shape
         K, p = self.k, self.pad
-        O = self.weight.shape[-1]
-        _, Ho, Wo, _ = dout.shape
+        C, O = self.weight.shape[2:]
         d2 = dout.reshape(-1, O)  # (N, O)
         if self.need_dw:
-            np.matmul(self.cols, d2, out=self.grads["weight"].reshape(K * K * C, O))  # (K*K*C, O)
-            np.sum(d2, axis=0, out=self.grads["bias"])  # (O,)
+            dw = self.grads["weight"].reshape(K * K * C, O)
+            dw[...] = 0
+            part = self._buffer("dw_part", dw.shape, dw.dtype)
+            windows = self._windows(self.xp)
+            for rows in self._chunks(self.xp):  # the same patches as forward, made again in cache
+                np.matmul(self._im2col("cols", windows[rows]).T, dout[rows].reshape(-1, O), out=part)
+                dw += part  # (K*K*C, O)
+            # column sums as a (1, N) @ (N, O) product: faster than sum(axis=0)
+            np.matmul(self._ones(d2.shape[0], d2.dtype), d2, out=self.grads["bias"].reshape(1, O))
         if not self.need_dx:
             return None
-        dcols = self._buffer("dcols", (K * K * C, B * Ho * Wo), dout.dtype)
-        np.matmul(self.weight.reshape(K * K * C, O), d2.T, out=dcols)  # (K*K*C, N) the patches' gradients
-        dcols = dcols.reshape(K, K, C, B, Ho, Wo)
-        dxp = self._buffer("dxp", (C, B, H + 2 * p, W + 2 * p), dout.dtype)
-        dxp[...] = 0
-        for dy in range(K):  # col2im: each kernel offset adds its shifted image of gradients back
-            for dx in range(K):
-                dxp[:, :, dy:dy + Ho, dx:dx + Wo] += dcols[dy, dx]
-        dx = self._buffer("dx", (B, H, W, C), dout.dtype)
-        dx[...] = dxp[:, :, p:p + H, p:p + W].transpose(1, 2, 3, 0)
+        # x_pad[b, i + dy, j + dx, c] met weight[dy, dx, c, o] in output (b, i, j, o), so d x[b, u, v, c]
+        # collects dout[b, u + p - dy, v + p - dx, o] * weight[dy, dx, c, o]: a convolution of dout,
+        # padded by K - 1 - p, with the kernel flipped in space and its channel axes swapped. One
+        # more im2col and product, and no scatter-add of overlapping patches (col2im).
+        dp = self._padded("dout_pad", dout, K - 1 - p)
+        flipped = self._buffer("flipped", (K, K, O, C), dout.dtype)
+        np.copyto(flipped, self.weight[::-1, ::-1].transpose(0, 1, 3, 2))
+        dx = self._buffer("dx", self.in_shape, dout.dtype)
+        windows = self._windows(dp)
+        for rows in self._chunks(dp):
+            np.matmul(self._im2col("dcols", windows[rows]), flipped.reshape(K * K * O, C),
+                      out=dx[rows].reshape(-1, C))  # (n, C)
         return dx  # (B, H, W, C)
 
 
