@@ -1,5 +1,6 @@
 """The BLAS thread controls: the tuner picks the faster thread count and follows changes of load;
 blas_threads sets the calling thread's count for a block and puts it back."""
+import numpy as np
 import pytest
 
 from models.core import blas as models_blas
@@ -71,3 +72,17 @@ def test_blas_threads_sets_this_threads_count_for_the_block_only():
     with models_blas.blas_threads(1):
         assert set_local(1) == 1
     assert set_local(before) == 3
+
+
+def test_subtract_product_is_c_minus_a_transposed_b_or_declines():
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.random(shape, dtype=np.float32) for shape in ((5, 7), (5, 3), (7, 3)))
+    expected = c - a.T @ b
+    if not models_blas.can_subtract_product():
+        pytest.skip("no cblas_sgemm in this BLAS")
+    assert models_blas.subtract_product(c, a, b)
+    np.testing.assert_allclose(c, expected, rtol=1e-6, atol=1e-6)
+    assert not models_blas.subtract_product(c.astype(np.float64), a, b)  # another dtype: not done
+    assert not models_blas.subtract_product(np.asfortranarray(c), a, b)  # strided: not done
+    with pytest.raises(ValueError):
+        models_blas.subtract_product(c[:6], a, b)  # BLAS would write past the array

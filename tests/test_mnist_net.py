@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from models.core import checkpoint
+from models.core import blas, checkpoint
 from models.core.gradcheck import max_relative_error, numerical_grad
 from models.core.optim import SGD
 from models.core.training import Report
@@ -74,6 +74,24 @@ def test_in_place_sgd_equals_the_textbook_update():
     SGD(b.parameters(), b.gradients(), lr=0.1, in_place=True).step()
     for p, e in zip(b.parameters(), expected):
         np.testing.assert_allclose(p, e, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("sizes", [(784, 16, 10), (784, 12, 8, 10)])
+@pytest.mark.parametrize("rows", [64, 5])
+def test_the_fused_sgd_step_equals_forward_backward_and_the_update(sizes, rows, monkeypatch):
+    rng = np.random.default_rng(4)
+    x, y = rng.random((rows, 784), dtype=np.float32), rng.integers(0, 10, rows)
+    a, b, c = small_net(sizes), small_net(sizes), small_net(sizes)
+    _, loss = a.forward(x, y)
+    a.backward(scale=0.05)
+    for p, g in zip(a.parameters(), a.gradients()):
+        p -= g
+    assert b.sgd_step(x, y, 0.05) == loss
+    monkeypatch.setattr(blas, "can_subtract_product", lambda: False)  # the fallback: another BLAS
+    assert c.sgd_step(x, y, 0.05) == loss
+    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
+        np.testing.assert_allclose(pb, pa, rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(pc, pa)
 
 
 def test_in_place_momentum_accumulates_velocity_like_the_plain_one():

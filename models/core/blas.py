@@ -11,6 +11,10 @@ threads; on a busy two-core machine the threads wait for each other and one such
 - `ThreadTuner`: the MNIST net's matmuls are large enough for two threads to win on an idle
   machine, so it times a few steps with each count now and then and keeps the faster one.
 
+And one BLAS call NumPy does not offer: `subtract_product(c, a, b)`, c -= a.T @ b in place
+(sgemm with beta = 1), with which the MNIST MLP's plain-SGD step updates a weight matrix by the
+very product that makes its gradient.
+
 The library is found through ctypes, the way threadpoolctl does it. Where it is not found
 (another BLAS, an unusual install), everything here quietly does nothing.
 """
@@ -34,6 +38,8 @@ _NAMES = {
     "set_local": ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local64_",
                   "scipy_openblas_set_num_threads_local"),
 }
+# cblas_sgemm: the "64_" builds (NumPy's wheels) take 64-bit integers, the others 32-bit ones.
+_SGEMM_NAMES = ("scipy_cblas_sgemm64_", "cblas_sgemm64_", "scipy_cblas_sgemm", "cblas_sgemm")
 _functions: dict | None = None
 
 
@@ -65,6 +71,13 @@ def _blas() -> dict:
                 found["get"].restype = ctypes.c_int
                 if "set_local" in found:
                     found["set_local"].restype, found["set_local"].argtypes = ctypes.c_int, [ctypes.c_int]
+                sgemm = next((name for name in _SGEMM_NAMES if hasattr(lib, name)), None)
+                if sgemm:
+                    i, n, f, p = ctypes.c_int, ctypes.c_int64 if sgemm.endswith("64_") else ctypes.c_int, \
+                        ctypes.c_float, ctypes.c_void_p
+                    found["sgemm"] = getattr(lib, sgemm)
+                    found["sgemm"].restype = None  # (order, trans a, trans b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+                    found["sgemm"].argtypes = [i, i, i, n, n, n, f, p, n, p, n, f, p, n]
                 _functions = found
                 break
     return _functions
@@ -94,6 +107,29 @@ def blas_threads(n: int = 1):
         yield
     finally:
         setter(previous)
+
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS's enums
+
+
+def can_subtract_product() -> bool:
+    return "sgemm" in _blas()
+
+
+def subtract_product(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """c -= a.T @ b, for a (K, M), b (K, N), c (M, N), float32 and C-contiguous, as one BLAS call
+    (sgemm with alpha -1, beta 1): the product is added into c as it is made, with no (M, N)
+    array for it and no second pass over c. Returns False, having done nothing, where that call
+    is unavailable (another BLAS, another dtype, a strided array)."""
+    sgemm = _blas().get("sgemm")
+    if (sgemm is None or not (a.dtype == b.dtype == c.dtype == np.float32)
+            or not (a.flags.c_contiguous and b.flags.c_contiguous and c.flags.c_contiguous)):
+        return False
+    (k, m), n = a.shape, b.shape[1]
+    if b.shape[0] != k or c.shape != (m, n):  # BLAS would read or write past the arrays
+        raise ValueError(f"cannot subtract {a.shape}.T @ {b.shape} from {c.shape}")
+    sgemm(_ROW_MAJOR, _TRANS, _NO_TRANS, m, n, k, -1.0, a.ctypes.data, m, b.ctypes.data, n, 1.0, c.ctypes.data, n)
+    return True
 
 
 class ThreadTuner:

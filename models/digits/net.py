@@ -251,6 +251,31 @@ class MLP(DigitClassifier, Layer):
                 return _matmul(d, W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
         return None
 
+    def sgd_step(self, x: np.ndarray, targets: np.ndarray, lr: float) -> float:
+        """One step of plain SGD on the batch: forward, then backward with the rate folded into
+        the logits' gradient, each weight matrix updated by the very product that makes its
+        gradient (W -= a.T @ (lr d): one BLAS call, no dW array written and read back, no second
+        pass over W). The same numbers as forward, backward(scale=lr) and p -= grad, which run
+        instead where that call is missing. Returns the loss; grads[W...] are left stale."""
+        _, loss = self.forward(x, targets)
+        if not blas.can_subtract_product() or self.dtype != np.float32:
+            self.backward(scale=lr)
+            for p, g in zip(self.parameters(), self.gradients()):
+                p -= g
+            return loss
+        buf = self._buffers(len(self.x))
+        d, acts = buf["d"], [self.x] + buf["a"][:-1]
+        np.multiply(d[-1], lr, out=d[-1])
+        W, b, db = self.W, self.b, self.db
+        for i in range(len(W) - 1, -1, -1):
+            if i > 0:  # the layer below's gradient goes through W before W changes
+                _matmul(d[i], W[i], d[i - 1], "bj,ij->bi")
+                np.multiply(d[i - 1], buf["mask"][i - 1], out=d[i - 1])  # ReLU'(z)
+            blas.subtract_product(W[i], acts[i], d[i])  # W -= a.T @ d
+            np.matmul(buf["ones_b"], d[i], out=db[i])
+            np.subtract(b[i], db[i], out=b[i])
+        return loss
+
     # ---- using the net ----------------------------------------------------------------------
     def _as_input(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)

@@ -141,6 +141,8 @@ def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0)
 def _steps(net, data, config, start_step, rng, opt, tuner, forward_backward):
     N, B = len(data.x), config.batch_size
     fold = config.optimizer == "sgd" and not config.weight_decay
+    # plain SGD in one process: a net with sgd_step (the MLP) updates its weights as it backpropagates
+    sgd_step = getattr(net, "sgd_step", None) if fold and not forward_backward.parallel else None
     xb, yb = forward_backward.x, forward_backward.y  # the batch, gathered in place
     evals: list[dict] = []
     last_eval = None  # the latest evaluation on the evaluation set, with its arrays
@@ -165,7 +167,9 @@ def _steps(net, data, config, start_step, rng, opt, tuner, forward_backward):
         if config.augment:
             x[...] = augment(x.reshape(-1, 28, 28), rng, config.augment_config, y).reshape(len(idx), -1)
         lr = config.lr_at(step)
-        if fold:  # plain SGD: the rate scales the logits' gradient, the update is p -= grad
+        if sgd_step is not None:
+            loss = sgd_step(x, y, lr)
+        elif fold:  # plain SGD: the rate scales the logits' gradient, the update is p -= grad
             loss = forward_backward(len(idx), scale=lr)
             opt.step(1.0)
         else:
