@@ -87,11 +87,15 @@ def test_the_fused_sgd_step_equals_forward_backward_and_the_update(sizes, rows, 
     for p, g in zip(a.parameters(), a.gradients()):
         p -= g
     assert b.sgd_step(x, y, 0.05) == loss
-    monkeypatch.setattr(blas, "can_subtract_product", lambda: False)  # the fallback: another BLAS
+    monkeypatch.setattr(blas, "subtract_product", lambda c, a, b: False)  # the fallback: another BLAS
     assert c.sgd_step(x, y, 0.05) == loss
     for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters()):
         np.testing.assert_allclose(pb, pa, rtol=1e-6, atol=1e-7)
         np.testing.assert_array_equal(pc, pa)
+    d = small_net(sizes)
+    d.sgd_step(x[:, ::-1].copy()[:, ::-1], y, 0.05)  # a strided batch: the update in two passes
+    for pa, pd in zip(a.parameters(), d.parameters()):
+        np.testing.assert_allclose(pd, pa, rtol=1e-6, atol=1e-7)
 
 
 def test_in_place_momentum_accumulates_velocity_like_the_plain_one():

@@ -255,23 +255,19 @@ class MLP(DigitClassifier, Layer):
         """One step of plain SGD on the batch: forward, then backward with the rate folded into
         the logits' gradient, each weight matrix updated by the very product that makes its
         gradient (W -= a.T @ (lr d): one BLAS call, no dW array written and read back, no second
-        pass over W). The same numbers as forward, backward(scale=lr) and p -= grad, which run
-        instead where that call is missing. Returns the loss; grads[W...] are left stale."""
+        pass over W). The same numbers as forward, backward(scale=lr) and p -= grad. Returns the
+        loss; grads[W...] hold the gradients only where that BLAS call is missing."""
         _, loss = self.forward(x, targets)
-        if not blas.can_subtract_product() or self.dtype != np.float32:
-            self.backward(scale=lr)
-            for p, g in zip(self.parameters(), self.gradients()):
-                p -= g
-            return loss
         buf = self._buffers(len(self.x))
         d, acts = buf["d"], [self.x] + buf["a"][:-1]
         np.multiply(d[-1], lr, out=d[-1])
-        W, b, db = self.W, self.b, self.db
+        W, b, dW, db = self.W, self.b, self.dW, self.db
         for i in range(len(W) - 1, -1, -1):
             if i > 0:  # the layer below's gradient goes through W before W changes
                 _matmul(d[i], W[i], d[i - 1], "bj,ij->bi")
                 np.multiply(d[i - 1], buf["mask"][i - 1], out=d[i - 1])  # ReLU'(z)
-            blas.subtract_product(W[i], acts[i], d[i])  # W -= a.T @ d
+            if not blas.subtract_product(W[i], acts[i], d[i]):  # W -= a.T @ d, else in two passes
+                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])
             np.matmul(buf["ones_b"], d[i], out=db[i])
             np.subtract(b[i], db[i], out=b[i])
         return loss
