@@ -22,6 +22,8 @@ from models.digits.classifier import DigitClassifier
 
 KIND = "mnist-mlp"
 SMALL_BATCH = 8  # up to this many rows, products use one BLAS thread (see _matmul)
+ONE_CALL_UPDATE = 16384  # sgd_step updates a W this large in one BLAS call (a smaller one: the call's ~4 us
+# of ctypes overhead cost more than the second pass saves; W2 (128, 10) takes 4 us in two passes, 10 in one)
 SINGLE_THREAD_BLAS = "set_local" in blas._blas()  # OpenBLAS can run one thread's calls on one core
 ARCHITECTURES = ("784-128-10", "784-256-10", "784-512-10", "784-800-10", "784-256-256-10",
                  "784-512-256-10", "784-800-800-10")
@@ -266,8 +268,8 @@ class MLP(DigitClassifier, Layer):
             if i > 0:  # the layer below's gradient goes through W before W changes
                 _matmul(d[i], W[i], d[i - 1], "bj,ij->bi")
                 np.multiply(d[i - 1], buf["mask"][i - 1], out=d[i - 1])  # ReLU'(z)
-            if not blas.subtract_product(W[i], acts[i], d[i]):  # W -= a.T @ d, else in two passes
-                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])
+            if W[i].size < ONE_CALL_UPDATE or not blas.subtract_product(W[i], acts[i], d[i]):  # W -= a.T @ d
+                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])  # in two passes
             np.matmul(buf["ones_b"], d[i], out=db[i])
             np.subtract(b[i], db[i], out=b[i])
         return loss
