@@ -48,27 +48,6 @@ class Conv2d(Layer):
         xp[:, pad:pad + H, pad:pad + W] = x
         return xp
 
-    def _windows(self, xp):
-        """Every K x K window of the padded images xp (B, Hp, Wp, C) as a strided view, no copy:
-        (B, Ho, Wo, K, K, C). Made once per call: slicing it per chunk is cheap, making it is not."""
-        K = self.k
-        return np.lib.stride_tricks.sliding_window_view(xp, (K, K), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
-
-    def _im2col(self, key, windows):
-        """Windows (b, Ho, Wo, K, K, C) copied out as a (b*Ho*Wo, K*K*C) matrix, im2col: row
-        (n, i, j) holds the window at (i, j) of image n in (dy, dx, c) order."""
-        b, Ho, Wo, K, _, C = windows.shape
-        if K * C >= Wo:
-            # many channels: copy row by row, (n, i, j, dy) each a run of K*C contiguous floats
-            cols = self.buffer(key, windows.shape, windows.dtype)
-            np.copyto(cols, windows)
-            return cols.reshape(b * Ho * Wo, K * K * C)
-        # few channels (the image itself): copy plane by plane, each (dy, dx, c) a shifted image
-        # whose rows are Wo contiguous floats, and hand BLAS the transpose (a view)
-        cols = self.buffer(key, (K, K, C, b, Ho, Wo), windows.dtype)
-        np.copyto(cols, windows.transpose(3, 4, 5, 0, 1, 2))
-        return cols.reshape(K * K * C, b * Ho * Wo).T
-
     def _chunks(self, xp):
         """Slices of a few images each, so that their im2col matrix (about CHUNK_BYTES) stays in
         the core's cache between being written and being multiplied: the matrix of a whole batch
@@ -79,6 +58,35 @@ class Conv2d(Layer):
         step = max(1, CHUNK_BYTES // per_image)
         return [slice(b, min(b + step, B)) for b in range(0, B, step)]
 
+    def _im2col_plan(self, key, xp):
+        """im2col of the padded images xp (B, Hp, Wp, C), chunk by chunk: for each chunk,
+        (rows, windows, cols, matrix): the slice of images, their K x K windows (a strided view
+        of xp, no copy), the buffer that `np.copyto(cols, windows)` fills, and that buffer as the
+        (n*Ho*Wo, K*K*C) matrix BLAS multiplies, whose row (n, i, j) holds the window at (i, j)
+        of image n in (dy, dx, c) order. The views are made once and kept while xp is the same
+        buffer (every step of a training run): making them costs about as much as a chunk's copy."""
+        plan = self._scratch.get(("plan", key))
+        if plan is not None and plan[0] is xp:
+            return plan[1]
+        K = self.k
+        # every K x K window as a view: (B, Ho, Wo, K, K, C)
+        windows = np.lib.stride_tricks.sliding_window_view(xp, (K, K), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+        chunks = []
+        for rows in self._chunks(xp):
+            w = windows[rows]
+            b, Ho, Wo, _, _, C = w.shape
+            if K * C >= Wo:
+                # many channels: copy row by row, (n, i, j, dy) each a run of K*C contiguous floats
+                cols = self.buffer(key, w.shape, xp.dtype)
+                chunks.append((rows, w, cols, cols.reshape(b * Ho * Wo, K * K * C)))
+            else:
+                # few channels (the image itself): copy plane by plane, each (dy, dx, c) a shifted
+                # image whose rows are Wo contiguous floats, and hand BLAS the transpose (a view)
+                cols = self.buffer(key, (K, K, C, b, Ho, Wo), xp.dtype)
+                chunks.append((rows, w.transpose(3, 4, 5, 0, 1, 2), cols, cols.reshape(K * K * C, -1).T))
+        self._scratch[("plan", key)] = (xp, chunks)
+        return chunks
+
     def forward(self, x):
         B, H, W, C = x.shape
         K, p = self.k, self.pad
@@ -88,10 +96,10 @@ class Conv2d(Layer):
         self.in_shape = x.shape
         out = self._buffer("out", (B, Ho, Wo, O), x.dtype)
         weight = self.weight.reshape(K * K * C, O)
-        windows = self._windows(self.xp)
-        for rows in self._chunks(self.xp):
-            np.matmul(self._im2col("cols", windows[rows]), weight, out=out[rows].reshape(-1, O))  # (n, O)
-        out += self.bias
+        for rows, windows, cols, matrix in self._im2col_plan("cols", self.xp):
+            np.copyto(cols, windows)
+            np.matmul(matrix, weight, out=out[rows].reshape(-1, O))  # (n, O)
+            out[rows] += self.bias  # while the chunk's outputs are still in cache
         return out
 
     def backward(self, dout):
@@ -102,9 +110,9 @@ class Conv2d(Layer):
             dw = self.grads["weight"].reshape(K * K * C, O)
             dw[...] = 0
             part = self._buffer("dw_part", dw.shape, dw.dtype)
-            windows = self._windows(self.xp)
-            for rows in self._chunks(self.xp):  # the same patches as forward, made again in cache
-                np.matmul(self._im2col("cols", windows[rows]).T, dout[rows].reshape(-1, O), out=part)
+            for rows, windows, cols, matrix in self._im2col_plan("cols", self.xp):
+                np.copyto(cols, windows)  # the same patches as forward, made again in cache
+                np.matmul(matrix.T, dout[rows].reshape(-1, O), out=part)
                 dw += part  # (K*K*C, O)
             # column sums as a (1, N) @ (N, O) product: faster than sum(axis=0)
             np.matmul(self._ones(d2.shape[0], d2.dtype), d2, out=self.grads["bias"].reshape(1, O))
@@ -118,10 +126,9 @@ class Conv2d(Layer):
         flipped = self._buffer("flipped", (K, K, O, C), dout.dtype)
         np.copyto(flipped, self.weight[::-1, ::-1].transpose(0, 1, 3, 2))
         dx = self._buffer("dx", self.in_shape, dout.dtype)
-        windows = self._windows(dp)
-        for rows in self._chunks(dp):
-            np.matmul(self._im2col("dcols", windows[rows]), flipped.reshape(K * K * O, C),
-                      out=dx[rows].reshape(-1, C))  # (n, C)
+        for rows, windows, cols, matrix in self._im2col_plan("dcols", dp):
+            np.copyto(cols, windows)
+            np.matmul(matrix, flipped.reshape(K * K * O, C), out=dx[rows].reshape(-1, C))  # (n, C)
         return dx  # (B, H, W, C)
 
 
