@@ -267,12 +267,14 @@ class MLP(DigitClassifier, Layer):
         d, acts = buf["d"], [self.x] + buf["a"][:-1]
         np.multiply(d[-1], lr, out=d[-1])
         W, b, dW, db = self.W, self.b, self.dW, self.db
+        few_rows = len(self.x) <= SMALL_BATCH  # products that _matmul keeps on one thread
         for i in range(len(W) - 1, -1, -1):
             if i > 0:  # the layer below's gradient goes through W before W changes
                 _matmul(d[i], W[i], d[i - 1], "bj,ij->bi")
                 np.multiply(d[i - 1], buf["mask"][i - 1], out=d[i - 1])  # ReLU'(z)
-            if W[i].size < ONE_CALL_UPDATE or not blas.subtract_product(W[i], acts[i], d[i]):  # W -= a.T @ d
-                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])  # in two passes
+            # W -= a.T @ d: one BLAS call where it pays, else the product into dW and a second pass
+            if few_rows or W[i].size < ONE_CALL_UPDATE or not blas.subtract_product(W[i], acts[i], d[i]):
+                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])
             np.matmul(buf["ones_b"], d[i], out=db[i])
             np.subtract(b[i], db[i], out=b[i])
         return loss
