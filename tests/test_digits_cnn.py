@@ -61,6 +61,21 @@ def test_conv2d_in_chunks_is_the_textbook_sum_and_its_backward_matches_finite_di
         assert max_relative_error(dx, numerical_grad(loss, x, eps=1e-3, max_entries=40)) < 1e-8, pad
 
 
+def test_conv2d_keeps_its_chunk_views_only_while_the_batch_shape_holds(monkeypatch):
+    import models.digits.conv as conv_module
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 11000)  # two images a chunk, a shorter last one
+    rng = np.random.default_rng(5)
+    conv = Conv2d(2, 3, kernel=3, rng=rng, dtype=np.float64)
+    for batch in (5, 2, 5, 7):  # each shape change makes new buffers, so new views of them
+        x = rng.normal(size=(batch, 6, 6, 2))
+        g = rng.normal(size=(batch, 6, 6, 3))
+        fresh = Conv2d(2, 3, kernel=3, dtype=np.float64)
+        fresh.weight, fresh.bias = conv.weight, conv.bias
+        np.testing.assert_allclose(conv.forward(x), fresh.forward(x), atol=1e-12)
+        np.testing.assert_allclose(conv.backward(g), fresh.backward(g), atol=1e-12)
+        np.testing.assert_allclose(conv.grads["weight"], fresh.grads["weight"], atol=1e-12)
+
+
 def test_max_pool_sends_the_gradient_to_one_maximum_even_on_ties():
     pool = MaxPool2()
     x = np.zeros((1, 2, 4, 1))
