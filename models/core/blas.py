@@ -136,7 +136,7 @@ class ThreadTuner:
     """Call `before_step()` and `after_step()` around each training step. Every `every` steps it
     tries each thread count (1, then the default) for up to `probe` steps, cutting a trial short
     when a step is far slower than the best so far, and keeps the faster count until the next
-    trials, which also start at once when steps turn 4x slower than the trials said (the load
+    trials, which also start at once when steps turn 4x slower or 3x faster than the trials said (the load
     on the machine changed). `restore()` puts the default back."""
 
     def __init__(self, probe: int = 6, every: int = 1000):
@@ -149,7 +149,7 @@ class ThreadTuner:
         self._times: dict[int, list[float]] = {}
         self._t0 = 0.0
         self.expected = None  # seconds per step of the chosen count, from the last trials
-        self._slow = 0  # consecutive steps far slower than expected
+        self._off = 0  # consecutive steps far slower or faster than expected
 
     def before_step(self) -> None:
         if not self.options:
@@ -165,10 +165,12 @@ class ThreadTuner:
         self._step += 1
         if self._trial is None:
             if self.expected is not None:
-                slow = time.perf_counter() - self._t0 > 4 * self.expected
-                self._slow = self._slow + 1 if slow else 0
-                if self._slow >= 3:  # the machine got busier (or quieter): try again now
-                    self._trial, self._times, self._slow = 0, {}, 0
+                # Faster counts too: trials run in a busy spell can keep a stalling count after it ends.
+                elapsed = time.perf_counter() - self._t0
+                off = not (self.expected / 3 <= elapsed <= 4 * self.expected)
+                self._off = self._off + 1 if off else 0
+                if self._off >= 3:  # the machine got busier (or quieter): try again now
+                    self._trial, self._times, self._off = 0, {}, 0
             return
         n = self.options[self._trial]
         times = self._times.setdefault(n, [])
