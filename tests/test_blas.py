@@ -55,6 +55,16 @@ def test_load_arriving_mid_run_triggers_new_trials(monkeypatch):
     assert tuner.chosen == 1 and used[-20:] == [1] * 20
 
 
+def test_two_threads_that_turn_slower_than_one_was_are_tried_again(monkeypatch):
+    blas = FakeBlas(monkeypatch, {1: 0.002, 2: 0.0015})
+    tuner = models_blas.ThreadTuner(probe=6, every=100000)
+    blas.run(tuner, 50)
+    assert tuner.chosen == 2
+    blas.cost[2] = 0.0026  # the second core got busy: 1.7x slower, no stall
+    used = blas.run(tuner, 50)
+    assert tuner.chosen == 1 and used[-20:] == [1] * 20
+
+
 def test_trials_made_in_a_busy_spell_are_redone_when_steps_turn_much_faster(monkeypatch):
     blas = FakeBlas(monkeypatch, {1: 0.010, 2: 0.008})  # both slow: two threads look better
     tuner = models_blas.ThreadTuner(probe=6, every=100000)

@@ -136,7 +136,8 @@ class ThreadTuner:
     """Call `before_step()` and `after_step()` around each training step. Every `every` steps it
     tries each thread count (1, then the default) for up to `probe` steps, cutting a trial short
     when a step is far slower than the best so far, and keeps the faster count until the next
-    trials, which also start at once when steps turn 4x slower or 3x faster than the trials said (the load
+    trials, which also start at once when steps turn 3x faster than the trials said, or slower
+    than they allow: 4x for one thread, and for several no slower than one thread was (the load
     on the machine changed). `restore()` puts the default back."""
 
     def __init__(self, probe: int = 6, every: int = 1000):
@@ -149,6 +150,7 @@ class ThreadTuner:
         self._times: dict[int, list[float]] = {}
         self._t0 = 0.0
         self.expected = None  # seconds per step of the chosen count, from the last trials
+        self._slowest = None  # a step slower than this is off (see the class's docstring)
         self._off = 0  # consecutive steps far slower or faster than expected
 
     def before_step(self) -> None:
@@ -167,7 +169,7 @@ class ThreadTuner:
             if self.expected is not None:
                 # Faster counts too: trials run in a busy spell can keep a stalling count after it ends.
                 elapsed = time.perf_counter() - self._t0
-                off = not (self.expected / 3 <= elapsed <= 4 * self.expected)
+                off = not (self.expected / 3 <= elapsed <= self._slowest)
                 self._off = self._off + 1 if off else 0
                 if self._off >= 3:  # the machine got busier (or quieter): try again now
                     self._trial, self._times, self._off = 0, {}, 0
@@ -183,6 +185,9 @@ class ThreadTuner:
                 medians = {k: statistics.median(t[1:] or t) for k, t in self._times.items()}
                 self.chosen = min(medians, key=medians.get)
                 self.expected = medians[self.chosen]
+                # Several threads stay only while they beat one: a second core that gets busy
+                # can make them lose by 30% without stalling them (4x)
+                self._slowest = 4 * self.expected if self.chosen == 1 else min(4 * self.expected, medians[1])
                 self._trial = None
 
     def restore(self) -> None:
