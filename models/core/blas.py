@@ -167,7 +167,7 @@ class ThreadTuner:
         self._step += 1
         if self._trial is None:
             if self.expected is not None:
-                # Faster counts too: trials run in a busy spell can keep a stalling count after it ends.
+                # off: slower than the trials allow, or 3x faster (they ran in a busy spell, now over)
                 elapsed = time.perf_counter() - self._t0
                 off = not (self.expected / 3 <= elapsed <= self._slowest)
                 self._off = self._off + 1 if off else 0
