@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from models.core.blas import get_threads, set_threads
+from models.core.blas import blas_threads
 from models.core.helpers import Helper, can_fork, end, shared_copy, shared_zeros
 
 MIN_STEP_S = 0.001  # a step shorter than this is never split (see above)
@@ -58,12 +58,10 @@ class ParallelStep:
         make = shared_zeros if parallel else np.zeros
         self.x = make(batch_size * n_in, np.float32).reshape(batch_size, n_in)  # the batch, written by train()
         self.y = make(batch_size, np.int64)
-        self._threads = get_threads()
         if parallel:
             for leaf, n in slots(net):  # the weights, where the helpers read them
                 setattr(leaf, n, shared_copy(getattr(leaf, n)))
             self.replicas = [replica(net) for _ in range(workers - 1)]
-            set_threads(1)  # one core per process: BLAS's own threads would only compete
             self.helpers.extend(Helper.fork(_server(r, self.x, self.y)) for r in self.replicas)
         self._finalizer = weakref.finalize(self, end, self.helpers)
 
@@ -87,8 +85,9 @@ class ParallelStep:
         for h, lo, hi in zip(self.helpers, bounds[1:-1], bounds[2:]):
             h.order(0, (lo, hi, scale * (hi - lo) / rows))
         w0 = bounds[1] / rows
-        _, loss = net.forward(x[:bounds[1]], y[:bounds[1]])
-        net.backward(scale=scale * w0)
+        with blas_threads(1):  # one core per process: BLAS's own threads would only compete
+            _, loss = net.forward(x[:bounds[1]], y[:bounds[1]])
+            net.backward(scale=scale * w0)
         loss *= w0
         for h, lo, hi in zip(self.helpers, bounds[1:-1], bounds[2:]):
             loss += h.result() * (hi - lo) / rows
@@ -107,8 +106,6 @@ class ParallelStep:
             end(self.helpers)
             for leaf, n in slots(self.net):
                 setattr(leaf, n, np.array(getattr(leaf, n)))
-            if self._threads:
-                set_threads(self._threads)
 
 
 def worth_splitting(net, batch_size: int) -> bool:
@@ -136,7 +133,8 @@ def _server(twin, x, y):
     batch on `twin`, gradients times w; returns the loss of those rows."""
     def serve(kind, numbers, payload) -> float:
         lo, hi, w = int(numbers[0]), int(numbers[1]), numbers[2]
-        _, loss = twin.forward(x[lo:hi], y[lo:hi])
-        twin.backward(scale=w)
+        with blas_threads(1):
+            _, loss = twin.forward(x[lo:hi], y[lo:hi])
+            twin.backward(scale=w)
         return loss
     return serve
