@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.core.blas import ThreadTuner, blas_threads
+from models.core.blas import ThreadTuner
 from models.core.optim import SGD, Adam
 from models.core.training import Report, TrainConfig, copy_arrays
 from models.digits.augment import AugmentConfig, augment
@@ -127,10 +127,7 @@ def train(net, data: DigitsData, config: DigitsTrainConfig, start_step: int = 0)
     to the GUI loses nothing."""
     config.validate()
     rng = np.random.default_rng(config.seed)
-    # ParallelStep times a step to decide on a split: on one BLAS thread, so that it times the arithmetic
-    # and not two threads stalling on a busy machine (28 ms for a 0.3 ms MLP step, which then got split)
-    with blas_threads(1):
-        step = ParallelStep(net, config.batch_size, config.workers)  # before the optimiser: it moves the weights
+    step = ParallelStep(net, config.batch_size, config.workers)  # before the optimiser: it moves the weights
     opt = make_optimizer(net, config)
     tuner = ThreadTuner() if config.tune_threads and not step.parallel else None
     try:
