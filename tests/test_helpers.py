@@ -1,6 +1,7 @@
 """models/core/helpers.py: helper processes answer orders, report errors, share memory, and
 never outlive their parent."""
 import os
+import signal
 import time
 
 import numpy as np
@@ -54,3 +55,16 @@ def test_a_helper_ends_when_its_parent_ends():
     while alive(helper_pid) and time.monotonic() < deadline:  # reparented: gone once it exits
         time.sleep(0.02)
     assert not alive(helper_pid)
+
+
+def test_a_helper_killed_mid_run_is_a_clear_error_not_a_hang():
+    helpers = [Helper.fork(lambda *a: 1.0)]
+    h = helpers[0]
+    try:
+        os.kill(h.pid, signal.SIGKILL)
+        os.waitpid(h.pid, 0)
+        with pytest.raises(RuntimeError, match="ended unexpectedly"):
+            h.order(0)
+            h.result()
+    finally:
+        end(helpers)

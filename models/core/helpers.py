@@ -83,7 +83,10 @@ class Helper:
     def order(self, kind: int, numbers=(), payload: bytes = b"") -> None:
         """Ask for serve(kind, numbers, payload); up to six numbers (floats), any bytes."""
         numbers = tuple(float(v) for v in numbers) + (0.0,) * (6 - len(numbers))
-        _write(self.orders, _ORDER.pack(kind, len(payload), *numbers) + payload)
+        try:
+            _write(self.orders, _ORDER.pack(kind, len(payload), *numbers) + payload)
+        except (BrokenPipeError, OSError):  # it was killed (out of memory, say)
+            raise RuntimeError("a training helper process ended unexpectedly") from None
 
     def result(self) -> float:
         """The value of the last order (waits for it)."""
