@@ -25,7 +25,7 @@ from models.digits.classifier import DigitClassifier
 
 KIND = "mnist-mlp"
 SMALL_BATCH = 8  # up to this many rows, products use one BLAS thread (see _matmul)
-ONE_CALL_UPDATE = 16384  # sgd_step updates a W this large in one BLAS call (a smaller one: the call's ~4 us
+ONE_CALL_UPDATE = 16384  # backward(update=True) updates a W this large in one BLAS call (a smaller one: the call's ~4 us
 # of ctypes overhead cost more than the second pass saves; W2 (128, 10) takes 4 us in two passes, 10 in one)
 SINGLE_THREAD_BLAS = "set_local" in blas._blas()  # OpenBLAS can run one thread's calls on one core
 ARCHITECTURES = ("784-128-10", "784-256-10", "784-512-10", "784-800-10", "784-256-256-10",
@@ -232,51 +232,47 @@ class MLP(DigitClassifier, Layer):
         return loss
 
     def backward(self, dlogits: np.ndarray | None = None, input_grad: bool = False, param_grads: bool = True,
-                 scale: float = 1.0):
+                 scale: float = 1.0, update: bool = False):
         """Backpropagate from the logits' gradient: the loss's (left by forward with targets) or
         `dlogits` (B, 10), times `scale` (plain SGD folds its rate in here, so that its update is
         one subtraction). Fills grads[W1, b1, ...] (unless param_grads is False, as for
-        saliency) and returns dloss/dx (B, 784) when input_grad, else None."""
+        saliency) and returns dloss/dx (B, 784) when input_grad, else None.
+
+        update=True is plain SGD's step instead (rate in `scale`): each weight takes
+        W -= gradient as the gradient is made, a large W by the very product that makes it
+        (W -= a.T @ d: one BLAS call, models.core.blas.subtract_product, no dW written and read
+        back, no second pass over W); grads[W...] then hold the gradients only where that call
+        is missing."""
         buf = self._buffers(len(self.x))
         if dlogits is not None:
             buf["d"][-1][...] = dlogits
         if scale != 1.0:
             buf["d"][-1] *= scale  # (B, 10): the cheapest place to scale every gradient
         acts = [self.x] + buf["a"][:-1]
-        W, dW, db = self.W, self.dW, self.db
+        W, b, dW, db = self.W, self.b, self.dW, self.db
+        one_call = len(self.x) > SMALL_BATCH  # (fewer rows: _matmul keeps products on one thread)
+        dx = None
         for i in range(len(W) - 1, -1, -1):
             d = buf["d"][i]  # (B, n_out)
-            if param_grads:
-                _matmul(acts[i], d, dW[i], "bi,bj->ij")  # (n_in, n_out)
-                np.matmul(buf["ones_b"], d, out=db[i])  # (n_out,) column sums
-            if i > 0:
+            if i > 0:  # the layer below's gradient goes through W before W may change
                 _matmul(d, W[i], buf["d"][i - 1], "bj,ij->bi")  # (B, n_in)
                 np.multiply(buf["d"][i - 1], buf["mask"][i - 1], out=buf["d"][i - 1])  # ReLU'(z)
             elif input_grad:
-                return _matmul(d, W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
-        return None
+                dx = _matmul(d, W[0], buf["dx"], "bj,ij->bi")  # (B, 784)
+            if update:
+                if not (one_call and W[i].size >= ONE_CALL_UPDATE and blas.subtract_product(W[i], acts[i], d)):
+                    np.subtract(W[i], _matmul(acts[i], d, dW[i], "bi,bj->ij"), out=W[i])
+                np.subtract(b[i], np.matmul(buf["ones_b"], d, out=db[i]), out=b[i])
+            elif param_grads:
+                _matmul(acts[i], d, dW[i], "bi,bj->ij")  # (n_in, n_out)
+                np.matmul(buf["ones_b"], d, out=db[i])  # (n_out,) column sums
+        return dx
 
     def sgd_step(self, x: np.ndarray, targets: np.ndarray, lr: float) -> float:
-        """One step of plain SGD on the batch: forward, then backward with the rate folded into
-        the logits' gradient, each weight matrix updated by the very product that makes its
-        gradient (W -= a.T @ (lr d): one BLAS call, no dW array written and read back, no second
-        pass over W). The same numbers as forward, backward(scale=lr) and p -= grad. Returns the
-        loss; grads[W...] hold the gradients only where that BLAS call is missing."""
+        """One step of plain SGD on the batch (forward, then backward with update=True); the same
+        numbers as forward, backward(scale=lr) and p -= grad. Returns the loss."""
         _, loss = self.forward(x, targets)
-        buf = self._buffers(len(self.x))
-        d, acts = buf["d"], [self.x] + buf["a"][:-1]
-        np.multiply(d[-1], lr, out=d[-1])
-        W, b, dW, db = self.W, self.b, self.dW, self.db
-        few_rows = len(self.x) <= SMALL_BATCH  # products that _matmul keeps on one thread
-        for i in range(len(W) - 1, -1, -1):
-            if i > 0:  # the layer below's gradient goes through W before W changes
-                _matmul(d[i], W[i], d[i - 1], "bj,ij->bi")
-                np.multiply(d[i - 1], buf["mask"][i - 1], out=d[i - 1])  # ReLU'(z)
-            # W -= a.T @ d: one BLAS call where it pays, else the product into dW and a second pass
-            if few_rows or W[i].size < ONE_CALL_UPDATE or not blas.subtract_product(W[i], acts[i], d[i]):
-                np.subtract(W[i], _matmul(acts[i], d[i], dW[i], "bi,bj->ij"), out=W[i])
-            np.matmul(buf["ones_b"], d[i], out=db[i])
-            np.subtract(b[i], db[i], out=b[i])
+        self.backward(scale=lr, update=True)
         return loss
 
     # ---- using the net ----------------------------------------------------------------------
