@@ -195,6 +195,7 @@ class EmbeddingPlot(pg.PlotWidget):
             self.addItem(item)
         self._chars: list[str] = []
         self._texts: list[str] = []  # what is drawn for each
+        self._half = None  # (key, half sizes of the letters): see _half_sizes
         self._symbols: list[QPainterPath] = []
         self._xy = np.zeros((0, 2))
         item = self.getPlotItem()
@@ -243,17 +244,25 @@ class EmbeddingPlot(pg.PlotWidget):
         xy, moved, lines = self._xy, np.zeros(len(self._xy), bool), np.zeros((0, 2))
         scale = np.array(self.getPlotItem().getViewBox().viewPixelSize())
         if np.all(np.isfinite(scale) & (scale > 0)):
-            f = QFont()
-            f.setBold(True)
-            f.setPixelSize(size)
-            metrics = QFontMetricsF(f)
-            half = np.array([[metrics.horizontalAdvance(t) / 2 + 1, metrics.ascent() / 2] for t in self._texts])
-            xy, moved, lines = layout(self._xy, half, scale, rounds=40)
+            xy, moved, lines = layout(self._xy, self._half_sizes(size), scale, rounds=40)
         self.leaders.setData(lines[:, 0], lines[:, 1], pen=pg.mkPen(st.foreground, width=1))
         self.dots.setData(pos=self._xy[moved], brush=pg.mkBrush(st.foreground))
         self.scatter.setData(xy[:, 0], xy[:, 1], symbol=self._symbols, size=size,
                              brush=pg.mkBrush(st.foreground), pen=pg.mkPen(None),
                              data=self._chars)  # each point's letter: its CSV export names it
+
+    def _half_sizes(self, size: int) -> np.ndarray:
+        """(V, 2) half width and height in pixels of each letter drawn `size` pixels tall (kept
+        until the letters or their size change: every report redraws)."""
+        key = (tuple(self._texts), size)
+        if self._half is None or self._half[0] != key:
+            f = QFont()
+            f.setBold(True)
+            f.setPixelSize(size)
+            metrics = QFontMetricsF(f)
+            self._half = key, np.array([[metrics.horizontalAdvance(t) / 2 + 1, metrics.ascent() / 2]
+                                        for t in self._texts])
+        return self._half[1]
 
     def _fit(self, lo: np.ndarray, hi: np.ndarray) -> None:
         """Show the box [lo, hi] with a margin for the letters; the view changes only when a letter
